@@ -1,0 +1,61 @@
+"""Callback data. All of it is untrusted: handlers re-check ownership and state on every click.
+
+`booking_id` is 0 while booking anew and the booking's id while rescheduling it.
+"""
+
+from aiogram.filters.callback_data import CallbackData
+
+
+class ServicePick(CallbackData, prefix="svc"):
+    service_id: int
+    booking_id: int = 0
+
+
+class DatePick(CallbackData, prefix="day"):
+    service_id: int
+    day: str  # YYYYMMDD, local
+    booking_id: int = 0
+    page: int = 0  # of the day's times, when they do not fit on one keyboard
+
+
+class TimePick(CallbackData, prefix="tm"):
+    service_id: int
+    start: int  # Unix seconds
+    booking_id: int = 0
+
+
+class ConfirmBooking(CallbackData, prefix="ok"):
+    service_id: int
+    start: int
+    booking_id: int = 0
+
+
+class FlowBack(CallbackData, prefix="back"):
+    to: str  # "services" | "dates"
+    service_id: int = 0
+    booking_id: int = 0
+
+
+class FlowAbort(CallbackData, prefix="stop"):
+    pass
+
+
+class CancelAsk(CallbackData, prefix="cx"):
+    booking_id: int
+
+
+class CancelConfirm(CallbackData, prefix="cxy"):
+    booking_id: int
+
+
+class CancelKeep(CallbackData, prefix="cxn"):
+    booking_id: int
+
+
+class RescheduleStart(CallbackData, prefix="rs"):
+    booking_id: int
+
+
+class Rate(CallbackData, prefix="rate"):
+    booking_id: int
+    rating: int

@@ -1,0 +1,41 @@
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.texts import Lang, t
+from services.durations import format_duration
+
+
+def local(moment: datetime, tz: ZoneInfo) -> datetime:
+    return moment.astimezone(tz)
+
+
+def ddmm(day: date) -> str:
+    return day.strftime("%d.%m")
+
+
+def hhmm(moment: datetime, tz: ZoneInfo) -> str:
+    return local(moment, tz).strftime("%H:%M")
+
+
+def weekday(lang: Lang, day: date) -> str:
+    return t(lang, "weekdays").split(",")[day.weekday()]
+
+
+def day_label(lang: Lang, day: date) -> str:
+    return f"{weekday(lang, day)} {ddmm(day)}"
+
+
+def when_phrase(lang: Lang, starts_at: datetime, now: datetime, tz: ZoneInfo) -> str:
+    """'today at 14:00', 'tomorrow at 14:00' or 'on 26.11 (Wed) at 14:00', by the local calendar."""
+    start_day = local(starts_at, tz).date()
+    today = local(now, tz).date()
+    time_text = hhmm(starts_at, tz)
+    if start_day == today:
+        return t(lang, "when_today", time=time_text)
+    if start_day == today + timedelta(days=1):
+        return t(lang, "when_tomorrow", time=time_text)
+    return t(lang, "when_other", date=ddmm(start_day), weekday=weekday(lang, start_day), time=time_text)
+
+
+def human_duration(value: timedelta) -> str:
+    return format_duration(value)

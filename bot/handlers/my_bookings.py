@@ -1,0 +1,126 @@
+from html import escape
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+
+from bot import keyboards
+from bot.callbacks import CancelAsk, CancelConfirm, CancelKeep, RescheduleStart
+from bot.formatting import ddmm, hhmm, local, weekday
+from bot.handlers.booking import dates_view_for_reschedule
+from bot.handlers.refusals import refuse
+from bot.replies import show
+from bot.texts import Lang, menu_texts, t
+from database.models import Booking, User, utcnow
+from services.booking import BookingService
+from services.errors import BookingError
+
+router = Router(name=__name__)
+
+
+@router.message(Command("my"))
+@router.message(F.text.in_(menu_texts("menu_my")))
+async def my_bookings(
+    message: Message, lang: Lang, user: User, booking_service: BookingService, state: FSMContext
+) -> None:
+    await state.clear()
+    bookings = await booking_service.upcoming(user.id)
+    if not bookings:
+        await message.answer(t(lang, "my_none"), reply_markup=keyboards.main_menu(lang))
+        return
+    tz = booking_service.settings.timezone
+    lines = [t(lang, "my_header")]
+    for booking in bookings:
+        day = local(booking.starts_at, tz).date()
+        lines.append(
+            t(
+                lang,
+                "my_item",
+                date=ddmm(day),
+                weekday=weekday(lang, day),
+                time=hhmm(booking.starts_at, tz),
+                service=escape(booking.service.name),
+            )
+        )
+    await message.answer("\n".join(lines), reply_markup=keyboards.my_bookings(lang, bookings, tz))
+
+
+@router.callback_query(CancelAsk.filter())
+async def cancel_asked(
+    callback: CallbackQuery, callback_data: CancelAsk, lang: Lang, user: User, booking_service: BookingService
+) -> None:
+    try:
+        booking = await booking_service.changeable_booking(callback_data.booking_id, user.id, utcnow())
+    except BookingError as error:
+        await refuse(callback, lang, error)
+        return
+    await callback.answer()
+    await show(
+        callback,
+        _describe(booking_service, lang, "cancel_question", booking),
+        keyboards.cancel_confirm(lang, booking.id),
+    )
+
+
+@router.callback_query(CancelConfirm.filter())
+async def cancel_confirmed(
+    callback: CallbackQuery,
+    callback_data: CancelConfirm,
+    lang: Lang,
+    user: User,
+    booking_service: BookingService,
+) -> None:
+    try:
+        booking = await booking_service.cancel(callback_data.booking_id, user.id)
+    except BookingError as error:
+        await refuse(callback, lang, error)
+        return
+    await callback.answer("✅")
+    await show(callback, _describe(booking_service, lang, "cancelled", booking))
+
+
+@router.callback_query(CancelKeep.filter())
+async def cancel_declined(
+    callback: CallbackQuery,
+    callback_data: CancelKeep,
+    lang: Lang,
+    user: User,
+    booking_service: BookingService,
+) -> None:
+    try:
+        await booking_service.own_booking(callback_data.booking_id, user.id)
+    except BookingError as error:
+        await refuse(callback, lang, error)
+        return
+    await callback.answer()
+    await show(callback, t(lang, "kept"))
+
+
+@router.callback_query(RescheduleStart.filter())
+async def reschedule_started(
+    callback: CallbackQuery,
+    callback_data: RescheduleStart,
+    lang: Lang,
+    user: User,
+    booking_service: BookingService,
+) -> None:
+    try:
+        booking = await booking_service.changeable_booking(callback_data.booking_id, user.id, utcnow())
+        view = await dates_view_for_reschedule(booking_service, lang, booking)
+    except BookingError as error:
+        await refuse(callback, lang, error)
+        return
+    await callback.answer()
+    await show(callback, *view)
+
+
+def _describe(booking_service: BookingService, lang: Lang, key: str, booking: Booking) -> str:
+    tz = booking_service.settings.timezone
+    return t(
+        lang,
+        key,
+        service=escape(booking.service.name),
+        date=ddmm(local(booking.starts_at, tz).date()),
+        time=hhmm(booking.starts_at, tz),
+    )

@@ -1,0 +1,39 @@
+from aiogram.types import CallbackQuery
+
+from bot.formatting import human_duration
+from bot.texts import Lang, t
+from services.errors import (
+    BookingError,
+    BookingInPast,
+    BookingNotActive,
+    BookingNotFound,
+    ServiceUnavailable,
+    SlotNotOffered,
+    SlotTaken,
+    TooLateToChange,
+    TooManyBookings,
+)
+
+
+def refusal_text(lang: Lang, error: Exception) -> str:
+    if isinstance(error, TooManyBookings):
+        return t(lang, "too_many", limit=error.limit)
+    if isinstance(error, TooLateToChange):
+        return t(lang, "too_late", cutoff=human_duration(error.cutoff))
+    keys: list[tuple[type[BookingError], str]] = [
+        (SlotTaken, "slot_taken"),
+        (SlotNotOffered, "slot_not_offered"),
+        (BookingNotFound, "not_found"),
+        (BookingNotActive, "not_active"),
+        (BookingInPast, "in_past"),
+        (ServiceUnavailable, "service_unavailable"),
+    ]
+    for kind, key in keys:
+        if isinstance(error, kind):
+            return t(lang, key)
+    return t(lang, "stale_button")
+
+
+async def refuse(callback: CallbackQuery, lang: Lang, error: Exception) -> None:
+    """A polite refusal in an alert; the message and the data stay as they were."""
+    await callback.answer(refusal_text(lang, error), show_alert=True)

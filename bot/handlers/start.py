@@ -1,0 +1,37 @@
+from html import escape
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandStart
+from aiogram.fsm.context import FSMContext
+from aiogram.types import Message
+
+from bot.formatting import human_duration
+from bot.keyboards import main_menu
+from bot.texts import Lang, menu_texts, t
+from database.models import User
+from services.booking import BookingService
+
+router = Router(name=__name__)
+
+
+@router.message(CommandStart())
+async def start(message: Message, user: User, lang: Lang, state: FSMContext) -> None:
+    await state.clear()
+    await message.answer(t(lang, "greeting", name=escape(user.first_name)), reply_markup=main_menu(lang))
+
+
+@router.message(Command("help"))
+@router.message(F.text.in_(menu_texts("menu_help")))
+async def help_(message: Message, lang: Lang, booking_service: BookingService) -> None:
+    settings = booking_service.settings
+    reminders = ", ".join(human_duration(offset) for offset in settings.reminders) or "—"
+    await message.answer(
+        t(lang, "help", reminders=reminders, cutoff=human_duration(settings.cancel_cutoff)),
+        reply_markup=main_menu(lang),
+    )
+
+
+@router.message(Command("cancel"))
+async def leave_flow(message: Message, lang: Lang, state: FSMContext) -> None:
+    await state.clear()
+    await message.answer(t(lang, "flow_left"), reply_markup=main_menu(lang))

@@ -1,0 +1,163 @@
+from collections.abc import Sequence
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from aiogram.types import InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.callbacks import (
+    CancelAsk,
+    CancelConfirm,
+    CancelKeep,
+    ConfirmBooking,
+    DatePick,
+    FlowAbort,
+    FlowBack,
+    Rate,
+    RescheduleStart,
+    ServicePick,
+    TimePick,
+)
+from bot.formatting import day_label, ddmm, hhmm, local
+from bot.texts import Lang, t
+from database.models import Booking, Service
+
+
+def main_menu(lang: Lang) -> ReplyKeyboardMarkup:
+    return ReplyKeyboardMarkup(
+        keyboard=[
+            [KeyboardButton(text=t(lang, "menu_book")), KeyboardButton(text=t(lang, "menu_my"))],
+            [KeyboardButton(text=t(lang, "menu_help"))],
+        ],
+        resize_keyboard=True,
+        is_persistent=True,
+    )
+
+
+def services(lang: Lang, items: Sequence[Service], booking_id: int = 0) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for service in items:
+        builder.button(
+            text=f"{service.name} · {service.duration_minutes}′",
+            callback_data=ServicePick(service_id=service.id, booking_id=booking_id),
+        )
+    builder.button(text=t(lang, "btn_abort"), callback_data=FlowAbort())
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+def dates(
+    lang: Lang, service_id: int, days: Sequence[date], *, booking_id: int = 0, with_back: bool
+) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for day in days:
+        builder.button(
+            text=day_label(lang, day),
+            callback_data=DatePick(service_id=service_id, day=day.strftime("%Y%m%d"), booking_id=booking_id),
+        )
+    builder.adjust(3)
+    footer = InlineKeyboardBuilder()
+    if with_back:
+        footer.button(text=t(lang, "btn_back"), callback_data=FlowBack(to="services"))
+    footer.button(text=t(lang, "btn_abort"), callback_data=FlowAbort())
+    footer.adjust(2)
+    builder.attach(footer)
+    return builder.as_markup()
+
+
+TIMES_PER_PAGE = 48  # Telegram allows 100 buttons per keyboard; 12 rows of 4 still read well
+
+
+def times(
+    lang: Lang,
+    service_id: int,
+    starts: Sequence[datetime],
+    tz: ZoneInfo,
+    *,
+    booking_id: int = 0,
+    page: int = 0,
+) -> InlineKeyboardMarkup:
+    """One page of a day's free starts; `starts` is the whole day."""
+    pages = max(1, -(-len(starts) // TIMES_PER_PAGE))
+    page = min(max(page, 0), pages - 1)
+    builder = InlineKeyboardBuilder()
+    for start in starts[page * TIMES_PER_PAGE : (page + 1) * TIMES_PER_PAGE]:
+        builder.button(
+            text=hhmm(start, tz),
+            callback_data=TimePick(
+                service_id=service_id, start=int(start.timestamp()), booking_id=booking_id
+            ),
+        )
+    builder.adjust(4)
+    if pages > 1:
+        day = local(starts[0], tz).strftime("%Y%m%d")
+        paging = InlineKeyboardBuilder()
+        for target, label in ((page - 1, "⏪"), (page + 1, "⏩")):
+            if 0 <= target < pages:
+                paging.button(
+                    text=label,
+                    callback_data=DatePick(
+                        service_id=service_id, day=day, booking_id=booking_id, page=target
+                    ),
+                )
+        builder.attach(paging)
+    footer = InlineKeyboardBuilder()
+    footer.button(
+        text=t(lang, "btn_back"),
+        callback_data=FlowBack(to="dates", service_id=service_id, booking_id=booking_id),
+    )
+    footer.button(text=t(lang, "btn_abort"), callback_data=FlowAbort())
+    footer.adjust(2)
+    builder.attach(footer)
+    return builder.as_markup()
+
+
+def summary(
+    lang: Lang, service_id: int, start: datetime, tz: ZoneInfo, booking_id: int = 0
+) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=t(lang, "btn_confirm"),
+        callback_data=ConfirmBooking(
+            service_id=service_id, start=int(start.timestamp()), booking_id=booking_id
+        ),
+    )
+    builder.button(
+        text=t(lang, "btn_back"),
+        callback_data=DatePick(
+            service_id=service_id, day=local(start, tz).strftime("%Y%m%d"), booking_id=booking_id
+        ),
+    )
+    builder.button(text=t(lang, "btn_abort"), callback_data=FlowAbort())
+    builder.adjust(1, 2)
+    return builder.as_markup()
+
+
+def my_bookings(lang: Lang, bookings: Sequence[Booking], tz: ZoneInfo) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for booking in bookings:
+        labels = {"date": ddmm(local(booking.starts_at, tz).date()), "time": hhmm(booking.starts_at, tz)}
+        builder.button(
+            text=t(lang, "btn_cancel_booking", **labels), callback_data=CancelAsk(booking_id=booking.id)
+        )
+        builder.button(
+            text=t(lang, "btn_reschedule", **labels), callback_data=RescheduleStart(booking_id=booking.id)
+        )
+    builder.adjust(2)
+    return builder.as_markup()
+
+
+def cancel_confirm(lang: Lang, booking_id: int) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=t(lang, "btn_cancel_yes"), callback_data=CancelConfirm(booking_id=booking_id))
+    builder.button(text=t(lang, "btn_cancel_no"), callback_data=CancelKeep(booking_id=booking_id))
+    builder.adjust(2)
+    return builder.as_markup()
+
+
+def rating(booking_id: int) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for value in range(1, 6):
+        builder.button(text=f"{value} ⭐", callback_data=Rate(booking_id=booking_id, rating=value))
+    builder.adjust(5)
+    return builder.as_markup()

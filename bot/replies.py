@@ -1,0 +1,22 @@
+"""Small helpers for answering in place: edit the flow's message, or send anew when that is impossible."""
+
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+
+
+async def show(callback: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+    message = callback.message
+    if isinstance(message, Message):
+        try:
+            await message.edit_text(text, reply_markup=markup)
+            return
+        except TelegramBadRequest as error:
+            if "message is not modified" in error.message:
+                return
+            if (
+                "message can't be edited" not in error.message
+                and "message to edit not found" not in error.message
+            ):
+                raise
+    if callback.from_user:
+        await callback.bot.send_message(callback.from_user.id, text, reply_markup=markup)  # type: ignore[union-attr]

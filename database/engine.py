@@ -1,0 +1,77 @@
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from services.config import Settings
+
+log = logging.getLogger(__name__)
+SQLITE_BUSY_TIMEOUT_MS = 15_000
+
+
+class DatabaseUnavailable(Exception):
+    pass
+
+
+def create_engine(settings: Settings) -> AsyncEngine:
+    if settings.db_kind == "postgresql":
+        return create_async_engine(settings.database_url, pool_pre_ping=True, pool_size=10)
+    if settings.sqlite_path is not None:
+        settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+    engine = create_async_engine(
+        settings.database_url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+    )
+    _serialise_sqlite_writers(engine)
+    return engine
+
+
+def _serialise_sqlite_writers(engine: AsyncEngine) -> None:
+    # Every transaction starts with BEGIN IMMEDIATE: writers queue on SQLite's write lock up front,
+    # so a read-then-write transaction (the per-client limit) cannot interleave with another one,
+    # and none fails half-way with "database is locked". pysqlite's own BEGIN handling is switched off.
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+async def check_connection(engine: AsyncEngine) -> None:
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+    except Exception as error:
+        url = engine.url.render_as_string(hide_password=True)
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise DatabaseUnavailable(f"cannot reach the database at {url}: {reason}") from error
+
+
+def after_commit(session: AsyncSession, callback: Callable[[], None]) -> None:
+    """Run `callback` once the session's transaction has committed (e.g. schedule a job)."""
+    session.info.setdefault("after_commit", []).append(callback)
+
+
+async def commit(session: AsyncSession) -> None:
+    """The one way a unit of work ends: commit, then the side effects that need committed data."""
+    await session.commit()
+    callbacks: list[Callable[[], None]] = session.info.pop("after_commit", [])
+    for callback in callbacks:
+        callback()
+
+
+async def rollback(session: AsyncSession) -> None:
+    await session.rollback()
+    session.info.pop("after_commit", None)

@@ -1,0 +1,264 @@
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from uuid import uuid4
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
+
+from database.models import (
+    BlockedPeriod,
+    Booking,
+    BookingStatus,
+    Feedback,
+    Notification,
+    Service,
+    User,
+)
+
+
+def _insert_dialect(session: AsyncSession):  # type: ignore[no-untyped-def]
+    """The dialect module whose `insert` has ON CONFLICT for this session's database."""
+    return postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+
+
+class Users:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, user_id: int) -> User | None:
+        return await self.session.get(User, user_id)
+
+    async def lock(self, user_id: int) -> None:
+        """Serialise booking transactions of one client (row lock on PostgreSQL).
+
+        On SQLite every write transaction already holds the database's write lock from BEGIN.
+        """
+        await self.session.execute(select(User.id).where(User.id == user_id).with_for_update())
+
+    async def set_blocked(self, user_id: int, blocked: bool) -> None:
+        await self.session.execute(update(User).where(User.id == user_id).values(blocked_bot=blocked))
+
+
+class Services:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def active(self) -> Sequence[Service]:
+        result = await self.session.scalars(
+            select(Service).where(Service.is_active.is_(True)).order_by(Service.id)
+        )
+        return result.all()
+
+    async def get(self, service_id: int) -> Service | None:
+        return await self.session.get(Service, service_id)
+
+    async def count(self) -> int:
+        return await self.session.scalar(select(func.count(Service.id))) or 0
+
+
+class Bookings:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, booking_id: int, *, for_update: bool = False) -> Booking | None:
+        query = (
+            select(Booking)
+            .where(Booking.id == booking_id)
+            .options(joinedload(Booking.user), joinedload(Booking.service))
+        )
+        if for_update:
+            query = query.with_for_update(of=Booking)
+        return await self.session.scalar(query)
+
+    async def upcoming_for_user(self, user_id: int, now: datetime) -> Sequence[Booking]:
+        result = await self.session.scalars(
+            select(Booking)
+            .where(
+                Booking.user_id == user_id,
+                Booking.status == BookingStatus.ACTIVE,
+                Booking.starts_at > now,
+            )
+            .options(joinedload(Booking.service))
+            .order_by(Booking.starts_at)
+        )
+        return result.all()
+
+    async def count_upcoming_for_user(self, user_id: int, now: datetime) -> int:
+        count = await self.session.scalar(
+            select(func.count(Booking.id)).where(
+                Booking.user_id == user_id,
+                Booking.status == BookingStatus.ACTIVE,
+                Booking.starts_at > now,
+            )
+        )
+        return count or 0
+
+    async def find_same(self, user_id: int, service_id: int, starts_at: datetime) -> Booking | None:
+        return await self.session.scalar(
+            select(Booking)
+            .where(
+                Booking.user_id == user_id,
+                Booking.service_id == service_id,
+                Booking.starts_at == starts_at,
+                Booking.status == BookingStatus.ACTIVE,
+            )
+            .options(joinedload(Booking.service))
+        )
+
+    async def active_between(
+        self, start: datetime, end: datetime, *, exclude_id: int | None = None
+    ) -> Sequence[Booking]:
+        query = select(Booking).where(
+            Booking.status == BookingStatus.ACTIVE,
+            Booking.starts_at < end,
+            Booking.ends_at > start,
+        )
+        if exclude_id is not None:
+            query = query.where(Booking.id != exclude_id)
+        return (await self.session.scalars(query)).all()
+
+    async def with_pending_messages(self, ended_after: datetime) -> Sequence[Booking]:
+        """Bookings that may still be owed a reminder or a feedback request."""
+        result = await self.session.scalars(
+            select(Booking)
+            .where(Booking.status != BookingStatus.CANCELLED, Booking.ends_at > ended_after)
+            .order_by(Booking.starts_at)
+        )
+        return result.all()
+
+    async def active_starting_between(self, start: datetime, end: datetime) -> Sequence[Booking]:
+        result = await self.session.scalars(
+            select(Booking)
+            .where(
+                Booking.status == BookingStatus.ACTIVE,
+                Booking.starts_at > start,
+                Booking.starts_at <= end,
+            )
+            .order_by(Booking.starts_at)
+        )
+        return result.all()
+
+    async def ended_between(self, start: datetime, end: datetime) -> Sequence[Booking]:
+        result = await self.session.scalars(
+            select(Booking)
+            .where(
+                Booking.status.in_((BookingStatus.ACTIVE, BookingStatus.COMPLETED)),
+                Booking.ends_at > start,
+                Booking.ends_at <= end,
+            )
+            .order_by(Booking.ends_at)
+        )
+        return result.all()
+
+    async def complete_ended(self, now: datetime) -> int:
+        result = await self.session.execute(
+            update(Booking)
+            .where(Booking.status == BookingStatus.ACTIVE, Booking.ends_at <= now)
+            .values(status=BookingStatus.COMPLETED, updated_at=now)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+
+class BlockedPeriods:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def overlapping(self, start: datetime, end: datetime) -> Sequence[BlockedPeriod]:
+        result = await self.session.scalars(
+            select(BlockedPeriod).where(BlockedPeriod.starts_at < end, BlockedPeriod.ends_at > start)
+        )
+        return result.all()
+
+
+class Notifications:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def claim(self, booking_id: int, kind: str, now: datetime, stale_after: timedelta) -> str | None:
+        """Claim the right to send `kind` for a booking; None if sent or being sent by someone else.
+
+        One statement, atomic on both databases: a fresh row, or a takeover of a claim whose sender
+        went silent for longer than `stale_after` without stamping it sent.
+        """
+        token = uuid4().hex
+        dialect = _insert_dialect(self.session)
+        statement = dialect.insert(Notification).values(
+            booking_id=booking_id, kind=kind, claimed_at=now, claim_token=token
+        )
+        statement = statement.on_conflict_do_update(
+            index_elements=[Notification.booking_id, Notification.kind],
+            set_={"claimed_at": now, "claim_token": token},
+            where=Notification.sent_at.is_(None) & (Notification.claimed_at < now - stale_after),
+        ).returning(Notification.claim_token)
+        claimed = (await self.session.execute(statement)).scalar_one_or_none()
+        return token if claimed == token else None
+
+    async def mark_sent(
+        self, booking_id: int, kind: str, token: str, message_id: int | None, now: datetime
+    ) -> None:
+        await self.session.execute(
+            update(Notification)
+            .where(
+                Notification.booking_id == booking_id,
+                Notification.kind == kind,
+                Notification.claim_token == token,
+            )
+            .values(sent_at=now, message_id=message_id)
+        )
+
+    async def release(self, booking_id: int, kind: str, token: str) -> None:
+        await self.session.execute(
+            delete(Notification).where(
+                Notification.booking_id == booking_id,
+                Notification.kind == kind,
+                Notification.claim_token == token,
+                Notification.sent_at.is_(None),
+            )
+        )
+
+    async def kinds_for(self, booking_ids: Sequence[int]) -> set[tuple[int, str]]:
+        """(booking, kind) pairs already sent or claimed."""
+        if not booking_ids:
+            return set()
+        rows = await self.session.execute(
+            select(Notification.booking_id, Notification.kind).where(Notification.booking_id.in_(booking_ids))
+        )
+        return {(row.booking_id, row.kind) for row in rows}
+
+    async def forget_reminders(self, booking_id: int) -> None:
+        await self.session.execute(
+            delete(Notification).where(
+                Notification.booking_id == booking_id, Notification.kind.like("reminder_%")
+            )
+        )
+
+    async def sent_count(self, booking_id: int, kind: str) -> int:
+        count = await self.session.scalar(
+            select(func.count(Notification.id)).where(
+                Notification.booking_id == booking_id,
+                Notification.kind == kind,
+                Notification.sent_at.is_not(None),
+            )
+        )
+        return count or 0
+
+
+class Feedbacks:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def upsert_rating(self, booking_id: int, rating: int, now: datetime) -> None:
+        dialect = _insert_dialect(self.session)
+        statement = dialect.insert(Feedback).values(
+            booking_id=booking_id, rating=rating, created_at=now, updated_at=now
+        )
+        await self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[Feedback.booking_id], set_={"rating": rating, "updated_at": now}
+            )
+        )
+
+    async def get(self, booking_id: int) -> Feedback | None:
+        return await self.session.scalar(select(Feedback).where(Feedback.booking_id == booking_id))

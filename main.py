@@ -1,0 +1,177 @@
+"""The composition root: settings → database → scheduler → bot → dispatcher, then long polling."""
+
+import asyncio
+import logging
+import sys
+from datetime import timedelta
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
+from aiogram.types import BotCommand
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.handlers import routers
+from bot.middlewares import UnitOfWorkMiddleware
+from database.engine import DatabaseUnavailable, check_connection, commit, create_engine, create_sessionmaker
+from database.migrate import upgrade_to_head
+from database.models import BookingStatus, utcnow
+from database.repositories import Bookings
+from services import runtime
+from services.booking import ensure_default_service
+from services.config import ConfigError, Settings, load_settings
+from services.scheduling import BookingTimes, JobStoreInfo, ReminderJobs, create_scheduler
+
+log = logging.getLogger("bot")
+
+DEFAULT_SERVICE_NAME = {"ru": "Приём", "en": "Appointment"}
+IN_FLIGHT_GRACE_SECONDS = 15
+
+
+async def serve(settings: Settings) -> None:
+    engine = create_engine(settings)
+    scheduler: AsyncIOScheduler | None = None
+    bot: Bot | None = None
+    try:
+        await check_connection(engine)
+        await upgrade_to_head(engine)
+        sessionmaker = create_sessionmaker(engine)
+        await _ensure_default_service(sessionmaker, settings)
+
+        scheduler, store = create_scheduler(settings)
+        jobs = ReminderJobs(scheduler, settings)
+        bot = _create_bot(settings)
+        dispatcher = _create_dispatcher(settings, sessionmaker, jobs, MemoryStorage())
+        rt = runtime.Runtime(bot=bot, sessionmaker=sessionmaker, settings=settings, jobs=jobs)
+        runtime.install(rt)
+
+        scheduler.start(paused=True)
+        await _reconcile(sessionmaker, jobs, store)
+        jobs.add_sweeps()
+        scheduler.add_job(
+            "services.reminders:sweep",
+            args=["catch_up"],
+            id="catch_up",
+            replace_existing=True,
+            misfire_grace_time=int(timedelta(hours=1).total_seconds()),
+        )
+        scheduler.resume()
+
+        await bot.delete_webhook(drop_pending_updates=False)
+        await _publish_commands(bot)
+        me = await bot.get_me()
+        log.info("Bot @%s is up: polling for updates", me.username)
+        await dispatcher.start_polling(
+            bot,
+            allowed_updates=dispatcher.resolve_used_update_types(),
+            close_bot_session=False,
+        )
+        log.info("Polling stopped; shutting down")
+        scheduler.pause()
+        await _wait_for_in_flight(rt)
+    finally:
+        if scheduler is not None and scheduler.running:
+            scheduler.shutdown(wait=False)
+        if bot is not None:
+            await bot.session.close()
+        await engine.dispose()
+        runtime.uninstall()
+        log.info("Stopped")
+
+
+def _create_bot(settings: Settings) -> Bot:
+    session = AiohttpSession()
+    if settings.telegram_api_url:
+        session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    return Bot(settings.bot_token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
+
+
+def _create_dispatcher(
+    settings: Settings,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    jobs: ReminderJobs,
+    storage: BaseStorage,
+) -> Dispatcher:
+    # Updates of one user are handled one at a time (double clicks queue up instead of racing).
+    dispatcher = Dispatcher(storage=storage, events_isolation=SimpleEventIsolation(), settings=settings)
+    dispatcher.update.outer_middleware(UnitOfWorkMiddleware(sessionmaker, settings, jobs))
+    dispatcher.include_routers(*routers())
+    return dispatcher
+
+
+async def _ensure_default_service(sessionmaker: async_sessionmaker[AsyncSession], settings: Settings) -> None:
+    async with sessionmaker() as session:
+        await ensure_default_service(
+            session, DEFAULT_SERVICE_NAME[settings.default_language], settings.slot_minutes
+        )
+        await commit(session)
+
+
+async def _reconcile(
+    sessionmaker: async_sessionmaker[AsyncSession], jobs: ReminderJobs, store: JobStoreInfo
+) -> None:
+    now = utcnow()
+    async with sessionmaker() as session:
+        bookings = await Bookings(session).with_pending_messages(now - jobs.settings.feedback_after)
+        times = [BookingTimes.of(b) for b in bookings if b.status != BookingStatus.CANCELLED]
+    report = jobs.reconcile(times, now)
+    log.info(
+        "Reconciled %s job store with %d bookings: %d kept, %d added, %d moved, %d removed",
+        store.kind,
+        len(times),
+        report.kept,
+        report.added,
+        report.moved,
+        report.removed,
+    )
+
+
+async def _publish_commands(bot: Bot) -> None:
+    for language, commands in {
+        None: [("book", "Book an appointment"), ("my", "My bookings"), ("help", "Help"), ("cancel", "Stop")],
+        "ru": [("book", "Записаться"), ("my", "Мои записи"), ("help", "Помощь"), ("cancel", "Прервать")],
+    }.items():
+        await bot.set_my_commands(
+            [BotCommand(command=name, description=text) for name, text in commands], language_code=language
+        )
+
+
+async def _wait_for_in_flight(rt: runtime.Runtime) -> None:
+    pending = set(rt.in_flight)
+    if pending:
+        log.info("Waiting for %d sends in progress", len(pending))
+        await asyncio.wait(pending, timeout=IN_FLIGHT_GRACE_SECONDS)
+
+
+def _configure_logging(level: str) -> None:
+    logging.basicConfig(
+        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+    logging.getLogger("apscheduler").setLevel(max(logging.getLevelName(level), logging.INFO))
+    logging.getLogger("aiogram.event").setLevel(logging.WARNING)
+
+
+def main() -> int:
+    try:
+        settings = load_settings()
+    except ConfigError as error:
+        print(f"Configuration error: {error}", file=sys.stderr)
+        return 2
+    _configure_logging(settings.log_level)
+    try:
+        asyncio.run(serve(settings))
+    except DatabaseUnavailable as error:
+        print(f"Database error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,117 @@
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from services.config import Settings
+
+
+@dataclass(frozen=True, slots=True)
+class Interval:
+    start: datetime
+    end: datetime
+
+    def overlaps(self, other: "Interval") -> bool:
+        return self.start < other.end and other.start < self.end
+
+
+@dataclass(frozen=True, slots=True)
+class WorkSchedule:
+    tz: ZoneInfo
+    work_days: frozenset[int]
+    work_start: time
+    work_end: time
+    slot_step: timedelta
+    days_ahead: int
+    min_lead: timedelta
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "WorkSchedule":
+        return cls(
+            tz=settings.timezone,
+            work_days=settings.work_days,
+            work_start=settings.work_start,
+            work_end=settings.work_end,
+            slot_step=settings.slot_step,
+            days_ahead=settings.booking_days_ahead,
+            min_lead=settings.booking_min_lead,
+        )
+
+    def local_date(self, moment: datetime) -> date:
+        return moment.astimezone(self.tz).date()
+
+    def booking_window(self, now: datetime) -> Interval:
+        """Starts a client may book: from now + lead up to `days_ahead` days from now."""
+        return Interval(now + self.min_lead, now + timedelta(days=self.days_ahead))
+
+    def window_days(self, now: datetime) -> list[date]:
+        window = self.booking_window(now)
+        first, last = self.local_date(window.start), self.local_date(window.end)
+        return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+    def day_bounds(self, day: date) -> Interval | None:
+        """Opening hours of a local day in UTC, or None on a day off."""
+        if day.isoweekday() not in self.work_days:
+            return None
+        return Interval(
+            _local_to_utc(datetime.combine(day, self.work_start), self.tz),
+            _local_to_utc(datetime.combine(day, self.work_end), self.tz),
+        )
+
+    def grid_starts(self, day: date, duration: timedelta) -> list[datetime]:
+        """Every start on the slot grid of a working day whose whole service fits in opening hours.
+
+        The grid is laid in wall-clock time from WORK_START; a wall time that does not exist on a
+        DST-change day is skipped, and lengths are measured in real (UTC) time.
+        """
+        bounds = self.day_bounds(day)
+        if bounds is None:
+            return []
+        starts = []
+        wall = datetime.combine(day, self.work_start)
+        day_end = datetime.combine(day, self.work_end)
+        while wall < day_end:
+            if _exists(wall, self.tz):
+                start = _local_to_utc(wall, self.tz)
+                if start + duration <= bounds.end:
+                    starts.append(start)
+            wall += self.slot_step
+        return starts
+
+
+def free_starts(
+    schedule: WorkSchedule,
+    day: date,
+    duration: timedelta,
+    busy: Iterable[Interval],
+    now: datetime,
+) -> list[datetime]:
+    """Starts on `day` a client can book now: on the grid, inside the booking window, not busy."""
+    window = schedule.booking_window(now)
+    busy = sorted(busy, key=lambda interval: interval.start)
+    result = []
+    for start in schedule.grid_starts(day, duration):
+        if not window.start <= start <= window.end:
+            continue
+        candidate = Interval(start, start + duration)
+        if not any(candidate.overlaps(interval) for interval in busy):
+            result.append(start)
+    return result
+
+
+def days_with_free_starts(
+    schedule: WorkSchedule,
+    duration: timedelta,
+    busy: Sequence[Interval],
+    now: datetime,
+) -> list[date]:
+    return [day for day in schedule.window_days(now) if free_starts(schedule, day, duration, busy, now)]
+
+
+def _exists(wall: datetime, tz: ZoneInfo) -> bool:
+    aware = wall.replace(tzinfo=tz)
+    return aware.astimezone(UTC).astimezone(tz).replace(tzinfo=None) == wall
+
+
+def _local_to_utc(wall: datetime, tz: ZoneInfo) -> datetime:
+    return wall.replace(tzinfo=tz).astimezone(UTC)

@@ -1,0 +1,246 @@
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from database.engine import after_commit
+from database.models import Booking, BookingStatus, CancelledBy, Feedback, Service, User, utcnow
+from database.repositories import BlockedPeriods, Bookings, Feedbacks, Notifications, Services, Users
+from services.availability import Interval, WorkSchedule, days_with_free_starts, free_starts
+from services.config import Settings
+from services.errors import (
+    AlreadyBooked,
+    BookingInPast,
+    BookingNotActive,
+    BookingNotFound,
+    ServiceUnavailable,
+    SlotNotOffered,
+    SlotTaken,
+    TooLateToChange,
+    TooManyBookings,
+)
+from services.scheduling import BookingTimes, ReminderJobs
+
+OVERLAP_MARKER = "booking_overlap"
+MAX_COMMENT_LENGTH = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class TelegramProfile:
+    id: int
+    first_name: str
+    last_name: str | None = None
+    username: str | None = None
+    language: str | None = None
+
+
+async def ensure_default_service(session: AsyncSession, name: str, duration_minutes: int) -> None:
+    """A fresh installation offers one service, as long as a slot, so clients can book at once."""
+    if await Services(session).count() == 0:
+        session.add(Service(name=name, duration_minutes=duration_minutes))
+        await session.flush()
+
+
+class BookingService:
+    """Booking rules over one session (one unit of work); the caller commits via `database.engine.commit`."""
+
+    def __init__(self, session: AsyncSession, settings: Settings, jobs: ReminderJobs) -> None:
+        self.session = session
+        self.settings = settings
+        self.jobs = jobs
+        self.schedule = WorkSchedule.from_settings(settings)
+        self.users = Users(session)
+        self.services = Services(session)
+        self.bookings = Bookings(session)
+        self.blocked = BlockedPeriods(session)
+        self.feedbacks = Feedbacks(session)
+
+    async def register_user(self, profile: TelegramProfile) -> User:
+        user = await self.users.get(profile.id)
+        if user is None:
+            user = User(id=profile.id, first_name=profile.first_name)
+            self.session.add(user)
+        user.first_name = profile.first_name
+        user.last_name = profile.last_name
+        user.username = profile.username
+        user.language = profile.language
+        user.blocked_bot = False
+        await self.session.flush()
+        return user
+
+    async def active_services(self) -> Sequence[Service]:
+        return await self.services.active()
+
+    async def active_service(self, service_id: int) -> Service:
+        service = await self.services.get(service_id)
+        if service is None or not service.is_active:
+            raise ServiceUnavailable(f"service {service_id} is not offered")
+        return service
+
+    async def available_days(
+        self, service: Service, now: datetime, *, exclude_booking_id: int | None = None
+    ) -> list[date]:
+        window = self.schedule.booking_window(now)
+        busy = await self._busy(window.start, window.end + _duration(service), exclude_booking_id)
+        return days_with_free_starts(self.schedule, _duration(service), busy, now)
+
+    async def available_starts(
+        self,
+        service: Service,
+        day: date,
+        now: datetime,
+        *,
+        exclude_booking_id: int | None = None,
+    ) -> list[datetime]:
+        bounds = self.schedule.day_bounds(day)
+        if bounds is None:
+            return []
+        busy = await self._busy(bounds.start, bounds.end, exclude_booking_id)
+        return free_starts(self.schedule, day, _duration(service), busy, now)
+
+    async def book(
+        self, user_id: int, service_id: int, starts_at: datetime, now: datetime | None = None
+    ) -> Booking:
+        now = now or utcnow()
+        service = await self.active_service(service_id)
+        await self.users.lock(user_id)
+        same = await self.bookings.find_same(user_id, service_id, starts_at)
+        if same is not None:
+            raise AlreadyBooked(same)
+        if await self.bookings.count_upcoming_for_user(user_id, now) >= self.settings.max_active_bookings:
+            raise TooManyBookings(self.settings.max_active_bookings)
+        ends_at = await self._checked_slot(service, starts_at, now)
+        booking = Booking(
+            user_id=user_id,
+            service=service,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            status=BookingStatus.ACTIVE,
+            booked_at=now,
+            created_at=now,
+            updated_at=now,
+        )
+        await self._write_slot(lambda: self.session.add(booking))
+        self._schedule_after_commit(booking)
+        return booking
+
+    async def reschedule(
+        self, booking_id: int, user_id: int, starts_at: datetime, now: datetime | None = None
+    ) -> Booking:
+        now = now or utcnow()
+        booking = await self.changeable_booking(booking_id, user_id, now)
+        service = await self.active_service(booking.service_id)
+        if booking.starts_at == starts_at:
+            return booking
+        ends_at = await self._checked_slot(service, starts_at, now, exclude_booking_id=booking.id)
+
+        def move() -> None:
+            booking.starts_at, booking.ends_at = starts_at, ends_at
+            booking.booked_at = booking.updated_at = now
+
+        await self._write_slot(move)
+        await self._forget_sent_reminders(booking.id)
+        self._schedule_after_commit(booking)
+        return booking
+
+    async def cancel(self, booking_id: int, user_id: int, now: datetime | None = None) -> Booking:
+        now = now or utcnow()
+        booking = await self.changeable_booking(booking_id, user_id, now)
+        booking.status = BookingStatus.CANCELLED
+        booking.cancelled_at = booking.updated_at = now
+        booking.cancelled_by = CancelledBy.CLIENT
+        await self.session.flush()
+        after_commit(self.session, lambda: self.jobs.unschedule(booking_id))
+        return booking
+
+    async def upcoming(self, user_id: int, now: datetime | None = None) -> Sequence[Booking]:
+        return await self.bookings.upcoming_for_user(user_id, now or utcnow())
+
+    async def own_booking(self, booking_id: int, user_id: int) -> Booking:
+        booking = await self.bookings.get(booking_id, for_update=True)
+        if booking is None or booking.user_id != user_id:
+            raise BookingNotFound(f"booking {booking_id}")
+        return booking
+
+    async def changeable_booking(self, booking_id: int, user_id: int, now: datetime) -> Booking:
+        """A client's own active future booking that is not yet inside the cancellation cutoff."""
+        booking = await self.own_booking(booking_id, user_id)
+        if booking.status != BookingStatus.ACTIVE:
+            raise BookingNotActive(f"booking {booking_id} is {booking.status}")
+        if booking.starts_at <= now:
+            raise BookingInPast(f"booking {booking_id} has started")
+        if booking.starts_at - now < self.settings.cancel_cutoff:
+            raise TooLateToChange(self.settings.cancel_cutoff)
+        return booking
+
+    async def rate(self, booking_id: int, user_id: int, rating: int, now: datetime | None = None) -> Booking:
+        if not 1 <= rating <= 5:
+            raise ValueError(f"rating {rating} is outside 1-5")
+        now = now or utcnow()
+        booking = await self.own_booking(booking_id, user_id)
+        if booking.status == BookingStatus.CANCELLED:
+            raise BookingNotActive(f"booking {booking_id} was cancelled")
+        if booking.ends_at > now:
+            raise BookingNotActive(f"booking {booking_id} has not taken place yet")
+        await self.feedbacks.upsert_rating(booking.id, rating, now)
+        return booking
+
+    async def comment(self, booking_id: int, user_id: int, text: str) -> Feedback:
+        await self.own_booking(booking_id, user_id)
+        feedback = await self.feedbacks.get(booking_id)
+        if feedback is None:
+            raise BookingNotActive(f"booking {booking_id} has no rating to comment on")
+        feedback.comment = text.strip()[:MAX_COMMENT_LENGTH]
+        await self.session.flush()
+        return feedback
+
+    async def _checked_slot(
+        self,
+        service: Service,
+        starts_at: datetime,
+        now: datetime,
+        *,
+        exclude_booking_id: int | None = None,
+    ) -> datetime:
+        """Validate a requested start (callback data is untrusted); return the end."""
+        duration = _duration(service)
+        day = self.schedule.local_date(starts_at)
+        if starts_at not in self.schedule.grid_starts(day, duration):
+            raise SlotNotOffered(f"{starts_at.isoformat()} is not on the schedule")
+        window = self.schedule.booking_window(now)
+        if not window.start <= starts_at <= window.end:
+            raise SlotNotOffered(f"{starts_at.isoformat()} is outside the booking window")
+        ends_at = starts_at + duration
+        if await self.blocked.overlapping(starts_at, ends_at):
+            raise SlotTaken(f"{starts_at.isoformat()} is blocked")
+        return ends_at
+
+    async def _write_slot(self, change: Callable[[], None]) -> None:
+        # The database has the last word on overlaps (exclusion constraint / trigger); a savepoint
+        # keeps the rest of the update's transaction usable when it says no.
+        try:
+            async with self.session.begin_nested():
+                change()
+                await self.session.flush()
+        except IntegrityError as error:
+            if OVERLAP_MARKER in str(error.orig):
+                raise SlotTaken("the slot was taken meanwhile") from error
+            raise
+
+    async def _forget_sent_reminders(self, booking_id: int) -> None:
+        await Notifications(self.session).forget_reminders(booking_id)
+
+    async def _busy(self, start: datetime, end: datetime, exclude_booking_id: int | None) -> list[Interval]:
+        bookings = await self.bookings.active_between(start, end, exclude_id=exclude_booking_id)
+        blocked = await self.blocked.overlapping(start, end)
+        return [Interval(item.starts_at, item.ends_at) for item in (*bookings, *blocked)]
+
+    def _schedule_after_commit(self, booking: Booking) -> None:
+        times = BookingTimes.of(booking)
+        after_commit(self.session, lambda: self.jobs.schedule(times))
+
+
+def _duration(service: Service) -> timedelta:
+    return timedelta(minutes=service.duration_minutes)

@@ -1,0 +1,200 @@
+import re
+from datetime import time, timedelta
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import make_url
+
+from services.durations import parse_clock, parse_duration, parse_durations, parse_weekdays
+
+_TOKEN = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{20,}$")
+DbKind = Literal["sqlite", "postgresql"]
+
+
+class ConfigError(Exception):
+    """A configuration problem, worded as one line for the operator."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", frozen=True)
+
+    bot_token: str
+    telegram_api_url: str | None = None
+    admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    database_url: str = "sqlite+aiosqlite:///data/bot.db"
+    db_type: DbKind | None = None
+    timezone: Annotated[ZoneInfo, NoDecode] = ZoneInfo("UTC")
+    work_days: Annotated[frozenset[int], NoDecode] = frozenset({1, 2, 3, 4, 5})
+    work_start: time = time(9, 0)
+    work_end: time = time(18, 0)
+    slot_minutes: int = Field(default=60, ge=1, le=24 * 60)
+    booking_days_ahead: int = Field(default=14, ge=1, le=366)
+    booking_min_lead: timedelta = timedelta(hours=1)
+    max_active_bookings: int = Field(default=3, ge=1)
+    cancel_cutoff: timedelta = timedelta(hours=2)
+    reminders: Annotated[tuple[timedelta, ...], NoDecode] = (timedelta(hours=24), timedelta(hours=2))
+    feedback_after: timedelta = timedelta(hours=2)
+    sweep_24h_at: time = time(10, 0)
+    default_language: Literal["ru", "en"] = "ru"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("bot_token")
+    @classmethod
+    def _token_shape(cls, value: str) -> str:
+        value = value.strip()
+        if not _TOKEN.match(value):
+            raise ValueError("does not look like a bot token from @BotFather (123456:ABC...)")
+        return value
+
+    @field_validator("telegram_api_url")
+    @classmethod
+    def _api_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip().rstrip("/")
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _admin_ids(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            parts = [part.strip() for part in value.split(",") if part.strip()]
+            if not all(part.isdigit() for part in parts):
+                raise ValueError("must be comma-separated numeric Telegram user ids")
+            return frozenset(int(part) for part in parts)
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _normalise_database_url(cls, value: str) -> str:
+        return normalise_database_url(value)
+
+    @field_validator("db_type", mode="before")
+    @classmethod
+    def _db_type(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = value.strip().lower()
+            return {"postgres": "postgresql", "": None}.get(value, value)
+        return value
+
+    @field_validator("timezone", mode="before")
+    @classmethod
+    def _timezone(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            try:
+                return ZoneInfo(value.strip())
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError("unknown IANA time zone (e.g. Europe/Moscow)") from None
+        return value
+
+    @field_validator("work_days", mode="before")
+    @classmethod
+    def _work_days(cls, value: Any) -> Any:
+        return parse_weekdays(value) if isinstance(value, str) else value
+
+    @field_validator("work_start", "work_end", "sweep_24h_at", mode="before")
+    @classmethod
+    def _clock(cls, value: Any) -> Any:
+        return parse_clock(value) if isinstance(value, str) else value
+
+    @field_validator("booking_min_lead", "cancel_cutoff", "feedback_after", mode="before")
+    @classmethod
+    def _duration(cls, value: Any) -> Any:
+        return parse_duration(value) if isinstance(value, str) else value
+
+    @field_validator("reminders", mode="before")
+    @classmethod
+    def _reminders(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            offsets = parse_durations(value)
+            if any(offset <= timedelta(0) for offset in offsets):
+                raise ValueError("reminder offsets must be positive")
+            return tuple(sorted(set(offsets), reverse=True))
+        return value
+
+    @field_validator("default_language", "log_level", mode="before")
+    @classmethod
+    def _fold_case(cls, value: Any) -> Any:
+        return value.strip() if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "Settings":
+        if self.work_end <= self.work_start:
+            raise ValueError(f"WORK_END ({self.work_end:%H:%M}) must be after WORK_START")
+        if self.db_type is not None and self.db_type != self.db_kind:
+            raise ValueError(f"DB_TYPE={self.db_type} contradicts DATABASE_URL, which is {self.db_kind}")
+        return self
+
+    @property
+    def db_kind(self) -> DbKind:
+        return "postgresql" if self.database_url.startswith("postgresql") else "sqlite"
+
+    @property
+    def slot_step(self) -> timedelta:
+        return timedelta(minutes=self.slot_minutes)
+
+    @property
+    def jobstore_url(self) -> str:
+        """The synchronous (psycopg2) URL of the same database, for APScheduler's job store."""
+        return (
+            make_url(self.database_url)
+            .set(drivername="postgresql+psycopg2")
+            .render_as_string(hide_password=False)
+        )
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        if self.db_kind != "sqlite":
+            return None
+        database = make_url(self.database_url).database
+        if not database or database == ":memory:":
+            return None
+        return Path(database)
+
+
+def normalise_database_url(value: str) -> str:
+    value = value.strip()
+    try:
+        url = make_url(value)
+    except Exception:
+        raise ValueError("not a database URL") from None
+    backend = url.get_backend_name()
+    if backend in ("postgres", "postgresql"):
+        return url.set(drivername="postgresql+asyncpg").render_as_string(hide_password=False)
+    if backend == "sqlite":
+        return url.set(drivername="sqlite+aiosqlite").render_as_string(hide_password=False)
+    raise ValueError("only sqlite and postgresql databases are supported")
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Settings from the environment and `.env`, or a ConfigError that names the culprit."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as error:
+        raise ConfigError(_describe(error)) from None
+
+
+def _describe(error: ValidationError) -> str:
+    problems = []
+    for item in error.errors():
+        name = str(item["loc"][0]).upper() if item["loc"] else ""
+        message = str(item["msg"]).removeprefix("Value error, ")
+        if item["type"] == "missing":
+            if name == "BOT_TOKEN":
+                problems.append(
+                    "BOT_TOKEN is not set: put the token from @BotFather in .env or the environment"
+                )
+            else:
+                problems.append(f"{name} is not set")
+        elif name == "BOT_TOKEN":
+            problems.append(f"BOT_TOKEN is invalid: {message}")
+        elif name:
+            problems.append(f"{name}={item['input']!r} is invalid: {message}")
+        else:
+            problems.append(message)
+    return "; ".join(problems)

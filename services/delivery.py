@@ -1,0 +1,64 @@
+import asyncio
+import enum
+import logging
+from dataclasses import dataclass
+
+from aiogram import Bot
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiogram.types import InlineKeyboardMarkup
+
+log = logging.getLogger(__name__)
+
+MAX_TRANSIENT_ATTEMPTS = 4
+MAX_FLOOD_WAIT_SECONDS = 300
+
+
+class DeliveryStatus(enum.StrEnum):
+    SENT = "sent"
+    BLOCKED = "blocked"  # the user blocked the bot or deleted their account: stop trying
+    REJECTED = "rejected"  # Telegram refused this message (400): retrying would not help
+    UNAVAILABLE = "unavailable"  # network or Telegram trouble outlasted our retries: try later
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    status: DeliveryStatus
+    message_id: int | None = None
+    error: str | None = None
+
+
+async def deliver(
+    bot: Bot, chat_id: int, text: str, reply_markup: InlineKeyboardMarkup | None = None
+) -> Delivery:
+    """Send one message, honouring flood limits and riding out brief outages."""
+    transient_failures = 0
+    flood_waited = 0.0
+    while True:
+        try:
+            message = await bot.send_message(chat_id, text, reply_markup=reply_markup)
+            return Delivery(DeliveryStatus.SENT, message.message_id)
+        except TelegramRetryAfter as error:
+            if flood_waited + error.retry_after > MAX_FLOOD_WAIT_SECONDS:
+                return Delivery(DeliveryStatus.UNAVAILABLE, error=str(error))
+            log.info("Flood limit for chat %s: waiting %ss", chat_id, error.retry_after)
+            flood_waited += error.retry_after
+            await asyncio.sleep(error.retry_after)
+        except TelegramForbiddenError as error:
+            return Delivery(DeliveryStatus.BLOCKED, error=str(error))
+        except TelegramBadRequest as error:
+            if "chat not found" in error.message.lower():
+                return Delivery(DeliveryStatus.BLOCKED, error=str(error))
+            log.error("Telegram rejected a message to chat %s: %s", chat_id, error.message)
+            return Delivery(DeliveryStatus.REJECTED, error=str(error))
+        except (TelegramNetworkError, TelegramServerError) as error:
+            transient_failures += 1
+            if transient_failures >= MAX_TRANSIENT_ATTEMPTS:
+                log.warning("Giving up on chat %s for now: %s", chat_id, error)
+                return Delivery(DeliveryStatus.UNAVAILABLE, error=str(error))
+            await asyncio.sleep(2 ** (transient_failures - 1))

@@ -1,0 +1,51 @@
+from datetime import timedelta
+
+from database.models import Booking
+
+
+class BookingError(Exception):
+    """A booking request that cannot be granted; the client gets a polite explanation."""
+
+
+class ServiceUnavailable(BookingError):
+    pass
+
+
+class SlotNotOffered(BookingError):
+    """The start is not a bookable slot (outside hours, too soon, too far ahead, off the grid)."""
+
+
+class SlotTaken(BookingError):
+    """Someone else got the slot first, or it has just been blocked."""
+
+
+class TooManyBookings(BookingError):
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"at most {limit} upcoming bookings")
+        self.limit = limit
+
+
+class AlreadyBooked(BookingError):
+    """The same client already holds this exact booking (a double click on confirm)."""
+
+    def __init__(self, booking: Booking) -> None:
+        super().__init__(f"booking {booking.id} already exists")
+        self.booking = booking
+
+
+class BookingNotFound(BookingError):
+    """Missing, or someone else's: the two are indistinguishable to the client on purpose."""
+
+
+class BookingNotActive(BookingError):
+    pass
+
+
+class BookingInPast(BookingError):
+    pass
+
+
+class TooLateToChange(BookingError):
+    def __init__(self, cutoff: timedelta) -> None:
+        super().__init__(f"changes close {cutoff} before the start")
+        self.cutoff = cutoff

@@ -1,0 +1,65 @@
+"""When a booking's reminders and feedback request are due. Pure functions of times."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from services.durations import format_duration
+
+FEEDBACK_KIND = "feedback"
+FEEDBACK_CATCH_UP = timedelta(days=1)
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedReminder:
+    offset: timedelta
+    at: datetime
+
+    @property
+    def kind(self) -> str:
+        return reminder_kind(self.offset)
+
+
+def reminder_kind(offset: timedelta) -> str:
+    return f"reminder_{format_duration(offset)}"
+
+
+def planned_reminders(
+    starts_at: datetime, booked_at: datetime, offsets: Sequence[timedelta]
+) -> list[PlannedReminder]:
+    """Reminders that apply to a booking: offsets that were still ahead when it was booked.
+
+    Earliest first. A booking made 5 hours ahead gets no 24h reminder, only the 2h one.
+    """
+    plan = [PlannedReminder(offset, starts_at - offset) for offset in offsets]
+    return sorted((item for item in plan if item.at > booked_at), key=lambda item: item.at)
+
+
+def next_reminder(
+    starts_at: datetime, booked_at: datetime, offsets: Sequence[timedelta], now: datetime
+) -> PlannedReminder | None:
+    """The first planned reminder still in the future: where the `reminder_<id>` job belongs."""
+    return next((item for item in planned_reminders(starts_at, booked_at, offsets) if item.at > now), None)
+
+
+def due_reminder(
+    starts_at: datetime, booked_at: datetime, offsets: Sequence[timedelta], now: datetime
+) -> PlannedReminder | None:
+    """The most recent planned reminder that is due, if the appointment is still ahead.
+
+    Only the latest one counts: an hour before the start a stale "tomorrow" is never sent.
+    """
+    if starts_at <= now:
+        return None
+    due = [item for item in planned_reminders(starts_at, booked_at, offsets) if item.at <= now]
+    return due[-1] if due else None
+
+
+def feedback_at(ends_at: datetime, feedback_after: timedelta) -> datetime:
+    return ends_at + feedback_after
+
+
+def feedback_still_wanted(ends_at: datetime, feedback_after: timedelta, now: datetime) -> bool:
+    """Due, and not so late that asking would be odd (a day of catch-up after downtime)."""
+    due = feedback_at(ends_at, feedback_after)
+    return due <= now <= due + FEEDBACK_CATCH_UP

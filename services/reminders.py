@@ -1,0 +1,179 @@
+"""Scheduler jobs. Module-level coroutines referenced by text, taking plain ids; each opens its own sessions.
+
+Exactly once: a message is claimed in the notification log (unique per booking and kind) in a
+committed transaction before it is sent, and stamped sent afterwards. Whoever fires it — the date
+job, a sweep, the catch-up at startup, a double fire — only the holder of the claim sends.
+"""
+
+import asyncio
+import enum
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
+
+from aiogram.types import InlineKeyboardMarkup
+
+from bot import notifications
+from bot.texts import Lang, pick_language
+from database.engine import commit
+from database.models import Booking, BookingStatus, utcnow
+from database.repositories import Bookings, Notifications, Users
+from services import runtime
+from services.config import Settings
+from services.delivery import DeliveryStatus, deliver
+from services.reminder_plan import (
+    FEEDBACK_CATCH_UP,
+    FEEDBACK_KIND,
+    due_reminder,
+    feedback_still_wanted,
+)
+from services.scheduling import BookingTimes
+
+log = logging.getLogger(__name__)
+
+CLAIM_TIMEOUT = timedelta(minutes=10)
+SWEEP_CONCURRENCY = 8
+
+Compose = Callable[[Booking, Lang, datetime, Settings], tuple[str, InlineKeyboardMarkup | None]]
+Pick = Callable[[Booking, datetime, Settings], str | None]
+
+
+class Outcome(enum.StrEnum):
+    SENT = "sent"
+    ALREADY = "already"  # sent before, or being sent by someone else right now
+    SKIPPED = "skipped"  # nothing due, booking cancelled, or the user blocked the bot
+    FAILED = "failed"  # Telegram refused the message
+    RETRY = "retry"  # Telegram or the network is down: try again shortly
+
+
+async def send_reminder(booking_id: int) -> None:
+    rt = runtime.current()
+    async with _in_flight(rt):
+        outcome, times = await _notify_once(rt, booking_id, _due_reminder_kind, notifications.reminder)
+        if outcome is Outcome.RETRY:
+            rt.jobs.retry_reminder(booking_id)
+        elif times is not None:
+            rt.jobs.schedule_reminder(times)
+        log.info("Reminder for booking %s: %s", booking_id, outcome)
+
+
+async def send_feedback_request(booking_id: int) -> None:
+    rt = runtime.current()
+    async with _in_flight(rt):
+        outcome, _ = await _notify_once(rt, booking_id, _feedback_kind, notifications.feedback_request)
+        if outcome is Outcome.RETRY:
+            rt.jobs.retry_feedback(booking_id)
+        log.info("Feedback request for booking %s: %s", booking_id, outcome)
+
+
+async def sweep(sweep_id: str) -> None:
+    """Safety net: send every reminder and feedback request that is due and not yet sent."""
+    rt = runtime.current()
+    async with _in_flight(rt):
+        now = utcnow()
+        horizon = max(rt.settings.reminders, default=timedelta(0))
+        async with rt.sessionmaker() as session:
+            bookings = Bookings(session)
+            completed = await bookings.complete_ended(now)
+            upcoming = await bookings.active_starting_between(now, now + horizon)
+            feedback_due_by = now - rt.settings.feedback_after
+            ended = await bookings.ended_between(feedback_due_by - FEEDBACK_CATCH_UP, feedback_due_by)
+            claimed = await Notifications(session).kinds_for([b.id for b in (*upcoming, *ended)])
+            await commit(session)
+        reminders = [
+            b.id
+            for b in upcoming
+            if (kind := _due_reminder_kind(b, now, rt.settings)) and (b.id, kind) not in claimed
+        ]
+        feedback = [b.id for b in ended if (b.id, FEEDBACK_KIND) not in claimed]
+        if reminders or feedback or completed:
+            log.info(
+                "Sweep %s: %d reminders and %d feedback requests due, %d bookings completed",
+                sweep_id,
+                len(reminders),
+                len(feedback),
+                completed,
+            )
+        limit = asyncio.Semaphore(SWEEP_CONCURRENCY)
+
+        async def run(booking_id: int, pick: Pick, compose: Compose) -> Outcome:
+            async with limit:
+                outcome, _ = await _notify_once(rt, booking_id, pick, compose)
+                return outcome
+
+        outcomes = await asyncio.gather(
+            *(run(i, _due_reminder_kind, notifications.reminder) for i in reminders),
+            *(run(i, _feedback_kind, notifications.feedback_request) for i in feedback),
+        )
+        log.info("Sweep %s done: %d messages sent", sweep_id, outcomes.count(Outcome.SENT))
+
+
+def _due_reminder_kind(booking: Booking, now: datetime, settings: Settings) -> str | None:
+    if booking.status != BookingStatus.ACTIVE:
+        return None
+    due = due_reminder(booking.starts_at, booking.booked_at, settings.reminders, now)
+    return due.kind if due else None
+
+
+def _feedback_kind(booking: Booking, now: datetime, settings: Settings) -> str | None:
+    if booking.status == BookingStatus.CANCELLED:
+        return None
+    if not feedback_still_wanted(booking.ends_at, settings.feedback_after, now):
+        return None
+    return FEEDBACK_KIND
+
+
+async def _notify_once(
+    rt: runtime.Runtime, booking_id: int, pick: Pick, compose: Compose
+) -> tuple[Outcome, BookingTimes | None]:
+    now = utcnow()
+    async with rt.sessionmaker() as session:
+        booking = await Bookings(session).get(booking_id)
+        if booking is None or booking.status == BookingStatus.CANCELLED:
+            return Outcome.SKIPPED, None
+        times = BookingTimes.of(booking)
+        kind = pick(booking, now, rt.settings)
+        if kind is None or booking.user.blocked_bot:
+            return Outcome.SKIPPED, times
+        if kind == FEEDBACK_KIND and booking.status == BookingStatus.ACTIVE:
+            booking.status = BookingStatus.COMPLETED
+        token = await Notifications(session).claim(booking.id, kind, now, CLAIM_TIMEOUT)
+        await commit(session)
+        if token is None:
+            return Outcome.ALREADY, times
+        lang = pick_language(booking.user.language, rt.settings.default_language)
+        text, markup = compose(booking, lang, now, rt.settings)
+        chat_id = booking.user_id
+
+    delivery = await deliver(rt.bot, chat_id, text, markup)
+
+    async with rt.sessionmaker() as session:
+        log_ = Notifications(session)
+        if delivery.status is DeliveryStatus.SENT:
+            await log_.mark_sent(booking_id, kind, token, delivery.message_id, utcnow())
+        else:
+            await log_.release(booking_id, kind, token)
+        if delivery.status is DeliveryStatus.BLOCKED:
+            await Users(session).set_blocked(chat_id, True)
+            log.info("User %s has blocked the bot; no more messages to them", chat_id)
+        await commit(session)
+    return {
+        DeliveryStatus.SENT: Outcome.SENT,
+        DeliveryStatus.BLOCKED: Outcome.SKIPPED,
+        DeliveryStatus.REJECTED: Outcome.FAILED,
+        DeliveryStatus.UNAVAILABLE: Outcome.RETRY,
+    }[delivery.status], times
+
+
+@asynccontextmanager
+async def _in_flight(rt: runtime.Runtime) -> AsyncIterator[None]:
+    """Let shutdown wait for sends already under way instead of cutting them off."""
+    task = asyncio.current_task()
+    if task is not None:
+        rt.in_flight.add(task)
+    try:
+        yield
+    finally:
+        if task is not None:
+            rt.in_flight.discard(task)

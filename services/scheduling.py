@@ -1,0 +1,229 @@
+import logging
+import re
+from collections.abc import Iterable
+from contextlib import suppress
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Literal
+
+import sqlalchemy
+from apscheduler.executors.asyncio import AsyncIOExecutor
+from apscheduler.jobstores.base import BaseJobStore, JobLookupError
+from apscheduler.jobstores.memory import MemoryJobStore
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from services.config import Settings
+from services.reminder_plan import FEEDBACK_CATCH_UP, feedback_at, next_reminder
+
+if TYPE_CHECKING:
+    from database.models import Booking
+
+log = logging.getLogger(__name__)
+
+JOBS_TABLE = "apscheduler_jobs"
+REMINDER_JOB = "services.reminders:send_reminder"
+FEEDBACK_JOB = "services.reminders:send_feedback_request"
+SWEEP_JOB = "services.reminders:sweep"
+SWEEP_GRACE = timedelta(minutes=30)
+RETRY_DELAY = timedelta(minutes=1)
+_BOOKING_JOB_ID = re.compile(r"^(reminder|feedback)_(\d+)$")
+
+
+@dataclass(frozen=True, slots=True)
+class JobStoreInfo:
+    kind: Literal["postgresql", "memory"]
+    reason: str
+
+    @property
+    def persistent(self) -> bool:
+        return self.kind == "postgresql"
+
+
+@dataclass(frozen=True, slots=True)
+class BookingTimes:
+    """What the scheduler needs of a booking: plain values, safe to hold after the session is gone."""
+
+    booking_id: int
+    starts_at: datetime
+    ends_at: datetime
+    booked_at: datetime
+
+    @classmethod
+    def of(cls, booking: "Booking") -> "BookingTimes":
+        return cls(booking.id, booking.starts_at, booking.ends_at, booking.booked_at)
+
+
+@dataclass(slots=True)
+class ReconcileReport:
+    kept: int = 0
+    added: int = 0
+    moved: int = 0
+    removed: int = 0
+    removed_ids: list[str] = field(default_factory=list)
+
+
+def create_scheduler(settings: Settings) -> tuple[AsyncIOScheduler, JobStoreInfo]:
+    store, info = _create_job_store(settings)
+    scheduler = AsyncIOScheduler(
+        jobstores={"default": store},
+        executors={"default": AsyncIOExecutor()},
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60},
+        timezone=UTC,
+    )
+    log.info("Job store: %s — %s", info.kind, info.reason)
+    return scheduler, info
+
+
+def _create_job_store(settings: Settings) -> tuple[BaseJobStore, JobStoreInfo]:
+    if settings.db_kind == "sqlite":
+        return MemoryJobStore(), JobStoreInfo(
+            "memory",
+            "DATABASE_URL is SQLite; jobs live in memory and are rebuilt from the bookings table "
+            "at every start",
+        )
+    try:
+        engine = sqlalchemy.create_engine(settings.jobstore_url, pool_pre_ping=True)
+        with engine.connect() as connection:
+            connection.execute(sqlalchemy.text("SELECT 1"))
+    except Exception as error:
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        log.warning(
+            "PostgreSQL job store unavailable (%s); falling back to memory: jobs are rebuilt "
+            "from the bookings table at every start",
+            reason,
+        )
+        return MemoryJobStore(), JobStoreInfo("memory", f"PostgreSQL job store failed: {reason}")
+    return SQLAlchemyJobStore(engine=engine, tablename=JOBS_TABLE), JobStoreInfo(
+        "postgresql", f"persistent, table {JOBS_TABLE} in the bot's PostgreSQL database"
+    )
+
+
+def reminder_job_id(booking_id: int) -> str:
+    return f"reminder_{booking_id}"
+
+
+def feedback_job_id(booking_id: int) -> str:
+    return f"feedback_{booking_id}"
+
+
+class ReminderJobs:
+    """The scheduler's view of bookings: which `reminder_<id>` / `feedback_<id>` jobs exist, and when."""
+
+    def __init__(self, scheduler: AsyncIOScheduler, settings: Settings) -> None:
+        self.scheduler = scheduler
+        self.settings = settings
+        self.reminder_grace = max(settings.reminders, default=timedelta(hours=1))
+
+    def schedule(self, times: BookingTimes, now: datetime | None = None) -> None:
+        now = now or datetime.now(UTC)
+        self.schedule_reminder(times, now)
+        self.schedule_feedback(times, now)
+
+    def schedule_reminder(self, times: BookingTimes, now: datetime | None = None) -> None:
+        now = now or datetime.now(UTC)
+        upcoming = next_reminder(times.starts_at, times.booked_at, self.settings.reminders, now)
+        if upcoming is None:
+            self._remove(reminder_job_id(times.booking_id))
+        else:
+            self._put_reminder(times.booking_id, upcoming.at)
+
+    def schedule_feedback(self, times: BookingTimes, now: datetime | None = None) -> None:
+        now = now or datetime.now(UTC)
+        at = feedback_at(times.ends_at, self.settings.feedback_after)
+        if at > now:
+            self._put_feedback(times.booking_id, at)
+        else:
+            self._remove(feedback_job_id(times.booking_id))
+
+    def retry_reminder(self, booking_id: int, now: datetime | None = None) -> None:
+        self._put_reminder(booking_id, (now or datetime.now(UTC)) + RETRY_DELAY)
+
+    def retry_feedback(self, booking_id: int, now: datetime | None = None) -> None:
+        self._put_feedback(booking_id, (now or datetime.now(UTC)) + RETRY_DELAY)
+
+    def unschedule(self, booking_id: int) -> None:
+        self._remove(reminder_job_id(booking_id))
+        self._remove(feedback_job_id(booking_id))
+
+    def add_sweeps(self) -> None:
+        tz = self.settings.timezone
+        at = self.settings.sweep_24h_at
+        sweeps = {
+            "reminder_24h": CronTrigger(hour=at.hour, minute=at.minute, timezone=tz),
+            "reminder_2h": IntervalTrigger(hours=2, timezone=UTC),
+            "reminder_1h": IntervalTrigger(hours=1, timezone=UTC),
+        }
+        for job_id, trigger in sweeps.items():
+            self.scheduler.add_job(
+                SWEEP_JOB,
+                trigger=trigger,
+                id=job_id,
+                name=f"sweep {job_id}",
+                args=[job_id],
+                replace_existing=True,
+                misfire_grace_time=int(SWEEP_GRACE.total_seconds()),
+            )
+
+    def reconcile(self, bookings: Iterable[BookingTimes], now: datetime | None = None) -> ReconcileReport:
+        """Make the booking jobs exactly what the bookings table says they should be."""
+        now = now or datetime.now(UTC)
+        wanted: dict[str, tuple[int, datetime]] = {}
+        for times in bookings:
+            upcoming = next_reminder(times.starts_at, times.booked_at, self.settings.reminders, now)
+            if upcoming is not None:
+                wanted[reminder_job_id(times.booking_id)] = (times.booking_id, upcoming.at)
+            at = feedback_at(times.ends_at, self.settings.feedback_after)
+            if at > now:
+                wanted[feedback_job_id(times.booking_id)] = (times.booking_id, at)
+
+        report = ReconcileReport()
+        existing = {job.id: job for job in self.scheduler.get_jobs() if _BOOKING_JOB_ID.match(job.id)}
+        for job_id in existing:
+            if job_id not in wanted:
+                self._remove(job_id)
+                report.removed += 1
+                report.removed_ids.append(job_id)
+        for job_id, (booking_id, at) in wanted.items():
+            job = existing.get(job_id)
+            if job is not None and job.next_run_time == at:
+                report.kept += 1
+                continue
+            if job_id.startswith("reminder_"):
+                self._put_reminder(booking_id, at)
+            else:
+                self._put_feedback(booking_id, at)
+            if job is None:
+                report.added += 1
+            else:
+                report.moved += 1
+        return report
+
+    def _put_reminder(self, booking_id: int, at: datetime) -> None:
+        self.scheduler.add_job(
+            REMINDER_JOB,
+            trigger=DateTrigger(run_date=at, timezone=UTC),
+            id=reminder_job_id(booking_id),
+            name=f"reminder for booking {booking_id}",
+            args=[booking_id],
+            replace_existing=True,
+            misfire_grace_time=int(self.reminder_grace.total_seconds()),
+        )
+
+    def _put_feedback(self, booking_id: int, at: datetime) -> None:
+        self.scheduler.add_job(
+            FEEDBACK_JOB,
+            trigger=DateTrigger(run_date=at, timezone=UTC),
+            id=feedback_job_id(booking_id),
+            name=f"feedback request for booking {booking_id}",
+            args=[booking_id],
+            replace_existing=True,
+            misfire_grace_time=int(FEEDBACK_CATCH_UP.total_seconds()),
+        )
+
+    def _remove(self, job_id: str) -> None:
+        with suppress(JobLookupError):
+            self.scheduler.remove_job(job_id)

@@ -1,0 +1,86 @@
+import os
+import secrets
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import psycopg2
+import pytest
+from sqlalchemy.engine import make_url
+
+from services.config import Settings
+from tests.telegram_stub import TOKEN, TelegramStub
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+
+
+def _admin_dsn() -> str:
+    url = make_url(TEST_DATABASE_URL).set(drivername="postgresql")
+    return url.render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def postgres_admin() -> str:
+    """PostgreSQL is required under CI; on a laptop without it, its tests skip and say why."""
+    try:
+        psycopg2.connect(_admin_dsn(), connect_timeout=3).close()
+    except psycopg2.OperationalError as error:
+        reason = (
+            f"PostgreSQL unreachable at {make_url(TEST_DATABASE_URL).render_as_string()}: {error}".strip()
+        )
+        if os.environ.get("CI"):
+            pytest.fail(f"{reason} (CI=true: PostgreSQL tests must run)", pytrace=False)
+        pytest.skip(reason)
+    return _admin_dsn()
+
+
+@contextmanager
+def fresh_postgres_database(admin_dsn: str) -> Iterator[str]:
+    """A new, empty database (its async URL), dropped afterwards: each test run is isolated."""
+    name = f"bot_test_{secrets.token_hex(6)}"
+    connection = psycopg2.connect(admin_dsn)
+    connection.autocommit = True
+    with connection.cursor() as cursor:
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield make_url(TEST_DATABASE_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.close()
+
+
+@pytest.fixture
+def postgres_url(postgres_admin: str) -> Iterator[str]:
+    with fresh_postgres_database(postgres_admin) as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
+    return request.getfixturevalue("postgres_url")
+
+
+def make_settings(database_url: str, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "bot_token": TOKEN,
+        "database_url": database_url,
+        "work_days": "1-7",
+        "work_start": "00:00",
+        "work_end": "23:59",
+        "booking_min_lead": "0s",
+        "default_language": "en",
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@pytest.fixture
+async def stub() -> AsyncIterator[TelegramStub]:
+    server = TelegramStub()
+    await server.start()
+    yield server
+    await server.stop()

@@ -1,0 +1,36 @@
+import re
+from datetime import UTC, datetime
+
+from tests.telegram_stub import SentMessage, StubUser, TelegramStub
+
+TIME = re.compile(r"^\d{2}:\d{2}$")
+
+
+def time_buttons(message: SentMessage) -> list[dict[str, str]]:
+    return [b for b in message.buttons() if TIME.match(b["text"])]
+
+
+def start_of(button: dict[str, str]) -> datetime:
+    """The UTC start a time button stands for (its callback data is tm:<service>:<unix>:<booking>)."""
+    return datetime.fromtimestamp(int(button["callback_data"].split(":")[2]), UTC)
+
+
+async def open_times(stub: TelegramStub, client: StubUser, day_index: int = 0) -> SentMessage:
+    client.send("/book")
+    flow = await client.wait_message("Choose a day", after=len(client.messages()))
+    client.click(flow, flow.buttons()[day_index]["text"])
+    return await stub.wait_for(lambda: "Choose a time" in flow.text and flow, what="time buttons")
+
+
+async def book(
+    stub: TelegramStub, client: StubUser, pick: int | None = None, after: datetime | None = None
+) -> tuple[SentMessage, datetime]:
+    """Book through the chat: the `pick`-th time on the first day, or the first start after `after`."""
+    flow = await open_times(stub, client)
+    buttons = time_buttons(flow)
+    button = next(b for b in buttons if start_of(b) >= after) if after is not None else buttons[pick or 0]
+    client.click(flow, button["text"])
+    await stub.wait_for(lambda: "Confirm?" in flow.text, what="the summary")
+    client.click(flow, "✅")
+    await stub.wait_for(lambda: "Booked" in flow.text, what="the booking confirmation")
+    return flow, start_of(button)
