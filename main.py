@@ -81,7 +81,8 @@ async def serve(settings: Settings) -> None:
             await bot.session.close()
         await engine.dispose()
         runtime.uninstall()
-        log.info("Stopped")
+        if bot is not None:
+            log.info("Stopped")
 
 
 def _create_bot(settings: Settings) -> Bot:

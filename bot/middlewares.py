@@ -16,8 +16,10 @@ Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
 
 class UnitOfWorkMiddleware(BaseMiddleware):
-    """One session and one transaction per update, committed here and nowhere else.
+    """One session and one transaction per update, committed when the handler is done.
 
+    A handler that is about to promise something ("booked", "cancelled") commits through
+    `BookingService.commit` first, so no confirmation ever outlives a crash of its transaction.
     It also registers (or refreshes) the sender, so every handler has `user` and `lang`.
     """
 

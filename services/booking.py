@@ -5,7 +5,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from database.engine import after_commit
+from database.engine import after_commit, commit
 from database.models import Booking, BookingStatus, CancelledBy, Feedback, Service, User, utcnow
 from database.repositories import BlockedPeriods, Bookings, Feedbacks, Notifications, Services, Users
 from services.availability import Interval, WorkSchedule, days_with_free_starts, free_starts
@@ -56,6 +56,10 @@ class BookingService:
         self.bookings = Bookings(session)
         self.blocked = BlockedPeriods(session)
         self.feedbacks = Feedbacks(session)
+
+    async def commit(self) -> None:
+        """Make the work so far durable now: before telling a client "booked", not after."""
+        await commit(self.session)
 
     async def register_user(self, profile: TelegramProfile) -> User:
         user = await self.users.get(profile.id)

@@ -131,6 +131,7 @@ async def confirmed(
     except (BookingError, ValueError, OverflowError) as error:
         await refuse(callback, lang, error)
         return
+    await booking_service.commit()
     await callback.answer("✅")
     await show(callback, _booking_line(booking_service, lang, key, booking))
 

@@ -37,6 +37,7 @@ async def rated(
     except BookingError as error:
         await refuse(callback, lang, error)
         return
+    await booking_service.commit()
     await state.set_state(FeedbackStates.comment)
     await state.update_data(booking_id=callback_data.booking_id)
     await callback.answer("⭐" * callback_data.rating)
@@ -62,6 +63,7 @@ async def commented(
     except (BookingError, KeyError, ValueError):
         await message.answer(t(lang, "unknown"), reply_markup=keyboards.main_menu(lang))
         return
+    await booking_service.commit()
     await message.answer(t(lang, "comment_saved"), reply_markup=keyboards.main_menu(lang))
 
 

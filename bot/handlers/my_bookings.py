@@ -76,6 +76,7 @@ async def cancel_confirmed(
     except BookingError as error:
         await refuse(callback, lang, error)
         return
+    await booking_service.commit()
     await callback.answer("✅")
     await show(callback, _describe(booking_service, lang, "cancelled", booking))
 

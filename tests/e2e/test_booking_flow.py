@@ -10,7 +10,8 @@ from tests.telegram_stub import TelegramStub
 
 DDMM = re.compile(r"\d{2}\.\d{2}")
 
-pytestmark = pytest.mark.asyncio(loop_scope="module")
+# One worker runs the whole module, so each database gets one shared bot process.
+pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.xdist_group("booking_flow")]
 
 
 @pytest.fixture

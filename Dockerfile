@@ -1,0 +1,23 @@
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+WORKDIR /app
+COPY requirements.txt .
+RUN pip install -r requirements.txt
+
+COPY main.py alembic.ini ./
+COPY bot ./bot
+COPY services ./services
+COPY database ./database
+
+RUN useradd --create-home --uid 10001 bot && mkdir -p /app/data && chown bot:bot /app/data
+USER bot
+VOLUME ["/app/data"]
+
+# SIGTERM stops polling, lets in-flight reminders finish and exits 0.
+STOPSIGNAL SIGTERM
+CMD ["python", "main.py"]

@@ -1,0 +1,89 @@
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.bot_process import BASE_ENV, ROOT, BotProcess
+from tests.e2e.conftest import BotFactory
+from tests.telegram_stub import TelegramStub
+
+
+async def run_main(env: dict[str, str], cwd: Path) -> tuple[int, str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "DATABASE_", "DB_"))}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(ROOT / "main.py"),
+        cwd=cwd,
+        env={**clean, **env},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _, stderr = await asyncio.wait_for(process.communicate(), 60)
+    return process.returncode or 0, stderr.decode()
+
+
+async def test_process_missing_token_fails_in_one_line(tmp_path: Path) -> None:
+    env = {k: v for k, v in BASE_ENV.items() if k != "BOT_TOKEN"}
+    code, stderr = await run_main(env, tmp_path)
+    assert code == 2
+    assert stderr.strip().splitlines() == [
+        "Configuration error: BOT_TOKEN is not set: put the token from @BotFather in .env or the environment"
+    ]
+
+
+async def test_process_invalid_setting_names_variable_and_value(tmp_path: Path) -> None:
+    code, stderr = await run_main({**BASE_ENV, "REMINDERS": "soon"}, tmp_path)
+    assert code == 2
+    assert len(stderr.strip().splitlines()) == 1
+    assert "REMINDERS='soon' is invalid" in stderr
+
+
+async def test_process_unreachable_database_fails_in_one_line(tmp_path: Path) -> None:
+    env = {**BASE_ENV, "DATABASE_URL": "postgresql://bot:secret@127.0.0.1:1/bot"}
+    code, stderr = await run_main(env, tmp_path)
+    assert code == 1
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith(
+        "Database error: cannot reach the database at postgresql+asyncpg://bot:***@127.0.0.1:1/bot"
+    )
+    assert "secret" not in stderr
+
+
+async def test_process_creates_the_sqlite_folder_and_default_service(
+    stub: TelegramStub, tmp_path: Path
+) -> None:
+    bot = BotProcess(stub, tmp_path, {"DATABASE_URL": "sqlite+aiosqlite:///nested/dir/bot.db"})
+    try:
+        await bot.start()
+        assert (tmp_path / "nested" / "dir" / "bot.db").exists()
+    finally:
+        await bot.kill()
+
+
+async def test_process_sigterm_shuts_down_cleanly_and_keeps_pending_updates(
+    stub: TelegramStub, bot_factory: BotFactory
+) -> None:
+    early = stub.user(3001, "Early bird")
+    early.send("/start")  # queued while the bot is down: must not be dropped at startup
+    bot = bot_factory()
+    await bot.start()
+    await early.wait_message("Hello, Early bird")
+    assert await bot.terminate() == 0
+    log = bot.log_path.read_text()
+    assert "Polling stopped; shutting down" in log
+    assert "Stopped" in log
+    assert "Traceback" not in log
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_process_restart_keeps_working(stub: TelegramStub, bot_factory: BotFactory) -> None:
+    bot = bot_factory()
+    await bot.start()
+    assert await bot.terminate() == 0
+    await bot.start()
+    client = stub.user(3002, "Again")
+    client.send("/help")
+    await client.wait_message("How it works")

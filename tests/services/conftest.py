@@ -1,0 +1,144 @@
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+from aiogram import Bot
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from apscheduler.jobstores.memory import MemoryJobStore
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from database.engine import commit, create_engine, create_sessionmaker
+from database.migrate import upgrade_to_head
+from database.models import Booking, BookingStatus, Service, User, utcnow
+from services import runtime
+from services.booking import BookingService
+from services.config import Settings
+from services.scheduling import ReminderJobs
+from tests.conftest import make_settings
+from tests.telegram_stub import TOKEN, TelegramStub
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return make_settings(database_url, booking_min_lead="1h", work_start="09:00", work_end="18:00")
+
+
+@pytest.fixture
+async def engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(settings)
+    await upgrade_to_head(engine)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return create_sessionmaker(engine)
+
+
+@pytest.fixture
+async def scheduler() -> AsyncIterator[AsyncIOScheduler]:
+    scheduler = AsyncIOScheduler(jobstores={"default": MemoryJobStore()}, timezone="UTC")
+    scheduler.start(paused=True)
+    yield scheduler
+    scheduler.shutdown(wait=False)
+
+
+@pytest.fixture
+def jobs(scheduler: AsyncIOScheduler, settings: Settings) -> ReminderJobs:
+    return ReminderJobs(scheduler, settings)
+
+
+@pytest.fixture
+async def service_id(sessionmaker: async_sessionmaker[AsyncSession]) -> int:
+    async with sessionmaker() as session:
+        service = Service(name="Haircut <b>&", duration_minutes=60)
+        session.add(service)
+        await commit(session)
+        return service.id
+
+
+UserFactory = Callable[..., Awaitable[int]]
+
+
+@pytest.fixture
+def add_user(sessionmaker: async_sessionmaker[AsyncSession]) -> UserFactory:
+    async def add(user_id: int, language: str = "en") -> int:
+        async with sessionmaker() as session:
+            session.add(User(id=user_id, first_name=f"User {user_id}", language=language))
+            await commit(session)
+        return user_id
+
+    return add
+
+
+BookingFactory = Callable[..., Awaitable[int]]
+
+
+@pytest.fixture
+def add_booking(sessionmaker: async_sessionmaker[AsyncSession], service_id: int) -> BookingFactory:
+    """Insert a booking directly at any time (tests of jobs need bookings the grid would not offer)."""
+
+    async def add(
+        user_id: int,
+        starts_at: datetime,
+        *,
+        booked_at: datetime | None = None,
+        duration: timedelta = timedelta(hours=1),
+        status: BookingStatus = BookingStatus.ACTIVE,
+    ) -> int:
+        async with sessionmaker() as session:
+            booking = Booking(
+                user_id=user_id,
+                service_id=service_id,
+                starts_at=starts_at,
+                ends_at=starts_at + duration,
+                booked_at=booked_at or utcnow(),
+                status=status,
+            )
+            session.add(booking)
+            await commit(session)
+            return booking.id
+
+    return add
+
+
+UnitOfWork = Callable[[Callable[[BookingService], Awaitable[Any]]], Awaitable[Any]]
+
+
+@pytest.fixture
+def in_own_session(
+    sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, jobs: ReminderJobs
+) -> UnitOfWork:
+    """Run one unit of work the way an update does: own session, commit at the end."""
+
+    async def run(work: Callable[[BookingService], Awaitable[Any]]) -> Any:
+        async with sessionmaker() as session:
+            service = BookingService(session, settings, jobs)
+            result = await work(service)
+            await service.commit()
+            return result
+
+    return run
+
+
+@pytest.fixture
+async def bot(stub: TelegramStub) -> AsyncIterator[Bot]:
+    session = AiohttpSession(api=TelegramAPIServer.from_base(stub.url))
+    bot = Bot(TOKEN, session=session, default=DefaultBotProperties(parse_mode="HTML"))
+    yield bot
+    await bot.session.close()
+
+
+@pytest.fixture
+def installed_runtime(
+    bot: Bot, sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, jobs: ReminderJobs
+) -> Iterator[runtime.Runtime]:
+    rt = runtime.Runtime(bot=bot, sessionmaker=sessionmaker, settings=settings, jobs=jobs)
+    runtime.install(rt)
+    yield rt
+    runtime.uninstall()

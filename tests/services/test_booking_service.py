@@ -1,0 +1,239 @@
+import asyncio
+from collections.abc import Callable
+from datetime import UTC, datetime, time, timedelta
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from database.models import BlockedPeriod, Booking, BookingStatus, Feedback, utcnow
+from services.booking import BookingService
+from services.config import Settings
+from services.errors import (
+    AlreadyBooked,
+    BookingNotActive,
+    BookingNotFound,
+    SlotNotOffered,
+    SlotTaken,
+    TooLateToChange,
+    TooManyBookings,
+)
+from services.scheduling import ReminderJobs
+from tests.services.conftest import BookingFactory, UnitOfWork, UserFactory
+
+
+def tomorrow_at(hour: int, minute: int = 0) -> datetime:
+    day = (utcnow() + timedelta(days=1)).date()
+    return datetime.combine(day, time(hour, minute), tzinfo=UTC)
+
+
+async def count_active(sessionmaker: async_sessionmaker[AsyncSession]) -> int:
+    async with sessionmaker() as session:
+        return await session.scalar(select(func.count()).where(Booking.status == BookingStatus.ACTIVE)) or 0
+
+
+async def test_booking_service_book_schedules_jobs_only_after_commit(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    jobs: ReminderJobs,
+    service_id: int,
+    add_user: UserFactory,
+) -> None:
+    user = await add_user(1)
+    start = tomorrow_at(12)
+    async with sessionmaker() as session:
+        service = BookingService(session, settings, jobs)
+        booking = await service.book(user, service_id, start)
+        assert jobs.scheduler.get_jobs() == [], "nothing scheduled for an uncommitted booking"
+        await service.commit()
+    first_reminder = start - timedelta(hours=24)
+    if first_reminder <= booking.booked_at:
+        first_reminder = start - timedelta(hours=2)
+    assert {job.id: job.next_run_time for job in jobs.scheduler.get_jobs()} == {
+        f"reminder_{booking.id}": first_reminder,
+        f"feedback_{booking.id}": start + timedelta(hours=1) + settings.feedback_after,
+    }
+
+
+async def test_booking_service_concurrent_bookings_of_one_slot_yield_one(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    in_own_session: UnitOfWork,
+    service_id: int,
+    add_user: UserFactory,
+) -> None:
+    users = [await add_user(100 + n) for n in range(8)]
+    start = tomorrow_at(13)
+    results = await asyncio.gather(
+        *(in_own_session(lambda s, u=u: s.book(u, service_id, start)) for u in users), return_exceptions=True
+    )
+    booked = [r for r in results if isinstance(r, Booking)]
+    assert len(booked) == 1, results
+    assert all(isinstance(r, SlotTaken) for r in results if not isinstance(r, Booking)), results
+    assert await count_active(sessionmaker) == 1
+
+
+async def test_booking_service_database_itself_rejects_overlaps(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    service_id: int,
+    add_user: UserFactory,
+    add_booking: BookingFactory,
+) -> None:
+    user = await add_user(1)
+    start = tomorrow_at(10)
+    await add_booking(user, start, duration=timedelta(minutes=90))
+    with pytest.raises(IntegrityError, match="booking_overlap"):
+        await add_booking(user, start + timedelta(hours=1))
+    await add_booking(user, start + timedelta(minutes=90))  # touching is not overlapping
+    await add_booking(user, start, status=BookingStatus.CANCELLED)  # cancelled ones do not count
+    async with sessionmaker() as session:
+        booking = await session.get(Booking, 1)
+        assert booking is not None
+        booking.starts_at, booking.ends_at = start + timedelta(minutes=30), start + timedelta(minutes=120)
+        with pytest.raises(IntegrityError, match="booking_overlap"):
+            await session.flush()
+
+
+async def test_booking_service_client_limit_holds_under_concurrency(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    in_own_session: UnitOfWork,
+    settings: Settings,
+    service_id: int,
+    add_user: UserFactory,
+) -> None:
+    user = await add_user(1)
+    starts = [tomorrow_at(9 + n) for n in range(6)]
+    results = await asyncio.gather(
+        *(in_own_session(lambda s, st=st: s.book(user, service_id, st)) for st in starts),
+        return_exceptions=True,
+    )
+    assert sum(isinstance(r, Booking) for r in results) == settings.max_active_bookings, results
+    assert all(isinstance(r, TooManyBookings) for r in results if not isinstance(r, Booking)), results
+
+
+async def test_booking_service_same_booking_twice_is_recognised(
+    in_own_session: UnitOfWork,
+    service_id: int,
+    add_user: UserFactory,
+) -> None:
+    user = await add_user(1)
+    first = await in_own_session(lambda s: s.book(user, service_id, tomorrow_at(11)))
+    with pytest.raises(AlreadyBooked) as again:
+        await in_own_session(lambda s: s.book(user, service_id, tomorrow_at(11)))
+    assert again.value.booking.id == first.id
+
+
+@pytest.mark.parametrize(
+    "start",
+    [
+        pytest.param(lambda: tomorrow_at(12, 30), id="off-grid"),
+        pytest.param(lambda: tomorrow_at(7), id="before-opening"),
+        pytest.param(lambda: tomorrow_at(18), id="at-closing"),
+        pytest.param(
+            lambda: utcnow().replace(minute=0, second=0, microsecond=0) + timedelta(hours=1), id="inside-lead"
+        ),
+        pytest.param(lambda: tomorrow_at(12) + timedelta(days=30), id="beyond-days-ahead"),
+        pytest.param(lambda: tomorrow_at(12) - timedelta(days=3), id="in-the-past"),
+    ],
+)
+async def test_booking_service_forged_starts_are_not_offered(
+    in_own_session: UnitOfWork,
+    service_id: int,
+    add_user: UserFactory,
+    start: Callable[[], datetime],
+) -> None:
+    user = await add_user(1)
+    with pytest.raises(SlotNotOffered):
+        await in_own_session(lambda s: s.book(user, service_id, start()))
+
+
+async def test_booking_service_blocked_periods_are_not_bookable(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    in_own_session: UnitOfWork,
+    service_id: int,
+    add_user: UserFactory,
+) -> None:
+    user = await add_user(1)
+    async with sessionmaker() as session:
+        session.add(BlockedPeriod(starts_at=tomorrow_at(12), ends_at=tomorrow_at(14), reason="lunch"))
+        await session.commit()
+    with pytest.raises(SlotTaken):
+        await in_own_session(lambda s: s.book(user, service_id, tomorrow_at(13)))
+    starts = await in_own_session(lambda s: _starts(s, service_id))
+    assert tomorrow_at(12) not in starts
+    assert tomorrow_at(13) not in starts
+    assert tomorrow_at(14) in starts
+
+
+async def _starts(service: BookingService, service_id: int) -> list[datetime]:
+    offered = await service.active_service(service_id)
+    return await service.available_starts(offered, tomorrow_at(0).date(), utcnow())
+
+
+async def test_booking_service_cancel_checks_owner_state_and_cutoff(
+    in_own_session: UnitOfWork,
+    jobs: ReminderJobs,
+    service_id: int,
+    add_user: UserFactory,
+    add_booking: BookingFactory,
+) -> None:
+    owner, other = await add_user(1), await add_user(2)
+    booking = await in_own_session(lambda s: s.book(owner, service_id, tomorrow_at(15)))
+    assert jobs.scheduler.get_job(f"reminder_{booking.id}") is not None
+    with pytest.raises(BookingNotFound):
+        await in_own_session(lambda s: s.cancel(booking.id, other))
+    with pytest.raises(BookingNotFound):
+        await in_own_session(lambda s: s.cancel(99999, owner))
+    await in_own_session(lambda s: s.cancel(booking.id, owner))
+    assert jobs.scheduler.get_job(f"reminder_{booking.id}") is None
+    assert jobs.scheduler.get_job(f"feedback_{booking.id}") is None
+    with pytest.raises(BookingNotActive):
+        await in_own_session(lambda s: s.cancel(booking.id, owner))
+    soon = await add_booking(owner, utcnow() + timedelta(minutes=30))
+    with pytest.raises(TooLateToChange):
+        await in_own_session(lambda s: s.cancel(soon, owner))
+
+
+async def test_booking_service_reschedule_keeps_the_id_and_moves_the_jobs(
+    in_own_session: UnitOfWork,
+    jobs: ReminderJobs,
+    settings: Settings,
+    service_id: int,
+    add_user: UserFactory,
+) -> None:
+    user = await add_user(1)
+    booking = await in_own_session(lambda s: s.book(user, service_id, tomorrow_at(9)))
+    moved = await in_own_session(lambda s: s.reschedule(booking.id, user, tomorrow_at(16)))
+    assert moved.id == booking.id
+    assert moved.starts_at == tomorrow_at(16)
+    feedback_job = jobs.scheduler.get_job(f"feedback_{booking.id}")
+    assert feedback_job.next_run_time == tomorrow_at(17) + settings.feedback_after
+    other = await add_user(2)
+    with pytest.raises(BookingNotFound):
+        await in_own_session(lambda s: s.reschedule(booking.id, other, tomorrow_at(10)))
+    taken = await in_own_session(lambda s: s.book(other, service_id, tomorrow_at(10)))
+    assert taken.id != booking.id
+    with pytest.raises(SlotTaken):
+        await in_own_session(lambda s: s.reschedule(booking.id, user, tomorrow_at(10)))
+
+
+async def test_booking_service_rating_twice_updates_one_row(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    in_own_session: UnitOfWork,
+    add_user: UserFactory,
+    add_booking: BookingFactory,
+) -> None:
+    user = await add_user(1)
+    past = await add_booking(user, utcnow() - timedelta(hours=3))
+    future = await add_booking(user, utcnow() + timedelta(hours=3))
+    await in_own_session(lambda s: s.rate(past, user, 2))
+    await in_own_session(lambda s: s.rate(past, user, 5))
+    await in_own_session(lambda s: s.comment(past, user, "  lovely  "))
+    async with sessionmaker() as session:
+        rows = (await session.scalars(select(Feedback))).all()
+    assert [(f.booking_id, f.rating, f.comment) for f in rows] == [(past, 5, "lovely")]
+    with pytest.raises(BookingNotActive):
+        await in_own_session(lambda s: s.rate(future, user, 5))
+    stranger = await add_user(2)
+    with pytest.raises(BookingNotFound):
+        await in_own_session(lambda s: s.rate(past, stranger, 1))

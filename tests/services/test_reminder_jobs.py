@@ -1,0 +1,200 @@
+import asyncio
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from database.models import Booking, BookingStatus, Notification, User, utcnow
+from database.repositories import Notifications
+from services import reminders, runtime
+from tests.services.conftest import BookingFactory, UserFactory
+from tests.telegram_stub import TelegramStub
+
+H = timedelta(hours=1)
+
+
+async def sent_kinds(sessionmaker: async_sessionmaker[AsyncSession], booking_id: int) -> list[str]:
+    async with sessionmaker() as session:
+        rows = await session.scalars(
+            select(Notification.kind).where(
+                Notification.booking_id == booking_id, Notification.sent_at.is_not(None)
+            )
+        )
+        return sorted(rows)
+
+
+async def test_reminder_jobs_concurrent_fires_send_once(
+    stub: TelegramStub,
+    installed_runtime: runtime.Runtime,
+    add_user: UserFactory,
+    add_booking: BookingFactory,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    user = await add_user(1)
+    booking = await add_booking(user, utcnow() + 90 * timedelta(minutes=1), booked_at=utcnow() - 48 * H)
+    await asyncio.gather(
+        reminders.send_reminder(booking),
+        reminders.send_reminder(booking),
+        reminders.sweep("reminder_1h"),
+        reminders.sweep("reminder_2h"),
+    )
+    texts = [m.text for m in stub.messages_to(user)]
+    assert len(texts) == 1, texts
+    assert "Reminder" in texts[0]
+    assert "Haircut <b>&" in texts[0], "the service name arrives escaped and intact"
+    assert await sent_kinds(sessionmaker, booking) == ["reminder_2h"]
+
+
+async def test_reminder_jobs_move_to_the_next_offset_after_sending(
+    stub: TelegramStub,
+    installed_runtime: runtime.Runtime,
+    add_user: UserFactory,
+    add_booking: BookingFactory,
+) -> None:
+    user = await add_user(1)
+    start = utcnow() + 20 * H
+    booking = await add_booking(user, start, booked_at=utcnow() - 48 * H)
+    await reminders.send_reminder(booking)
+    assert "tomorrow" in stub.messages_to(user)[0].text or "today" in stub.messages_to(user)[0].text
+    job = installed_runtime.jobs.scheduler.get_job(f"reminder_{booking}")
+    assert job is not None
+    assert job.next_run_time == start - 2 * H
+
+
+async def test_reminder_jobs_sweep_sends_only_the_most_recent_due_offset(
+    stub: TelegramStub,
+    installed_runtime: runtime.Runtime,
+    add_user: UserFactory,
+    add_booking: BookingFactory,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    user = await add_user(1)
+    booking = await add_booking(user, utcnow() + H, booked_at=utcnow() - 72 * H)
+    await reminders.sweep("catch_up")
+    await reminders.sweep("catch_up")
+    messages = stub.messages_to(user)
+    assert len(messages) == 1
+    assert "today at" in messages[0].text or "tomorrow at" in messages[0].text
+    assert await sent_kinds(sessionmaker, booking) == ["reminder_2h"], "the stale 24h reminder is never sent"
+
+
+async def test_reminder_jobs_skip_cancelled_and_started_bookings(
+    stub: TelegramStub,
+    installed_runtime: runtime.Runtime,
+    add_user: UserFactory,
+    add_booking: BookingFactory,
+) -> None:
+    user = await add_user(1)
+    cancelled = await add_booking(
+        user, utcnow() + H, booked_at=utcnow() - 72 * H, status=BookingStatus.CANCELLED
+    )
+    started = await add_booking(user, utcnow() - 10 * timedelta(minutes=1), booked_at=utcnow() - 72 * H)
+    await reminders.send_reminder(cancelled)
+    await reminders.send_reminder(started)
+    await reminders.sweep("catch_up")
+    assert stub.messages_to(user) == []
+
+
+async def test_reminder_jobs_feedback_request_has_rating_buttons_and_marks_completed(
+    stub: TelegramStub,
+    installed_runtime: runtime.Runtime,
+    add_user: UserFactory,
+    add_booking: BookingFactory,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    user = await add_user(1, language="ru")
+    recent = await add_booking(user, utcnow() - 4 * H)
+    ancient = await add_booking(user, utcnow() - 80 * H)
+    await reminders.send_feedback_request(recent)
+    await reminders.send_feedback_request(recent)
+    await reminders.send_feedback_request(ancient)
+    messages = stub.messages_to(user)
+    assert len(messages) == 1
+    assert "Как прошёл визит" in messages[0].text
+    assert [b["text"][0] for b in messages[0].buttons()] == ["1", "2", "3", "4", "5"]
+    async with sessionmaker() as session:
+        assert (await session.get(Booking, recent)).status == BookingStatus.COMPLETED  # type: ignore[union-attr]
+
+
+async def test_reminder_jobs_blocked_user_is_marked_and_not_retried(
+    stub: TelegramStub,
+    installed_runtime: runtime.Runtime,
+    add_user: UserFactory,
+    add_booking: BookingFactory,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    user = await add_user(1)
+    booking = await add_booking(user, utcnow() + H, booked_at=utcnow() - 72 * H)
+    stub.blocked.add(user)
+    await reminders.send_reminder(booking)
+    await reminders.sweep("catch_up")
+    assert stub.calls["sendMessage"] == 1
+    async with sessionmaker() as session:
+        assert (await session.get(User, user)).blocked_bot  # type: ignore[union-attr]
+    assert await sent_kinds(sessionmaker, booking) == [], "only messages that went out are logged"
+
+
+async def test_reminder_jobs_flood_limit_is_waited_out(
+    stub: TelegramStub,
+    installed_runtime: runtime.Runtime,
+    add_user: UserFactory,
+    add_booking: BookingFactory,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    user = await add_user(1)
+    booking = await add_booking(user, utcnow() + H, booked_at=utcnow() - 72 * H)
+    stub.fail("sendMessage", code=429, retry_after=1, times=2, chat_id=user)
+    started = asyncio.get_running_loop().time()
+    await reminders.send_reminder(booking)
+    assert asyncio.get_running_loop().time() - started >= 2, "waited retry_after twice"
+    assert [e[1] for e in stub.errors] == [429, 429]
+    assert len(stub.messages_to(user)) == 1
+    assert await sent_kinds(sessionmaker, booking) == ["reminder_2h"]
+
+
+async def test_reminder_jobs_telegram_outage_is_retried_later_not_lost(
+    stub: TelegramStub,
+    installed_runtime: runtime.Runtime,
+    add_user: UserFactory,
+    add_booking: BookingFactory,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    user = await add_user(1)
+    booking = await add_booking(user, utcnow() + H, booked_at=utcnow() - 72 * H)
+    stub.fail("sendMessage", code=502, times=10)
+    await reminders.send_reminder(booking)
+    assert stub.messages_to(user) == []
+    retry = installed_runtime.jobs.scheduler.get_job(f"reminder_{booking}")
+    assert retry is not None
+    assert retry.next_run_time - utcnow() < 2 * timedelta(minutes=1)
+    stub.faults.clear()
+    await reminders.send_reminder(booking)
+    assert len(stub.messages_to(user)) == 1
+    assert await sent_kinds(sessionmaker, booking) == ["reminder_2h"]
+
+
+async def test_notifications_claim_is_exclusive_and_stale_claims_are_taken_over(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    add_user: UserFactory,
+    add_booking: BookingFactory,
+) -> None:
+    user = await add_user(1)
+    booking = await add_booking(user, utcnow() + H)
+    timeout = timedelta(minutes=10)
+
+    async def claim(at_offset: timedelta = timedelta(0)) -> str | None:
+        async with sessionmaker() as session:
+            token = await Notifications(session).claim(booking, "reminder_2h", utcnow() + at_offset, timeout)
+            await session.commit()
+            return token
+
+    tokens = await asyncio.gather(*(claim() for _ in range(6)))
+    winners = [t for t in tokens if t]
+    assert len(winners) == 1
+    assert await claim(timeout / 2) is None, "a fresh claim is respected"
+    taken_over = await claim(timeout * 2)
+    assert taken_over is not None, "a claim whose sender died is taken over"
+    async with sessionmaker() as session:
+        await Notifications(session).mark_sent(booking, "reminder_2h", taken_over, 1, utcnow())
+        await session.commit()
+    assert await claim(timeout * 10) is None, "a sent message is never claimed again"

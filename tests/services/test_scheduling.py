@@ -1,0 +1,122 @@
+import logging
+import pickle
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from apscheduler.executors.asyncio import AsyncIOExecutor
+from apscheduler.jobstores.memory import MemoryJobStore
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from sqlalchemy import create_engine as create_sync_engine
+from sqlalchemy import text
+
+from database.models import utcnow
+from services.reminder_plan import FEEDBACK_CATCH_UP
+from services.scheduling import BookingTimes, ReminderJobs, create_scheduler
+from tests.conftest import make_settings
+
+H = timedelta(hours=1)
+
+
+def times(booking_id: int, hours_ahead: float) -> BookingTimes:
+    start = utcnow().replace(microsecond=0) + timedelta(hours=hours_ahead)
+    return BookingTimes(booking_id, start, start + H, utcnow() - 100 * H)
+
+
+async def test_scheduling_sqlite_uses_memory_store_with_async_executor(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    scheduler, info = create_scheduler(make_settings(f"sqlite+aiosqlite:///{tmp_path}/x.db"))
+    assert info.kind == "memory"
+    assert isinstance(scheduler._lookup_jobstore("default"), MemoryJobStore)
+    assert isinstance(scheduler._lookup_executor("default"), AsyncIOExecutor)
+    assert str(scheduler.timezone) == "UTC"
+    assert scheduler._job_defaults["coalesce"] is True
+    assert scheduler._job_defaults["max_instances"] == 1
+    assert "Job store: memory" in caplog.text
+
+
+async def test_scheduling_postgres_store_persists_jobs_across_schedulers(postgres_url: str) -> None:
+    settings = make_settings(postgres_url)
+    first, info = create_scheduler(settings)
+    assert info.kind == "postgresql"
+    assert isinstance(first._lookup_jobstore("default"), SQLAlchemyJobStore)
+    first.start(paused=True)
+    jobs = ReminderJobs(first, settings)
+    jobs.schedule(times(7, 30))
+    jobs.add_sweeps()
+    first.shutdown(wait=False)
+
+    second, _ = create_scheduler(settings)
+    second.start(paused=True)
+    try:
+        restored = {job.id: job for job in second.get_jobs()}
+        assert {"reminder_7", "feedback_7", "reminder_24h", "reminder_2h", "reminder_1h"} <= restored.keys()
+        reminder = restored["reminder_7"]
+        assert reminder.func_ref == "services.reminders:send_reminder"
+        assert reminder.args == (7,)
+        assert reminder.misfire_grace_time == int(timedelta(hours=24).total_seconds())
+        assert restored["feedback_7"].misfire_grace_time == int(FEEDBACK_CATCH_UP.total_seconds())
+    finally:
+        second.shutdown(wait=False)
+    engine = create_sync_engine(settings.jobstore_url)
+    with engine.connect() as connection:
+        stored = connection.execute(
+            text("SELECT id, job_state FROM apscheduler_jobs WHERE id = 'reminder_7'")
+        ).one()
+    engine.dispose()
+    state = pickle.loads(stored.job_state)
+    assert state["func"] == "services.reminders:send_reminder"
+    assert state["args"] == (7,), "only plain ids reach the store"
+
+
+async def test_scheduling_falls_back_to_memory_when_postgres_store_fails(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO)
+    settings = make_settings("postgresql+asyncpg://nobody@127.0.0.1:1/nothing")
+    scheduler, info = create_scheduler(settings)
+    assert info.kind == "memory"
+    assert isinstance(scheduler._lookup_jobstore("default"), MemoryJobStore)
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert warnings
+    assert "falling back to memory" in warnings[0].getMessage()
+
+
+async def test_scheduling_reconcile_heals_drift(tmp_path: Path) -> None:
+    settings = make_settings(f"sqlite+aiosqlite:///{tmp_path}/x.db")
+    scheduler, _ = create_scheduler(settings)
+    scheduler.start(paused=True)
+    try:
+        jobs = ReminderJobs(scheduler, settings)
+        keep, move, add = times(1, 30), times(2, 30), times(3, 30)
+        jobs.schedule(keep)
+        jobs.schedule(BookingTimes(2, move.starts_at + 5 * H, move.ends_at + 5 * H, move.booked_at))
+        jobs.schedule(times(4, 30))  # a booking that no longer exists
+        jobs.add_sweeps()
+        report = jobs.reconcile([keep, move, add])
+        assert (report.kept, report.moved, report.added, report.removed) == (2, 2, 2, 2)
+        assert sorted(report.removed_ids) == ["feedback_4", "reminder_4"]
+        assert scheduler.get_job("reminder_2").next_run_time == move.starts_at - 24 * H
+        assert scheduler.get_job("reminder_24h") is not None, "sweeps are not booking jobs"
+        again = jobs.reconcile([keep, move, add])
+        assert (again.kept, again.moved, again.added, again.removed) == (6, 0, 0, 0)
+    finally:
+        scheduler.shutdown(wait=False)
+
+
+@pytest.mark.parametrize(
+    ("hours_ahead", "job_ids"), [(30, {"reminder_9", "feedback_9"}), (-2, {"feedback_9"}), (-10, set())]
+)
+async def test_scheduling_jobs_exist_only_for_what_is_still_ahead(
+    tmp_path: Path, hours_ahead: float, job_ids: set[str]
+) -> None:
+    settings = make_settings(f"sqlite+aiosqlite:///{tmp_path}/x.db")
+    scheduler, _ = create_scheduler(settings)
+    scheduler.start(paused=True)
+    try:
+        ReminderJobs(scheduler, settings).reconcile([times(9, hours_ahead)])
+        assert {job.id for job in scheduler.get_jobs()} == job_ids
+    finally:
+        scheduler.shutdown(wait=False)

@@ -1,0 +1,102 @@
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from services.availability import Interval, WorkSchedule, days_with_free_starts, free_starts
+
+HOUR = timedelta(hours=1)
+MONDAY = date(2026, 11, 23)
+
+
+def schedule(**overrides: object) -> WorkSchedule:
+    values: dict[str, object] = {
+        "tz": ZoneInfo("UTC"),
+        "work_days": frozenset({1, 2, 3, 4, 5}),
+        "work_start": time(9),
+        "work_end": time(18),
+        "slot_step": HOUR,
+        "days_ahead": 14,
+        "min_lead": HOUR,
+    }
+    values.update(overrides)
+    return WorkSchedule(**values)  # type: ignore[arg-type]
+
+
+def at(day: date, hour: int, minute: int = 0, tz: str = "UTC") -> datetime:
+    return datetime.combine(day, time(hour, minute), tzinfo=ZoneInfo(tz)).astimezone(UTC)
+
+
+def hours(starts: list[datetime], tz: str = "UTC") -> list[str]:
+    return [s.astimezone(ZoneInfo(tz)).strftime("%H:%M") for s in starts]
+
+
+def test_availability_grid_keeps_the_whole_service_inside_opening_hours() -> None:
+    starts = schedule().grid_starts(MONDAY, 90 * timedelta(minutes=1))
+    assert hours(starts) == ["09:00", "10:00", "11:00", "12:00", "13:00", "14:00", "15:00", "16:00"]
+
+
+def test_availability_days_off_have_no_slots() -> None:
+    assert schedule().grid_starts(date(2026, 11, 28), HOUR) == []  # Saturday
+
+
+def test_availability_honours_lead_time() -> None:
+    now = at(MONDAY, 10, 30)
+    assert hours(free_starts(schedule(), MONDAY, HOUR, [], now))[0] == "12:00"
+
+
+def test_availability_stops_at_days_ahead() -> None:
+    now = at(MONDAY, 8)
+    days = days_with_free_starts(schedule(days_ahead=3), HOUR, [], now)
+    assert days == [MONDAY, MONDAY + timedelta(days=1), MONDAY + timedelta(days=2)]
+    window_end_day = free_starts(schedule(days_ahead=3), MONDAY + timedelta(days=3), HOUR, [], now)
+    assert window_end_day == [], "Thursday 09:00 is past now + 3 days (Thursday 08:00)"
+
+
+def test_availability_overlap_with_longer_services() -> None:
+    busy = [Interval(at(MONDAY, 10), at(MONDAY, 11, 30))]
+    now = at(MONDAY, 0)
+    one_hour = hours(free_starts(schedule(), MONDAY, HOUR, busy, now))
+    assert "10:00" not in one_hour
+    assert "11:00" not in one_hour
+    assert "09:00" in one_hour
+    assert "12:00" in one_hour
+    two_hours = hours(free_starts(schedule(), MONDAY, 2 * HOUR, busy, now))
+    assert "09:00" not in two_hours, "09:00-11:00 would run into the 10:00 booking"
+    assert two_hours[0] == "12:00"
+
+
+def test_availability_blocked_periods_count_as_busy() -> None:
+    lunch = [Interval(at(MONDAY, 13), at(MONDAY, 14))]
+    assert "13:00" not in hours(free_starts(schedule(), MONDAY, HOUR, lunch, at(MONDAY, 0)))
+
+
+def test_availability_slots_are_local_time_converted_to_utc() -> None:
+    moscow = schedule(tz=ZoneInfo("Europe/Moscow"))
+    starts = moscow.grid_starts(MONDAY, HOUR)
+    assert starts[0] == datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
+    assert all(s.tzinfo is UTC for s in starts)
+
+
+def test_availability_dst_spring_forward_skips_the_missing_hour() -> None:
+    berlin = schedule(
+        tz=ZoneInfo("Europe/Berlin"), work_days=frozenset(range(1, 8)), work_start=time(0), work_end=time(5)
+    )
+    day = date(2026, 3, 29)  # 02:00 → 03:00
+    starts = berlin.grid_starts(day, HOUR)
+    assert hours(starts, "Europe/Berlin") == ["00:00", "01:00", "03:00", "04:00"]
+    assert starts[2] - starts[1] == HOUR, "01:00 and 03:00 are one real hour apart"
+
+
+def test_availability_dst_fall_back_measures_real_time() -> None:
+    berlin = schedule(
+        tz=ZoneInfo("Europe/Berlin"), work_days=frozenset(range(1, 8)), work_start=time(0), work_end=time(4)
+    )
+    day = date(2026, 10, 25)  # 03:00 → 02:00: the night has five real hours before 04:00
+    starts = berlin.grid_starts(day, HOUR)
+    assert hours(starts, "Europe/Berlin") == ["00:00", "01:00", "02:00", "03:00"]
+    closing = at(day, 4, tz="Europe/Berlin")
+    assert all(s + HOUR <= closing for s in starts)
+
+
+def test_availability_end_of_day_slot_fits_exactly() -> None:
+    starts = schedule(work_end=time(17, 30), slot_step=timedelta(minutes=30)).grid_starts(MONDAY, HOUR)
+    assert hours(starts)[-1] == "16:30"

@@ -1,0 +1,103 @@
+from datetime import time, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from services.config import ConfigError, load_settings
+from tests.telegram_stub import TOKEN
+
+
+def settings(**values: Any):  # type: ignore[no-untyped-def]
+    return load_settings(_env_file=None, **{"bot_token": TOKEN, **values})
+
+
+def test_config_defaults_match_the_documented_table() -> None:
+    s = settings()
+    assert s.database_url == "sqlite+aiosqlite:///data/bot.db"
+    assert s.db_kind == "sqlite"
+    assert str(s.timezone) == "UTC"
+    assert s.work_days == {1, 2, 3, 4, 5}
+    assert (s.work_start, s.work_end) == (time(9), time(18))
+    assert s.slot_minutes == 60
+    assert s.booking_days_ahead == 14
+    assert s.booking_min_lead == timedelta(hours=1)
+    assert s.max_active_bookings == 3
+    assert s.cancel_cutoff == timedelta(hours=2)
+    assert s.reminders == (timedelta(hours=24), timedelta(hours=2))
+    assert s.feedback_after == timedelta(hours=2)
+    assert s.sweep_24h_at == time(10)
+    assert s.default_language == "ru"
+    assert s.admin_ids == frozenset()
+
+
+def test_config_reads_env_and_dotenv(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text(f"BOT_TOKEN={TOKEN}\nADMIN_IDS=1, 22\nTIMEZONE=Europe/Moscow\nREMINDERS=2h,24h,30m\n")
+    monkeypatch.setenv("WORK_DAYS", "1-3,6")
+    s = load_settings(_env_file=env_file)
+    assert s.admin_ids == {1, 22}
+    assert str(s.timezone) == "Europe/Moscow"
+    assert s.reminders == (timedelta(hours=24), timedelta(hours=2), timedelta(minutes=30))
+    assert s.work_days == {1, 2, 3, 6}
+
+
+@pytest.mark.parametrize(
+    ("url", "normalised", "jobstore"),
+    [
+        (
+            "postgresql://u:p@db:5432/bot",
+            "postgresql+asyncpg://u:p@db:5432/bot",
+            "postgresql+psycopg2://u:p@db:5432/bot",
+        ),
+        ("postgres://u@db/bot", "postgresql+asyncpg://u@db/bot", "postgresql+psycopg2://u@db/bot"),
+        ("postgresql+asyncpg://u@db/bot", "postgresql+asyncpg://u@db/bot", "postgresql+psycopg2://u@db/bot"),
+    ],
+)
+def test_config_normalises_postgres_urls(url: str, normalised: str, jobstore: str) -> None:
+    s = settings(database_url=url)
+    assert (s.database_url, s.jobstore_url, s.db_kind) == (normalised, jobstore, "postgresql")
+
+
+def test_config_normalises_sqlite_urls() -> None:
+    s = settings(database_url="sqlite:///data/x.db")
+    assert s.database_url == "sqlite+aiosqlite:///data/x.db"
+    assert s.sqlite_path == Path("data/x.db")
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"bot_token": None}, "BOT_TOKEN is not set"),
+        ({"bot_token": "nonsense"}, "BOT_TOKEN is invalid"),
+        ({"timezone": "Mars/Olympus"}, "TIMEZONE='Mars/Olympus' is invalid"),
+        ({"work_days": "1-9"}, "WORK_DAYS='1-9' is invalid"),
+        ({"work_start": "25:00"}, "WORK_START='25:00' is invalid"),
+        ({"work_start": "18:00", "work_end": "09:00"}, "WORK_END (09:00) must be after WORK_START"),
+        ({"slot_minutes": "0"}, "SLOT_MINUTES='0' is invalid"),
+        ({"reminders": "2h,soon"}, "REMINDERS='2h,soon' is invalid"),
+        ({"cancel_cutoff": "two hours"}, "CANCEL_CUTOFF='two hours' is invalid"),
+        ({"admin_ids": "1,bob"}, "ADMIN_IDS='1,bob' is invalid"),
+        ({"database_url": "mysql://x/y"}, "DATABASE_URL='mysql://x/y' is invalid"),
+        ({"db_type": "postgresql"}, "DB_TYPE=postgresql contradicts DATABASE_URL, which is sqlite"),
+        ({"default_language": "de"}, "DEFAULT_LANGUAGE='de' is invalid"),
+    ],
+)
+def test_config_errors_name_the_variable_and_value(values: dict[str, Any], message: str) -> None:
+    values = {"bot_token": TOKEN, **values}
+    if values["bot_token"] is None:
+        del values["bot_token"]
+    with pytest.raises(ConfigError) as error:
+        load_settings(_env_file=None, **values)
+    assert message in str(error.value)
+    assert "\n" not in str(error.value)
+
+
+def test_config_error_never_echoes_the_token() -> None:
+    with pytest.raises(ConfigError) as error:
+        settings(bot_token="123:secret-but-short")
+    assert "secret" not in str(error.value)
+
+
+def test_config_db_type_matching_the_url_is_accepted() -> None:
+    assert settings(database_url="postgresql://db/x", db_type="postgres").db_kind == "postgresql"
