@@ -77,9 +77,9 @@ async def serve(settings: Settings) -> None:
     finally:
         if scheduler is not None and scheduler.running:
             scheduler.shutdown(wait=False)
+        await engine.dispose()
         if bot is not None:
             await bot.session.close()
-        await engine.dispose()
         runtime.uninstall()
         if bot is not None:
             log.info("Stopped")

@@ -1,7 +1,9 @@
 from datetime import date, datetime, timedelta
+from html import escape
 from zoneinfo import ZoneInfo
 
 from bot.texts import Lang, t
+from database.models import Booking
 from services.durations import format_duration
 
 
@@ -39,3 +41,14 @@ def when_phrase(lang: Lang, starts_at: datetime, now: datetime, tz: ZoneInfo) ->
 
 def human_duration(value: timedelta) -> str:
     return format_duration(value)
+
+
+def booking_text(lang: Lang, key: str, booking: Booking, tz: ZoneInfo) -> str:
+    """A text about one booking, with its service, `date` (DD.MM) and `time` (HH:MM) filled in."""
+    return t(
+        lang,
+        key,
+        service=escape(booking.service.name),
+        date=ddmm(local(booking.starts_at, tz).date()),
+        time=hhmm(booking.starts_at, tz),
+    )

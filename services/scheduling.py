@@ -203,25 +203,24 @@ class ReminderJobs:
         return report
 
     def _put_reminder(self, booking_id: int, at: datetime) -> None:
-        self.scheduler.add_job(
-            REMINDER_JOB,
-            trigger=DateTrigger(run_date=at, timezone=UTC),
-            id=reminder_job_id(booking_id),
-            name=f"reminder for booking {booking_id}",
-            args=[booking_id],
-            replace_existing=True,
-            misfire_grace_time=int(self.reminder_grace.total_seconds()),
-        )
+        self._put(REMINDER_JOB, reminder_job_id(booking_id), "reminder", booking_id, at, self.reminder_grace)
 
     def _put_feedback(self, booking_id: int, at: datetime) -> None:
+        self._put(
+            FEEDBACK_JOB, feedback_job_id(booking_id), "feedback request", booking_id, at, FEEDBACK_CATCH_UP
+        )
+
+    def _put(
+        self, func: str, job_id: str, what: str, booking_id: int, at: datetime, grace: timedelta
+    ) -> None:
         self.scheduler.add_job(
-            FEEDBACK_JOB,
+            func,
             trigger=DateTrigger(run_date=at, timezone=UTC),
-            id=feedback_job_id(booking_id),
-            name=f"feedback request for booking {booking_id}",
+            id=job_id,
+            name=f"{what} for booking {booking_id}",
             args=[booking_id],
             replace_existing=True,
-            misfire_grace_time=int(FEEDBACK_CATCH_UP.total_seconds()),
+            misfire_grace_time=int(grace.total_seconds()),
         )
 
     def _remove(self, job_id: str) -> None:

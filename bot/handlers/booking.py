@@ -10,7 +10,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot import keyboards
 from bot.callbacks import ConfirmBooking, DatePick, FlowAbort, FlowBack, ServicePick, TimePick
-from bot.formatting import day_label, ddmm, hhmm, local, weekday
+from bot.formatting import booking_text, day_label, ddmm, hhmm, local, weekday
 from bot.handlers.refusals import refuse
 from bot.replies import show
 from bot.texts import Lang, menu_texts, t
@@ -133,7 +133,7 @@ async def confirmed(
         return
     await booking_service.commit()
     await callback.answer("✅")
-    await show(callback, _booking_line(booking_service, lang, key, booking))
+    await show(callback, booking_text(lang, key, booking, booking_service.settings.timezone))
 
 
 @router.callback_query(FlowBack.filter())
@@ -261,17 +261,6 @@ async def _booking_to_move(service: BookingService, booking_id: int, user: User)
 async def _service_for(booking_service: BookingService, service_id: int, booking: Booking | None) -> Service:
     # While rescheduling, the booking's own service counts, whatever the button claims.
     return await booking_service.active_service(booking.service_id if booking else service_id)
-
-
-def _booking_line(booking_service: BookingService, lang: Lang, key: str, booking: Booking) -> str:
-    tz = booking_service.settings.timezone
-    return t(
-        lang,
-        key,
-        service=escape(booking.service.name),
-        date=ddmm(local(booking.starts_at, tz).date()),
-        time=hhmm(booking.starts_at, tz),
-    )
 
 
 def _from_timestamp(value: int) -> datetime:

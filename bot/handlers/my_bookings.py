@@ -7,12 +7,12 @@ from aiogram.types import CallbackQuery, Message
 
 from bot import keyboards
 from bot.callbacks import CancelAsk, CancelConfirm, CancelKeep, RescheduleStart
-from bot.formatting import ddmm, hhmm, local, weekday
+from bot.formatting import booking_text, ddmm, hhmm, local, weekday
 from bot.handlers.booking import dates_view_for_reschedule
 from bot.handlers.refusals import refuse
 from bot.replies import show
 from bot.texts import Lang, menu_texts, t
-from database.models import Booking, User, utcnow
+from database.models import User, utcnow
 from services.booking import BookingService
 from services.errors import BookingError
 
@@ -58,7 +58,7 @@ async def cancel_asked(
     await callback.answer()
     await show(
         callback,
-        _describe(booking_service, lang, "cancel_question", booking),
+        booking_text(lang, "cancel_question", booking, booking_service.settings.timezone),
         keyboards.cancel_confirm(lang, booking.id),
     )
 
@@ -78,7 +78,7 @@ async def cancel_confirmed(
         return
     await booking_service.commit()
     await callback.answer("✅")
-    await show(callback, _describe(booking_service, lang, "cancelled", booking))
+    await show(callback, booking_text(lang, "cancelled", booking, booking_service.settings.timezone))
 
 
 @router.callback_query(CancelKeep.filter())
@@ -114,14 +114,3 @@ async def reschedule_started(
         return
     await callback.answer()
     await show(callback, *view)
-
-
-def _describe(booking_service: BookingService, lang: Lang, key: str, booking: Booking) -> str:
-    tz = booking_service.settings.timezone
-    return t(
-        lang,
-        key,
-        service=escape(booking.service.name),
-        date=ddmm(local(booking.starts_at, tz).date()),
-        time=hhmm(booking.starts_at, tz),
-    )
