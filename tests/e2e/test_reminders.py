@@ -8,6 +8,8 @@ bookings are covered against the same stand-in in tests/services/test_reminder_j
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from tests.e2e.bot_process import BotProcess
 from tests.e2e.conftest import BotFactory
 from tests.e2e.helpers import book
@@ -40,6 +42,7 @@ async def restart_and_catch_up(bot: BotProcess) -> None:
     )
 
 
+@pytest.mark.timeout(420)  # up to a minute to the next slot, a minute of appointment, three bot starts
 async def test_reminders_survive_sigkill_and_downtime_exactly_once(
     stub: TelegramStub, bot_factory: BotFactory
 ) -> None:
