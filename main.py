@@ -25,6 +25,7 @@ from database.repositories import Bookings
 from services import runtime
 from services.booking import ensure_default_service
 from services.config import ConfigError, Settings, load_settings
+from services.health import JOB_EVENTS
 from services.scheduling import BookingTimes, JobStoreInfo, ReminderJobs, create_scheduler
 
 log = logging.getLogger("bot")
@@ -47,8 +48,9 @@ async def serve(settings: Settings) -> None:
         jobs = ReminderJobs(scheduler, settings)
         bot = _create_bot(settings)
         dispatcher = _create_dispatcher(settings, sessionmaker, jobs, MemoryStorage())
-        rt = runtime.Runtime(bot=bot, sessionmaker=sessionmaker, settings=settings, jobs=jobs)
+        rt = runtime.Runtime(bot=bot, sessionmaker=sessionmaker, settings=settings, jobs=jobs, job_store=store)
         runtime.install(rt)
+        scheduler.add_listener(rt.counters.on_job_event, JOB_EVENTS)
 
         scheduler.start(paused=True)
         await _reconcile(sessionmaker, jobs, store)
@@ -107,15 +109,11 @@ def _create_dispatcher(
 
 async def _ensure_default_service(sessionmaker: async_sessionmaker[AsyncSession], settings: Settings) -> None:
     async with sessionmaker() as session:
-        await ensure_default_service(
-            session, DEFAULT_SERVICE_NAME[settings.default_language], settings.slot_minutes
-        )
+        await ensure_default_service(session, DEFAULT_SERVICE_NAME[settings.default_language], settings.slot_minutes)
         await commit(session)
 
 
-async def _reconcile(
-    sessionmaker: async_sessionmaker[AsyncSession], jobs: ReminderJobs, store: JobStoreInfo
-) -> None:
+async def _reconcile(sessionmaker: async_sessionmaker[AsyncSession], jobs: ReminderJobs, store: JobStoreInfo) -> None:
     now = utcnow()
     async with sessionmaker() as session:
         bookings = await Bookings(session).with_pending_messages(now - jobs.settings.feedback_after)
@@ -150,9 +148,7 @@ async def _wait_for_in_flight(rt: runtime.Runtime) -> None:
 
 
 def _configure_logging(level: str) -> None:
-    logging.basicConfig(
-        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
-    )
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     logging.getLogger("apscheduler").setLevel(max(logging.getLevelName(level), logging.INFO))
     logging.getLogger("aiogram.event").setLevel(logging.WARNING)
 

@@ -59,3 +59,42 @@ class RescheduleStart(CallbackData, prefix="rs"):
 class Rate(CallbackData, prefix="rate"):
     booking_id: int
     rating: int
+
+
+class AdminDay(CallbackData, prefix="ad"):
+    day: str  # YYYYMMDD, local
+    page: int = 0
+    fresh: bool = False  # open in a new message (from a notice) instead of turning the page in place
+
+
+class AdminMenu(CallbackData, prefix="am"):
+    item: str  # "today" | "tomorrow" | "blocks" | "jobs" | "health" | "audit"
+
+
+class AdminCancelAsk(CallbackData, prefix="aca"):
+    booking_id: int
+
+
+class AdminCancelDo(CallbackData, prefix="acd"):
+    booking_id: int
+    block_id: int = 0  # cancelled because of this block: its reason goes to the client
+
+
+class AdminKeep(CallbackData, prefix="ak"):
+    booking_id: int
+
+
+class AdminUnblock(CallbackData, prefix="au"):
+    block_id: int
+
+
+class AdminAudit(CallbackData, prefix="aa"):
+    page: int
+
+
+class AdminServiceToggle(CallbackData, prefix="ast"):
+    service_id: int
+
+
+class AdminServiceUp(CallbackData, prefix="asu"):
+    service_id: int

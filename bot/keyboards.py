@@ -84,9 +84,7 @@ def times(
     for start in starts[page * TIMES_PER_PAGE : (page + 1) * TIMES_PER_PAGE]:
         builder.button(
             text=hhmm(start, tz),
-            callback_data=TimePick(
-                service_id=service_id, start=int(start.timestamp()), booking_id=booking_id
-            ),
+            callback_data=TimePick(service_id=service_id, start=int(start.timestamp()), booking_id=booking_id),
         )
     builder.adjust(4)
     if pages > 1:
@@ -96,9 +94,7 @@ def times(
             if 0 <= target < pages:
                 paging.button(
                     text=label,
-                    callback_data=DatePick(
-                        service_id=service_id, day=day, booking_id=booking_id, page=target
-                    ),
+                    callback_data=DatePick(service_id=service_id, day=day, booking_id=booking_id, page=target),
                 )
         builder.attach(paging)
     footer = InlineKeyboardBuilder()
@@ -112,21 +108,15 @@ def times(
     return builder.as_markup()
 
 
-def summary(
-    lang: Lang, service_id: int, start: datetime, tz: ZoneInfo, booking_id: int = 0
-) -> InlineKeyboardMarkup:
+def summary(lang: Lang, service_id: int, start: datetime, tz: ZoneInfo, booking_id: int = 0) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     builder.button(
         text=t(lang, "btn_confirm"),
-        callback_data=ConfirmBooking(
-            service_id=service_id, start=int(start.timestamp()), booking_id=booking_id
-        ),
+        callback_data=ConfirmBooking(service_id=service_id, start=int(start.timestamp()), booking_id=booking_id),
     )
     builder.button(
         text=t(lang, "btn_back"),
-        callback_data=DatePick(
-            service_id=service_id, day=local(start, tz).strftime("%Y%m%d"), booking_id=booking_id
-        ),
+        callback_data=DatePick(service_id=service_id, day=local(start, tz).strftime("%Y%m%d"), booking_id=booking_id),
     )
     builder.button(text=t(lang, "btn_abort"), callback_data=FlowAbort())
     builder.adjust(1, 2)
@@ -137,12 +127,8 @@ def my_bookings(lang: Lang, bookings: Sequence[Booking], tz: ZoneInfo) -> Inline
     builder = InlineKeyboardBuilder()
     for booking in bookings:
         labels = {"date": ddmm(local(booking.starts_at, tz).date()), "time": hhmm(booking.starts_at, tz)}
-        builder.button(
-            text=t(lang, "btn_cancel_booking", **labels), callback_data=CancelAsk(booking_id=booking.id)
-        )
-        builder.button(
-            text=t(lang, "btn_reschedule", **labels), callback_data=RescheduleStart(booking_id=booking.id)
-        )
+        builder.button(text=t(lang, "btn_cancel_booking", **labels), callback_data=CancelAsk(booking_id=booking.id))
+        builder.button(text=t(lang, "btn_reschedule", **labels), callback_data=RescheduleStart(booking_id=booking.id))
     builder.adjust(2)
     return builder.as_markup()
 

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.texts import pick_language
 from database.engine import commit, rollback
+from services.admin import AdminService
 from services.booking import BookingService, TelegramProfile
 from services.config import Settings
 from services.scheduling import ReminderJobs
@@ -40,6 +41,7 @@ class UnitOfWorkMiddleware(BaseMiddleware):
             service = BookingService(session, self.settings, self.jobs)
             data["session"] = session
             data["booking_service"] = service
+            data["admin_service"] = AdminService(session, self.settings, self.jobs)
             try:
                 if sender is not None and not sender.is_bot:
                     data["user"] = await service.register_user(

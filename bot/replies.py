@@ -13,10 +13,7 @@ async def show(callback: CallbackQuery, text: str, markup: InlineKeyboardMarkup 
         except TelegramBadRequest as error:
             if "message is not modified" in error.message:
                 return
-            if (
-                "message can't be edited" not in error.message
-                and "message to edit not found" not in error.message
-            ):
+            if "message can't be edited" not in error.message and "message to edit not found" not in error.message:
                 raise
     if callback.from_user:
         await callback.bot.send_message(callback.from_user.id, text, reply_markup=markup)  # type: ignore[union-attr]

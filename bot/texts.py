@@ -25,8 +25,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "choose_time": "<b>{service}</b>, {day}\nChoose a time:",
         "no_days": "Sorry, there are no free times in the next {days} days. Please check back later.",
         "no_times": "Sorry, {day} has just filled up. Choose another day:",
-        "summary": "Please check your booking:\n\n<b>{service}</b>\n📅 {date} ({weekday})\n🕒 {time}\n\n"
-        "Confirm?",
+        "summary": "Please check your booking:\n\n<b>{service}</b>\n📅 {date} ({weekday})\n🕒 {time}\n\nConfirm?",
         "summary_reschedule": "Move your booking?\n\n<b>{service}</b>\nfrom {old_date} {old_time}\n"
         "to <b>{date} ({weekday}) {time}</b>",
         "btn_confirm": "✅ Confirm",
@@ -36,8 +35,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "rescheduled": "🔁 Moved: <b>{service}</b> is now on {date} at {time}.",
         "slot_taken": "Sorry, that time was just taken. Please choose another one:",
         "slot_not_offered": "That time is not available any more. Please choose another one:",
-        "too_many": "You already have {limit} upcoming bookings, the most allowed. "
-        "Cancel one in /my to book another.",
+        "too_many": "You already have {limit} upcoming bookings, the most allowed. Cancel one in /my to book another.",
         "not_found": "Sorry, this booking is not available.",
         "not_active": "This booking has already been cancelled or has taken place.",
         "in_past": "This appointment has already started or taken place.",
@@ -59,8 +57,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "when_tomorrow": "tomorrow at {time}",
         "when_other": "on {date} ({weekday}) at {time}",
         "feedback_request": "How was your visit — <b>{service}</b> on {date}?\nPlease rate it:",
-        "rated": "Thank you! You rated it {rating} ⭐ of 5.\n"
-        "If you like, send a comment in one message, or /skip.",
+        "rated": "Thank you! You rated it {rating} ⭐ of 5.\nIf you like, send a comment in one message, or /skip.",
         "comment_saved": "Thank you for your comment! 🙏",
         "comment_skipped": "Thank you!",
         "comment_text_only": "Please send your comment as text, or /skip.",

@@ -20,9 +20,7 @@ def create_engine(settings: Settings) -> AsyncEngine:
         return create_async_engine(settings.database_url, pool_pre_ping=True, pool_size=10)
     if settings.sqlite_path is not None:
         settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(
-        settings.database_url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
-    )
+    engine = create_async_engine(settings.database_url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
     _serialise_sqlite_writers(engine)
     return engine
 

@@ -46,9 +46,7 @@ class Services:
         self.session = session
 
     async def active(self) -> Sequence[Service]:
-        result = await self.session.scalars(
-            select(Service).where(Service.is_active.is_(True)).order_by(Service.id)
-        )
+        result = await self.session.scalars(select(Service).where(Service.is_active.is_(True)).order_by(Service.id))
         return result.all()
 
     async def get(self, service_id: int) -> Service | None:
@@ -195,9 +193,7 @@ class Notifications:
         claimed = (await self.session.execute(statement)).scalar_one_or_none()
         return token if claimed == token else None
 
-    async def mark_sent(
-        self, booking_id: int, kind: str, token: str, message_id: int | None, now: datetime
-    ) -> None:
+    async def mark_sent(self, booking_id: int, kind: str, token: str, message_id: int | None, now: datetime) -> None:
         await self.session.execute(
             update(Notification)
             .where(
@@ -229,9 +225,7 @@ class Notifications:
 
     async def forget_reminders(self, booking_id: int) -> None:
         await self.session.execute(
-            delete(Notification).where(
-                Notification.booking_id == booking_id, Notification.kind.like("reminder_%")
-            )
+            delete(Notification).where(Notification.booking_id == booking_id, Notification.kind.like("reminder_%"))
         )
 
     async def sent_count(self, booking_id: int, kind: str) -> int:

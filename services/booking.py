@@ -25,6 +25,7 @@ from services.scheduling import BookingTimes, ReminderJobs
 
 OVERLAP_MARKER = "booking_overlap"
 MAX_COMMENT_LENGTH = 2000
+LOW_RATING = 3  # and below: admins are told at once
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,9 +105,7 @@ class BookingService:
         busy = await self._busy(bounds.start, bounds.end, exclude_booking_id)
         return free_starts(self.schedule, day, _duration(service), busy, now)
 
-    async def book(
-        self, user_id: int, service_id: int, starts_at: datetime, now: datetime | None = None
-    ) -> Booking:
+    async def book(self, user_id: int, service_id: int, starts_at: datetime, now: datetime | None = None) -> Booking:
         now = now or utcnow()
         service = await self.active_service(service_id)
         await self.users.lock(user_id)
@@ -127,7 +126,7 @@ class BookingService:
             updated_at=now,
         )
         await self._write_slot(lambda: self.session.add(booking))
-        self._schedule_after_commit(booking)
+        self._schedule_after_commit(booking, "booked")
         return booking
 
     async def reschedule(
@@ -146,7 +145,7 @@ class BookingService:
 
         await self._write_slot(move)
         await self._forget_sent_reminders(booking.id)
-        self._schedule_after_commit(booking)
+        self._schedule_after_commit(booking, "rescheduled")
         return booking
 
     async def cancel(self, booking_id: int, user_id: int, now: datetime | None = None) -> Booking:
@@ -157,6 +156,7 @@ class BookingService:
         booking.cancelled_by = CancelledBy.CLIENT
         await self.session.flush()
         after_commit(self.session, lambda: self.jobs.unschedule(booking_id))
+        after_commit(self.session, lambda: self.jobs.announce("cancelled", booking_id))
         return booking
 
     async def upcoming(self, user_id: int, now: datetime | None = None) -> Sequence[Booking]:
@@ -188,7 +188,10 @@ class BookingService:
             raise BookingNotActive(f"booking {booking_id} was cancelled")
         if booking.ends_at > now:
             raise BookingNotActive(f"booking {booking_id} has not taken place yet")
+        previous = await self.feedbacks.get(booking.id)
         await self.feedbacks.upsert_rating(booking.id, rating, now)
+        if rating <= LOW_RATING and (previous is None or previous.rating != rating):
+            after_commit(self.session, lambda: self.jobs.announce("low_rating", booking_id))
         return booking
 
     async def comment(self, booking_id: int, user_id: int, text: str) -> Feedback:
@@ -241,9 +244,10 @@ class BookingService:
         blocked = await self.blocked.overlapping(start, end)
         return [Interval(item.starts_at, item.ends_at) for item in (*bookings, *blocked)]
 
-    def _schedule_after_commit(self, booking: Booking) -> None:
+    def _schedule_after_commit(self, booking: Booking, event: str) -> None:
         times = BookingTimes.of(booking)
         after_commit(self.session, lambda: self.jobs.schedule(times))
+        after_commit(self.session, lambda: self.jobs.announce(event, times.booking_id))
 
 
 def _duration(service: Service) -> timedelta:

@@ -141,11 +141,7 @@ class Settings(BaseSettings):
     @property
     def jobstore_url(self) -> str:
         """The synchronous (psycopg2) URL of the same database, for APScheduler's job store."""
-        return (
-            make_url(self.database_url)
-            .set(drivername="postgresql+psycopg2")
-            .render_as_string(hide_password=False)
-        )
+        return make_url(self.database_url).set(drivername="postgresql+psycopg2").render_as_string(hide_password=False)
 
     @property
     def sqlite_path(self) -> Path | None:
@@ -186,9 +182,7 @@ def _describe(error: ValidationError) -> str:
         message = str(item["msg"]).removeprefix("Value error, ")
         if item["type"] == "missing":
             if name == "BOT_TOKEN":
-                problems.append(
-                    "BOT_TOKEN is not set: put the token from @BotFather in .env or the environment"
-                )
+                problems.append("BOT_TOKEN is not set: put the token from @BotFather in .env or the environment")
             else:
                 problems.append(f"{name} is not set")
         elif name == "BOT_TOKEN":

@@ -33,9 +33,7 @@ class Delivery:
     error: str | None = None
 
 
-async def deliver(
-    bot: Bot, chat_id: int, text: str, reply_markup: InlineKeyboardMarkup | None = None
-) -> Delivery:
+async def deliver(bot: Bot, chat_id: int, text: str, reply_markup: InlineKeyboardMarkup | None = None) -> Delivery:
     """Send one message, honouring flood limits and riding out brief outages."""
     transient_failures = 0
     flood_waited = 0.0

@@ -24,9 +24,7 @@ def reminder_kind(offset: timedelta) -> str:
     return f"reminder_{format_duration(offset)}"
 
 
-def planned_reminders(
-    starts_at: datetime, booked_at: datetime, offsets: Sequence[timedelta]
-) -> list[PlannedReminder]:
+def planned_reminders(starts_at: datetime, booked_at: datetime, offsets: Sequence[timedelta]) -> list[PlannedReminder]:
     """Reminders that apply to a booking: offsets that were still ahead when it was booked.
 
     Earliest first. A booking made 5 hours ahead gets no 24h reminder, only the 2h one.

@@ -26,6 +26,7 @@ from services.reminder_plan import (
     FEEDBACK_CATCH_UP,
     FEEDBACK_KIND,
     due_reminder,
+    feedback_at,
     feedback_still_wanted,
 )
 from services.scheduling import BookingTimes
@@ -36,7 +37,7 @@ CLAIM_TIMEOUT = timedelta(minutes=10)
 SWEEP_CONCURRENCY = 8
 
 Compose = Callable[[Booking, Lang, datetime, Settings], tuple[str, InlineKeyboardMarkup | None]]
-Pick = Callable[[Booking, datetime, Settings], str | None]
+Pick = Callable[[Booking, datetime, Settings], tuple[str, datetime] | None]
 
 
 class Outcome(enum.StrEnum):
@@ -50,7 +51,7 @@ class Outcome(enum.StrEnum):
 async def send_reminder(booking_id: int) -> None:
     rt = runtime.current()
     async with _in_flight(rt):
-        outcome, times = await _notify_once(rt, booking_id, _due_reminder_kind, notifications.reminder)
+        outcome, times = await _notify_once(rt, booking_id, _due_reminder, notifications.reminder)
         if outcome is Outcome.RETRY:
             rt.jobs.retry_reminder(booking_id)
         elif times is not None:
@@ -61,7 +62,7 @@ async def send_reminder(booking_id: int) -> None:
 async def send_feedback_request(booking_id: int) -> None:
     rt = runtime.current()
     async with _in_flight(rt):
-        outcome, _ = await _notify_once(rt, booking_id, _feedback_kind, notifications.feedback_request)
+        outcome, _ = await _notify_once(rt, booking_id, _due_feedback, notifications.feedback_request)
         if outcome is Outcome.RETRY:
             rt.jobs.retry_feedback(booking_id)
         log.info("Feedback request for booking %s: %s", booking_id, outcome)
@@ -82,9 +83,7 @@ async def sweep(sweep_id: str) -> None:
             claimed = await Notifications(session).kinds_for([b.id for b in (*upcoming, *ended)])
             await commit(session)
         reminders = [
-            b.id
-            for b in upcoming
-            if (kind := _due_reminder_kind(b, now, rt.settings)) and (b.id, kind) not in claimed
+            b.id for b in upcoming if (due := _due_reminder(b, now, rt.settings)) and (b.id, due[0]) not in claimed
         ]
         feedback = [b.id for b in ended if (b.id, FEEDBACK_KIND) not in claimed]
         if reminders or feedback or completed:
@@ -103,25 +102,26 @@ async def sweep(sweep_id: str) -> None:
                 return outcome
 
         outcomes = await asyncio.gather(
-            *(run(i, _due_reminder_kind, notifications.reminder) for i in reminders),
-            *(run(i, _feedback_kind, notifications.feedback_request) for i in feedback),
+            *(run(i, _due_reminder, notifications.reminder) for i in reminders),
+            *(run(i, _due_feedback, notifications.feedback_request) for i in feedback),
         )
+        rt.counters.sweep_ran(sweep_id, now)
         log.info("Sweep %s done: %d messages sent", sweep_id, outcomes.count(Outcome.SENT))
 
 
-def _due_reminder_kind(booking: Booking, now: datetime, settings: Settings) -> str | None:
+def _due_reminder(booking: Booking, now: datetime, settings: Settings) -> tuple[str, datetime] | None:
     if booking.status != BookingStatus.ACTIVE:
         return None
     due = due_reminder(booking.starts_at, booking.booked_at, settings.reminders, now)
-    return due.kind if due else None
+    return (due.kind, due.at) if due else None
 
 
-def _feedback_kind(booking: Booking, now: datetime, settings: Settings) -> str | None:
+def _due_feedback(booking: Booking, now: datetime, settings: Settings) -> tuple[str, datetime] | None:
     if booking.status == BookingStatus.CANCELLED:
         return None
     if not feedback_still_wanted(booking.ends_at, settings.feedback_after, now):
         return None
-    return FEEDBACK_KIND
+    return FEEDBACK_KIND, feedback_at(booking.ends_at, settings.feedback_after)
 
 
 async def _notify_once(
@@ -133,9 +133,10 @@ async def _notify_once(
         if booking is None or booking.status == BookingStatus.CANCELLED:
             return Outcome.SKIPPED, None
         times = BookingTimes.of(booking)
-        kind = pick(booking, now, rt.settings)
-        if kind is None or booking.user.blocked_bot:
+        due = pick(booking, now, rt.settings)
+        if due is None or booking.user.blocked_bot:
             return Outcome.SKIPPED, times
+        kind, due_at = due
         if kind == FEEDBACK_KIND and booking.status == BookingStatus.ACTIVE:
             booking.status = BookingStatus.COMPLETED
         token = await Notifications(session).claim(booking.id, kind, now, CLAIM_TIMEOUT)
@@ -151,7 +152,10 @@ async def _notify_once(
     async with rt.sessionmaker() as session:
         log_ = Notifications(session)
         if delivery.status is DeliveryStatus.SENT:
-            await log_.mark_sent(booking_id, kind, token, delivery.message_id, utcnow())
+            sent_at = utcnow()
+            await log_.mark_sent(booking_id, kind, token, delivery.message_id, sent_at)
+            if kind != FEEDBACK_KIND:
+                rt.counters.reminder_sent(due_at, sent_at)
         else:
             await log_.release(booking_id, kind, token)
         if delivery.status is DeliveryStatus.BLOCKED:

@@ -11,7 +11,8 @@ from aiogram import Bot
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.config import Settings
-from services.scheduling import ReminderJobs
+from services.health import Counters
+from services.scheduling import JobStoreInfo, ReminderJobs
 
 
 @dataclass
@@ -20,6 +21,8 @@ class Runtime:
     sessionmaker: async_sessionmaker[AsyncSession]
     settings: Settings
     jobs: ReminderJobs
+    job_store: JobStoreInfo = field(default_factory=lambda: JobStoreInfo("memory", "not reported"))
+    counters: Counters = field(default_factory=Counters)
     in_flight: set[asyncio.Task[object]] = field(default_factory=set)
 
 

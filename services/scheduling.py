@@ -28,6 +28,7 @@ JOBS_TABLE = "apscheduler_jobs"
 REMINDER_JOB = "services.reminders:send_reminder"
 FEEDBACK_JOB = "services.reminders:send_feedback_request"
 SWEEP_JOB = "services.reminders:sweep"
+ADMIN_EVENT_JOB = "services.admin_events:notify_admins"
 SWEEP_GRACE = timedelta(minutes=30)
 RETRY_DELAY = timedelta(minutes=1)
 _BOOKING_JOB_ID = re.compile(r"^(reminder|feedback)_(\d+)$")
@@ -82,8 +83,7 @@ def _create_job_store(settings: Settings) -> tuple[BaseJobStore, JobStoreInfo]:
     if settings.db_kind == "sqlite":
         return MemoryJobStore(), JobStoreInfo(
             "memory",
-            "DATABASE_URL is SQLite; jobs live in memory and are rebuilt from the bookings table "
-            "at every start",
+            "DATABASE_URL is SQLite; jobs live in memory and are rebuilt from the bookings table at every start",
         )
     try:
         engine = sqlalchemy.create_engine(settings.jobstore_url, pool_pre_ping=True)
@@ -144,6 +144,15 @@ class ReminderJobs:
 
     def retry_feedback(self, booking_id: int, now: datetime | None = None) -> None:
         self._put_feedback(booking_id, (now or datetime.now(UTC)) + RETRY_DELAY)
+
+    def announce(self, event: str, booking_id: int) -> None:
+        """Tell admins about a client's action, from the scheduler so that a restart does not lose it."""
+        self.scheduler.add_job(
+            ADMIN_EVENT_JOB,
+            args=[event, booking_id],
+            name=f"admin notice: {event} booking {booking_id}",
+            misfire_grace_time=int(timedelta(hours=1).total_seconds()),
+        )
 
     def unschedule(self, booking_id: int) -> None:
         self._remove(reminder_job_id(booking_id))
@@ -206,13 +215,9 @@ class ReminderJobs:
         self._put(REMINDER_JOB, reminder_job_id(booking_id), "reminder", booking_id, at, self.reminder_grace)
 
     def _put_feedback(self, booking_id: int, at: datetime) -> None:
-        self._put(
-            FEEDBACK_JOB, feedback_job_id(booking_id), "feedback request", booking_id, at, FEEDBACK_CATCH_UP
-        )
+        self._put(FEEDBACK_JOB, feedback_job_id(booking_id), "feedback request", booking_id, at, FEEDBACK_CATCH_UP)
 
-    def _put(
-        self, func: str, job_id: str, what: str, booking_id: int, at: datetime, grace: timedelta
-    ) -> None:
+    def _put(self, func: str, job_id: str, what: str, booking_id: int, at: datetime, grace: timedelta) -> None:
         self.scheduler.add_job(
             func,
             trigger=DateTrigger(run_date=at, timezone=UTC),

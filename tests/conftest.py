@@ -26,9 +26,7 @@ def postgres_admin() -> str:
     try:
         psycopg2.connect(_admin_dsn(), connect_timeout=3).close()
     except psycopg2.OperationalError as error:
-        reason = (
-            f"PostgreSQL unreachable at {make_url(TEST_DATABASE_URL).render_as_string()}: {error}".strip()
-        )
+        reason = f"PostgreSQL unreachable at {make_url(TEST_DATABASE_URL).render_as_string()}: {error}".strip()
         if os.environ.get("CI"):
             pytest.fail(f"{reason} (CI=true: PostgreSQL tests must run)", pytrace=False)
         pytest.skip(reason)

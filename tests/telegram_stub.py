@@ -63,9 +63,7 @@ def parse_html(text: str) -> str:
         if char == "<":
             match = _TAG.match(text, i)
             if not match:
-                raise ApiError(
-                    400, f"Bad Request: can't parse entities: Unexpected character at byte offset {i}"
-                )
+                raise ApiError(400, f"Bad Request: can't parse entities: Unexpected character at byte offset {i}")
             closing, name = match.group(1), match.group(2).lower()
             if name not in ALLOWED_TAGS:
                 raise ApiError(
@@ -74,9 +72,7 @@ def parse_html(text: str) -> str:
                 )
             if closing:
                 if not stack or stack[-1] != name:
-                    raise ApiError(
-                        400, f"Bad Request: can't parse entities: Unexpected end tag at byte offset {i}"
-                    )
+                    raise ApiError(400, f"Bad Request: can't parse entities: Unexpected end tag at byte offset {i}")
                 stack.pop()
             else:
                 stack.append(name)
@@ -84,9 +80,7 @@ def parse_html(text: str) -> str:
         elif char == "&":
             match = _ENTITY.match(text, i)
             if not match:
-                raise ApiError(
-                    400, f"Bad Request: can't parse entities: Unsupported entity at byte offset {i}"
-                )
+                raise ApiError(400, f"Bad Request: can't parse entities: Unsupported entity at byte offset {i}")
             name = match.group(1)
             if name.startswith("#x"):
                 out.append(chr(int(name[2:], 16)))
@@ -101,8 +95,7 @@ def parse_html(text: str) -> str:
     if stack:
         raise ApiError(
             400,
-            "Bad Request: can't parse entities: "
-            f'Can\'t find end tag corresponding to start tag "{stack[-1]}"',
+            f"Bad Request: can't parse entities: Can't find end tag corresponding to start tag \"{stack[-1]}\"",
         )
     return "".join(out)
 
@@ -138,6 +131,15 @@ class SentMessage:
         if self.markup and "inline_keyboard" in self.markup:
             message["reply_markup"] = self.markup
         return message
+
+
+@dataclass
+class SentFile:
+    chat_id: int
+    kind: str  # "document" | "photo"
+    filename: str
+    content: bytes
+    caption: str
 
 
 @dataclass
@@ -229,9 +231,7 @@ class StubUser:
         def find() -> SentMessage | None:
             return next((m for m in self.messages()[after:] if contains in m.text), None)
 
-        return await self.stub.wait_for(
-            find, timeout=timeout, what=f"a message to {self.id} containing {contains!r}"
-        )
+        return await self.stub.wait_for(find, timeout=timeout, what=f"a message to {self.id} containing {contains!r}")
 
     async def wait_answer(self, query_id: str, timeout: float = 15) -> dict[str, Any]:
         return await self.stub.wait_for(
@@ -248,6 +248,7 @@ class TelegramStub:
     port: int = 0
     updates: list[dict[str, Any]] = field(default_factory=list)
     sent: list[SentMessage] = field(default_factory=list)
+    files: list[SentFile] = field(default_factory=list)
     callback_answers: dict[str, dict[str, Any]] = field(default_factory=dict)
     errors: list[tuple[str, int, str]] = field(default_factory=list)
     calls: dict[str, int] = field(default_factory=dict)
@@ -306,9 +307,7 @@ class TelegramStub:
     def messages_to(self, chat_id: int) -> list[SentMessage]:
         return [m for m in self.sent if m.chat_id == chat_id]
 
-    async def wait_for(
-        self, probe: Callable[[], Any], *, timeout: float = 15, what: str = "a condition"
-    ) -> Any:
+    async def wait_for(self, probe: Callable[[], Any], *, timeout: float = 15, what: str = "a condition") -> Any:
         deadline = asyncio.get_running_loop().time() + timeout
         async with self._changed:
             while True:
@@ -328,9 +327,7 @@ class TelegramStub:
     async def _handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         if request.match_info["token"] != self.token:
-            return web.json_response(
-                {"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401
-            )
+            return web.json_response({"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401)
         params: dict[str, Any] = dict(await request.post()) if request.method == "POST" else {}
         params.update(request.query)
         self.calls[method] = self.calls.get(method, 0) + 1
@@ -359,12 +356,8 @@ class TelegramStub:
                 continue
             fault.remaining -= 1
             if fault.code == 429:
-                raise ApiError(
-                    429, f"Too Many Requests: retry after {fault.retry_after}", fault.retry_after or 1
-                )
-            raise ApiError(
-                fault.code, {500: "Internal Server Error", 502: "Bad Gateway"}.get(fault.code, "Error")
-            )
+                raise ApiError(429, f"Too Many Requests: retry after {fault.retry_after}", fault.retry_after or 1)
+            raise ApiError(fault.code, {500: "Internal Server Error", 502: "Bad Gateway"}.get(fault.code, "Error"))
 
     async def _api_getMe(self, params: dict[str, Any]) -> dict[str, Any]:
         return {
@@ -403,6 +396,46 @@ class TelegramStub:
         self.sent.append(message)
         return message.as_api()
 
+    async def _api_sendDocument(self, params: dict[str, Any]) -> dict[str, Any]:
+        return self._store_file(params, "document")
+
+    async def _api_sendPhoto(self, params: dict[str, Any]) -> dict[str, Any]:
+        return self._store_file(params, "photo")
+
+    def _store_file(self, params: dict[str, Any], kind: str) -> dict[str, Any]:
+        chat_id = int(params["chat_id"])
+        if chat_id in self.blocked:
+            raise ApiError(403, "Forbidden: bot was blocked by the user")
+        upload = params.get(kind)
+        if isinstance(upload, str) and upload.startswith("attach://"):
+            upload = params.get(upload.removeprefix("attach://"))
+        if not isinstance(upload, web.FileField):
+            raise ApiError(400, f"Bad Request: there is no {kind} in the request")
+        caption_html = params.get("caption", "")
+        caption = parse_html(caption_html) if caption_html and params.get("parse_mode") == "HTML" else caption_html
+        if len(caption) > 1024:
+            raise ApiError(400, "Bad Request: message caption is too long")
+        self.files.append(SentFile(chat_id, kind, upload.filename, upload.file.read(), caption))
+        message = {
+            "message_id": next(self._message_ids),
+            "from": BOT_USER,
+            "chat": {"id": chat_id, "type": "private", "first_name": "client"},
+            "date": int(time.time()),
+            "caption": caption,
+        }
+        if kind == "document":
+            message["document"] = {"file_id": f"doc{len(self.files)}", "file_unique_id": f"d{len(self.files)}"}
+        else:
+            message["photo"] = [
+                {
+                    "file_id": f"ph{len(self.files)}",
+                    "file_unique_id": f"p{len(self.files)}",
+                    "width": 800,
+                    "height": 400,
+                }
+            ]
+        return message
+
     async def _api_editMessageText(self, params: dict[str, Any]) -> dict[str, Any]:
         message = self._find(params)
         html = params.get("text", "")
@@ -430,9 +463,7 @@ class TelegramStub:
     async def _api_answerCallbackQuery(self, params: dict[str, Any]) -> bool:
         query_id = str(params["callback_query_id"])
         if query_id not in self._pending_queries:
-            raise ApiError(
-                400, "Bad Request: query is too old and response timeout expired or query ID is invalid"
-            )
+            raise ApiError(400, "Bad Request: query is too old and response timeout expired or query ID is invalid")
         if len(params.get("text", "")) > MAX_CALLBACK_ANSWER:
             raise ApiError(400, "Bad Request: MESSAGE_TOO_LONG")
         self._pending_queries.discard(query_id)

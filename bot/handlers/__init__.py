@@ -1,8 +1,16 @@
 from aiogram import Router
 
-from bot.handlers import booking, errors, fallback, feedback, my_bookings, start
+from bot.handlers import admin, booking, errors, fallback, feedback, my_bookings, start
 
 
 def routers() -> list[Router]:
     """Every feature router, in the order updates should meet them; the fallback comes last."""
-    return [errors.router, start.router, booking.router, my_bookings.router, feedback.router, fallback.router]
+    return [
+        errors.router,
+        start.router,
+        admin.router,
+        booking.router,
+        my_bookings.router,
+        feedback.router,
+        fallback.router,
+    ]

@@ -63,9 +63,7 @@ async def date_picked(
         await refuse(callback, lang, error)
         return
     await callback.answer()
-    await show(
-        callback, *await _times_view(booking_service, lang, service, day, booking, page=callback_data.page)
-    )
+    await show(callback, *await _times_view(booking_service, lang, service, day, booking, page=callback_data.page))
 
 
 @router.callback_query(TimePick.filter())
@@ -86,9 +84,7 @@ async def time_picked(
     )
     if start not in free:
         await callback.answer(t(lang, "slot_taken"))
-        await show(
-            callback, *await _times_view(booking_service, lang, service, day, booking, t(lang, "slot_taken"))
-        )
+        await show(callback, *await _times_view(booking_service, lang, service, day, booking, t(lang, "slot_taken")))
         return
     await callback.answer()
     values = {
@@ -101,9 +97,7 @@ async def time_picked(
         text = t(lang, "summary", **values)
     else:
         old_day = local(booking.starts_at, tz).date()
-        text = t(
-            lang, "summary_reschedule", old_date=ddmm(old_day), old_time=hhmm(booking.starts_at, tz), **values
-        )
+        text = t(lang, "summary_reschedule", old_date=ddmm(old_day), old_time=hhmm(booking.starts_at, tz), **values)
     await show(callback, text, keyboards.summary(lang, service.id, start, tz, booking.id if booking else 0))
 
 
@@ -182,9 +176,7 @@ async def _dates_view(
     with_back: bool = True,
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     settings = booking_service.settings
-    days = await booking_service.available_days(
-        service, utcnow(), exclude_booking_id=booking.id if booking else None
-    )
+    days = await booking_service.available_days(service, utcnow(), exclude_booking_id=booking.id if booking else None)
     if not days:
         return t(lang, "no_days", days=settings.booking_days_ahead), None
     if booking is None:
@@ -227,9 +219,7 @@ async def _times_view(
     if notice:
         text = f"{notice}\n\n{text}"
     tz = booking_service.settings.timezone
-    return text, keyboards.times(
-        lang, service.id, starts, tz, booking_id=booking.id if booking else 0, page=page
-    )
+    return text, keyboards.times(lang, service.id, starts, tz, booking_id=booking.id if booking else 0, page=page)
 
 
 async def _offer_other_times(

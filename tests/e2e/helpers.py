@@ -1,5 +1,10 @@
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
+
+from sqlalchemy import Connection, create_engine
+from sqlalchemy.engine import make_url
 
 from tests.telegram_stub import SentMessage, StubUser, TelegramStub
 
@@ -34,3 +39,16 @@ async def book(
     client.click(flow, "✅")
     await stub.wait_for(lambda: "Booked" in flow.text, what="the booking confirmation")
     return flow, start_of(button)
+
+
+@contextmanager
+def database(database_url: str) -> Iterator[Connection]:
+    """A plain synchronous connection to the bot's database, for seeding and checking from tests."""
+    url = make_url(database_url)
+    url = url.set(drivername="sqlite" if url.get_backend_name() == "sqlite" else "postgresql+psycopg2")
+    engine = create_engine(url)
+    try:
+        with engine.begin() as connection:
+            yield connection
+    finally:
+        engine.dispose()

@@ -25,9 +25,7 @@ def bot(shared_bot: SharedBot) -> BotProcess:
     return shared_bot.process
 
 
-async def test_booking_flow_books_and_confirms_with_date_and_time(
-    stub: TelegramStub, bot: BotProcess
-) -> None:
+async def test_booking_flow_books_and_confirms_with_date_and_time(stub: TelegramStub, bot: BotProcess) -> None:
     client = stub.user(1001, "Anna")
     client.send("/start")
     await client.wait_message("Hello, Anna")
@@ -139,9 +137,7 @@ async def test_booking_flow_two_clients_confirming_one_slot_get_one_booking(
     queries = [client.click(flow, "✅") for client, flow in zip((first, second), flows, strict=True)]
     for client, query in zip((first, second), queries, strict=True):
         await client.wait_answer(query)
-    await stub.wait_for(
-        lambda: all("Booked" in f.text or "just taken" in f.text for f in flows), what="both outcomes"
-    )
+    await stub.wait_for(lambda: all("Booked" in f.text or "just taken" in f.text for f in flows), what="both outcomes")
     outcomes = sorted("Booked" in flow.text for flow in flows)
     assert outcomes == [False, True], [flow.text for flow in flows]
     loser = next(flow for flow in flows if "just taken" in flow.text)

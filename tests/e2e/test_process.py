@@ -52,9 +52,7 @@ async def test_process_unreachable_database_fails_in_one_line(tmp_path: Path) ->
     assert "secret" not in stderr
 
 
-async def test_process_creates_the_sqlite_folder_and_default_service(
-    stub: TelegramStub, tmp_path: Path
-) -> None:
+async def test_process_creates_the_sqlite_folder_and_default_service(stub: TelegramStub, tmp_path: Path) -> None:
     bot = BotProcess(stub, tmp_path, {"DATABASE_URL": "sqlite+aiosqlite:///nested/dir/bot.db"})
     try:
         await bot.start()

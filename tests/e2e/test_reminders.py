@@ -37,15 +37,11 @@ def reminders_to(client: StubUser) -> list[str]:
 async def restart_and_catch_up(bot: BotProcess) -> None:
     await bot.kill()
     await bot.start()
-    await bot.stub.wait_for(
-        lambda: "Sweep catch_up done" in bot.log_path.read_text(), what="the catch-up sweep"
-    )
+    await bot.stub.wait_for(lambda: "Sweep catch_up done" in bot.log_path.read_text(), what="the catch-up sweep")
 
 
 @pytest.mark.timeout(420)  # up to a minute to the next slot, a minute of appointment, three bot starts
-async def test_reminders_survive_sigkill_and_downtime_exactly_once(
-    stub: TelegramStub, bot_factory: BotFactory
-) -> None:
+async def test_reminders_survive_sigkill_and_downtime_exactly_once(stub: TelegramStub, bot_factory: BotFactory) -> None:
     bot = bot_factory(**FAST)
     await bot.start()
     early, late = stub.user(2001, "Early"), stub.user(2002, "Late")
@@ -77,8 +73,6 @@ async def test_reminders_survive_sigkill_and_downtime_exactly_once(
     await restart_and_catch_up(bot)
     assert len(reminders_to(early)) == 1
     assert len(reminders_to(late)) == 1
-    rating_messages = [
-        m for m in early.messages() if any(b["callback_data"].startswith("rate:") for b in m.buttons())
-    ]
+    rating_messages = [m for m in early.messages() if any(b["callback_data"].startswith("rate:") for b in m.buttons())]
     assert len(rating_messages) == 1
     assert not [e for e in stub.errors if "not modified" not in e[2]]

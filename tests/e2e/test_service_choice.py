@@ -1,17 +1,13 @@
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import text
 
 from tests.e2e.conftest import BotFactory
-from tests.e2e.helpers import time_buttons
+from tests.e2e.helpers import database, time_buttons
 from tests.telegram_stub import TelegramStub
 
 
 def add_services(database_url: str, *rows: tuple[str, int, bool]) -> list[int]:
-    url = make_url(database_url)
-    url = url.set(drivername="sqlite" if url.get_backend_name() == "sqlite" else "postgresql+psycopg2")
-    engine = create_engine(url)
     ids = []
-    with engine.begin() as connection:
+    with database(database_url) as connection:
         for name, minutes, active in rows:
             ids.append(
                 connection.execute(
@@ -22,7 +18,6 @@ def add_services(database_url: str, *rows: tuple[str, int, bool]) -> list[int]:
                     {"name": name, "minutes": minutes, "active": active},
                 ).scalar_one()
             )
-    engine.dispose()
     return ids
 
 

@@ -50,10 +50,13 @@ async def test_booking_service_book_schedules_jobs_only_after_commit(
     first_reminder = start - timedelta(hours=24)
     if first_reminder <= booking.booked_at:
         first_reminder = start - timedelta(hours=2)
-    assert {job.id: job.next_run_time for job in jobs.scheduler.get_jobs()} == {
+    scheduled = jobs.scheduler.get_jobs()
+    assert {job.id: job.next_run_time for job in scheduled if job.id.startswith(("reminder_", "feedback_"))} == {
         f"reminder_{booking.id}": first_reminder,
         f"feedback_{booking.id}": start + timedelta(hours=1) + settings.feedback_after,
     }
+    notices = [job for job in scheduled if job.func_ref == "services.admin_events:notify_admins"]
+    assert [job.args for job in notices] == [("booked", booking.id)]
 
 
 async def test_booking_service_concurrent_bookings_of_one_slot_yield_one(

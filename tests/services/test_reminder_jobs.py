@@ -16,9 +16,7 @@ H = timedelta(hours=1)
 async def sent_kinds(sessionmaker: async_sessionmaker[AsyncSession], booking_id: int) -> list[str]:
     async with sessionmaker() as session:
         rows = await session.scalars(
-            select(Notification.kind).where(
-                Notification.booking_id == booking_id, Notification.sent_at.is_not(None)
-            )
+            select(Notification.kind).where(Notification.booking_id == booking_id, Notification.sent_at.is_not(None))
         )
         return sorted(rows)
 
@@ -85,9 +83,7 @@ async def test_reminder_jobs_skip_cancelled_and_started_bookings(
     add_booking: BookingFactory,
 ) -> None:
     user = await add_user(1)
-    cancelled = await add_booking(
-        user, utcnow() + H, booked_at=utcnow() - 72 * H, status=BookingStatus.CANCELLED
-    )
+    cancelled = await add_booking(user, utcnow() + H, booked_at=utcnow() - 72 * H, status=BookingStatus.CANCELLED)
     started = await add_booking(user, utcnow() - 10 * timedelta(minutes=1), booked_at=utcnow() - 72 * H)
     await reminders.send_reminder(cancelled)
     await reminders.send_reminder(started)

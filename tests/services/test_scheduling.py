@@ -62,9 +62,7 @@ async def test_scheduling_postgres_store_persists_jobs_across_schedulers(postgre
         second.shutdown(wait=False)
     engine = create_sync_engine(settings.jobstore_url)
     with engine.connect() as connection:
-        stored = connection.execute(
-            text("SELECT id, job_state FROM apscheduler_jobs WHERE id = 'reminder_7'")
-        ).one()
+        stored = connection.execute(text("SELECT id, job_state FROM apscheduler_jobs WHERE id = 'reminder_7'")).one()
     engine.dispose()
     state = pickle.loads(stored.job_state)
     assert state["func"] == "services.reminders:send_reminder"

@@ -12,9 +12,7 @@ def test_formatting_when_follows_the_local_calendar() -> None:
     assert when_phrase("en", datetime(2026, 11, 24, 20, 45, tzinfo=UTC), now, MOSCOW) == "today at 23:45"
     assert when_phrase("en", datetime(2026, 11, 24, 21, 30, tzinfo=UTC), now, MOSCOW) == "tomorrow at 00:30"
     assert when_phrase("ru", datetime(2026, 11, 25, 11, 0, tzinfo=UTC), now, MOSCOW) == "завтра в 14:00"
-    assert (
-        when_phrase("en", datetime(2026, 11, 26, 11, 0, tzinfo=UTC), now, MOSCOW) == "on 26.11 (Thu) at 14:00"
-    )
+    assert when_phrase("en", datetime(2026, 11, 26, 11, 0, tzinfo=UTC), now, MOSCOW) == "on 26.11 (Thu) at 14:00"
 
 
 def test_formatting_language_follows_telegram_with_a_default() -> None:

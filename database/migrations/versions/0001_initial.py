@@ -78,9 +78,7 @@ def upgrade() -> None:
         sa.Column("cancelled_by", sa.String(16), nullable=True),
         sa.CheckConstraint("ends_at > starts_at", name="ends_after_start"),
         sa.CheckConstraint("status IN ('active', 'cancelled', 'completed')", name="status"),
-        sa.ForeignKeyConstraint(
-            ["user_id"], ["users.id"], name="fk_bookings_user_id_users", ondelete="CASCADE"
-        ),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name="fk_bookings_user_id_users", ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["service_id"], ["services.id"], name="fk_bookings_service_id_services"),
         sa.PrimaryKeyConstraint("id", name="pk_bookings"),
     )

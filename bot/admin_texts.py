@@ -1,0 +1,169 @@
+"""Admin-side wording, Russian and English. Placeholders receive already-escaped HTML."""
+
+from bot.texts import Lang
+
+ADMIN_TEXTS: dict[str, dict[str, str]] = {
+    "en": {
+        "menu": "<b>Admin</b>\n/today, /tomorrow, /day YYYY-MM-DD — the schedule\n"
+        "/block DAY [DAY | HH:MM-HH:MM] [reason] — block time; /blocks — unblock\n"
+        "/jobs — the scheduler; /health — the bot's health\n/admins — admins; /audit — who changed what\n"
+        "/services — services; /feedback — ratings; /export [FROM] [TO] — bookings as CSV",
+        "btn_today": "📅 Today",
+        "btn_tomorrow": "📅 Tomorrow",
+        "btn_blocks": "⛔ Blocks",
+        "btn_jobs": "⏰ Jobs",
+        "btn_health": "🩺 Health",
+        "btn_audit": "📜 Audit",
+        "day_title": "<b>{day}</b> — {count} booking(s)",
+        "day_off": "Day off.",
+        "hours": "Open {start}–{end}",
+        "blocked_line": "⛔ {start}–{end} blocked{reason}",
+        "free_line": "Free: {times}",
+        "no_free": "No free starts left.",
+        "page": "page {page}/{pages}",
+        "bad_day": "Please give a date: /day YYYY-MM-DD or /day DD.MM",
+        "cancel_ask": "Cancel {service} on {date} at {time} for {client}?\n"
+        "Send the reason as a message (the client will see it), or press a button.",
+        "btn_cancel_no_reason": "❌ Cancel without reason",
+        "btn_keep": "↩️ Keep",
+        "cancelled_by_admin": "❌ Cancelled: {service} on {date} at {time} for {client}. The client was told.",
+        "client_cancelled_by_business": "Sorry — your booking <b>{service}</b> on {date} at {time} was cancelled "
+        "by us.{reason}\nPlease book another time: /book",
+        "reason_suffix": "\nReason: {reason}",
+        "kept": "Kept: {service} on {date} at {time} for {client}.",
+        "block_usage": "Usage:\n/block 2026-12-31 — a whole day\n/block 2026-12-24 2026-12-31 vacation — days\n"
+        "/block 2026-12-01 13:00-14:00 lunch — a time range",
+        "blocked": "⛔ Blocked {start} – {end}{reason}. Clients no longer see these times.",
+        "conflicts": "\n\n{count} booking(s) inside it — keep or cancel each:",
+        "blocks_none": "No upcoming blocked periods.",
+        "blocks_title": "<b>Blocked periods</b>",
+        "btn_unblock": "✅ Unblock {start}",
+        "unblocked": "Unblocked {start} – {end}.",
+        "gone": "This is no longer there.",
+        "jobs": "<b>Scheduler</b>: {state}\nJob store: {store} — {reason}\n"
+        "Jobs: {reminders} reminders, {feedback} feedback requests, {sweeps} sweeps, {other} other\n"
+        "<b>Next runs</b>\n{next}",
+        "running": "running",
+        "stopped": "not running",
+        "health": "<b>Health</b>\nDatabase: {db}\nJob store: {store}\nScheduler: {scheduler}\nUptime: {uptime}\n"
+        "Jobs since start: {executed} executed, {failed} failed, {missed} missed\n"
+        "Reminders sent: {sent}; lateness p50 {p50}, max {max}\nLast sweeps: {sweeps}",
+        "admins_title": "<b>Admins</b>\nOwners (ADMIN_IDS): {owners}\nAdded in chat: {added}\n\n"
+        "Owners can add an admin with /admins add USER_ID, or by forwarding me a message from them "
+        "after /admins add; remove with /admins remove USER_ID.",
+        "admins_forward": "Forward me a message from the person to make them an admin (they must have "
+        "started the bot), or send /cancel.",
+        "admin_added": "✅ {who} is now an admin.",
+        "admin_exists": "{who} is already an admin.",
+        "admin_removed": "Removed {who} from admins.",
+        "admin_not_found": "{who} is not an admin added in chat.",
+        "owners_only": "Only owners (ADMIN_IDS) can change admins.",
+        "owner_fixed": "Owners are set in ADMIN_IDS and cannot be removed here.",
+        "never_talked": "That person has not started the bot yet; ask them to send /start first.",
+        "forward_hidden": "Their privacy settings hide who they are; use /admins add USER_ID instead.",
+        "audit_title": "<b>Audit log</b> ({total} entries, newest first)",
+        "audit_none": "The audit log is empty.",
+        "event_booked": "🆕 New booking: {service}, {date} {time} — {client}",
+        "event_cancelled": "❌ Cancelled by the client: {service}, {date} {time} — {client}",
+        "event_rescheduled": "🔁 Moved by the client: {service}, now {date} {time} — {client}",
+        "btn_open": "📅 Open {date}",
+        "event_low_rating": "⭐ Low rating {rating}/5: {service}, {date} {time} — {client}",
+        "feedback_title": "<b>Recent feedback</b>",
+        "feedback_none": "No ratings yet.",
+        "export_usage": "Usage: /export [FROM] [TO], dates as YYYY-MM-DD or DD.MM (default: the last 30 days "
+        "and everything booked ahead).",
+        "export_caption": "Bookings {start} – {end}: {count}",
+        "services_title": "<b>Services</b> (✅ offered, ⏸ hidden; ⬆️ moves up)\n"
+        "Add: /service_add Name; minutes; price; description\n"
+        "Edit: /service_edit ID name|duration|price|description VALUE",
+        "service_line": "{state} <code>{id}</code> {name} · {minutes}′{price}",
+        "service_added": "✅ Added {name} ({minutes}′).",
+        "service_edited": "✅ Saved: {name} ({minutes}′). Existing bookings keep their times.",
+        "service_usage": "Usage: /service_add Name; minutes; price; description — or "
+        "/service_edit ID name|duration|price|description VALUE",
+    },
+    "ru": {
+        "menu": "<b>Администрирование</b>\n/today, /tomorrow, /day ГГГГ-ММ-ДД — расписание\n"
+        "/block ДЕНЬ [ДЕНЬ | ЧЧ:ММ-ЧЧ:ММ] [причина] — закрыть время; /blocks — открыть\n"
+        "/jobs — планировщик; /health — состояние бота\n/admins — администраторы; /audit — журнал изменений\n"
+        "/services — услуги; /feedback — отзывы; /export [С] [ПО] — записи в CSV",
+        "btn_today": "📅 Сегодня",
+        "btn_tomorrow": "📅 Завтра",
+        "btn_blocks": "⛔ Блокировки",
+        "btn_jobs": "⏰ Задачи",
+        "btn_health": "🩺 Состояние",
+        "btn_audit": "📜 Журнал",
+        "day_title": "<b>{day}</b> — записей: {count}",
+        "day_off": "Выходной.",
+        "hours": "Работаем {start}–{end}",
+        "blocked_line": "⛔ {start}–{end} закрыто{reason}",
+        "free_line": "Свободно: {times}",
+        "no_free": "Свободного времени нет.",
+        "page": "стр. {page}/{pages}",
+        "bad_day": "Укажите дату: /day ГГГГ-ММ-ДД или /day ДД.ММ",
+        "cancel_ask": "Отменить {service}, {date} в {time}, клиент {client}?\n"
+        "Пришлите причину сообщением (клиент её увидит) или нажмите кнопку.",
+        "btn_cancel_no_reason": "❌ Отменить без причины",
+        "btn_keep": "↩️ Оставить",
+        "cancelled_by_admin": "❌ Отменено: {service}, {date} в {time}, клиент {client}. Клиент уведомлён.",
+        "client_cancelled_by_business": "К сожалению, ваша запись <b>{service}</b>, {date} в {time}, отменена "
+        "нами.{reason}\nВыберите другое время: /book",
+        "reason_suffix": "\nПричина: {reason}",
+        "kept": "Оставлено: {service}, {date} в {time}, клиент {client}.",
+        "block_usage": "Как закрыть время:\n/block 2026-12-31 — весь день\n/block 2026-12-24 2026-12-31 отпуск — "
+        "несколько дней\n/block 2026-12-01 13:00-14:00 обед — часть дня",
+        "blocked": "⛔ Закрыто {start} – {end}{reason}. Клиенты больше не видят это время.",
+        "conflicts": "\n\nВнутри есть записи ({count}) — оставьте или отмените каждую:",
+        "blocks_none": "Предстоящих блокировок нет.",
+        "blocks_title": "<b>Закрытое время</b>",
+        "btn_unblock": "✅ Открыть {start}",
+        "unblocked": "Открыто {start} – {end}.",
+        "gone": "Этого уже нет.",
+        "jobs": "<b>Планировщик</b>: {state}\nХранилище задач: {store} — {reason}\n"
+        "Задачи: напоминаний {reminders}, запросов отзыва {feedback}, проверок {sweeps}, прочих {other}\n"
+        "<b>Ближайшие запуски</b>\n{next}",
+        "running": "работает",
+        "stopped": "не запущен",
+        "health": "<b>Состояние</b>\nБаза данных: {db}\nХранилище задач: {store}\nПланировщик: {scheduler}\n"
+        "Время работы: {uptime}\nЗадачи с запуска: выполнено {executed}, ошибок {failed}, пропущено {missed}\n"
+        "Напоминаний отправлено: {sent}; опоздание p50 {p50}, макс. {max}\nПоследние проверки: {sweeps}",
+        "admins_title": "<b>Администраторы</b>\nВладельцы (ADMIN_IDS): {owners}\nДобавлены в чате: {added}\n\n"
+        "Владелец может добавить администратора: /admins add ID или переслать мне сообщение человека после "
+        "/admins add; удалить: /admins remove ID.",
+        "admins_forward": "Перешлите мне сообщение человека, которого нужно сделать администратором (он должен "
+        "уже написать боту), или отправьте /cancel.",
+        "admin_added": "✅ {who} теперь администратор.",
+        "admin_exists": "{who} уже администратор.",
+        "admin_removed": "{who} больше не администратор.",
+        "admin_not_found": "{who} не среди добавленных в чате администраторов.",
+        "owners_only": "Менять администраторов могут только владельцы (ADMIN_IDS).",
+        "owner_fixed": "Владельцы задаются в ADMIN_IDS, здесь их удалить нельзя.",
+        "never_talked": "Этот человек ещё не писал боту; попросите его отправить /start.",
+        "forward_hidden": "Настройки приватности скрывают отправителя; используйте /admins add ID.",
+        "audit_title": "<b>Журнал изменений</b> (записей: {total}, новые сверху)",
+        "audit_none": "Журнал пуст.",
+        "event_booked": "🆕 Новая запись: {service}, {date} {time} — {client}",
+        "event_cancelled": "❌ Клиент отменил: {service}, {date} {time} — {client}",
+        "event_rescheduled": "🔁 Клиент перенёс: {service}, теперь {date} {time} — {client}",
+        "btn_open": "📅 Открыть {date}",
+        "event_low_rating": "⭐ Низкая оценка {rating}/5: {service}, {date} {time} — {client}",
+        "feedback_title": "<b>Последние отзывы</b>",
+        "feedback_none": "Оценок пока нет.",
+        "export_usage": "Как выгрузить: /export [С] [ПО], даты ГГГГ-ММ-ДД или ДД.ММ (по умолчанию — последние "
+        "30 дней и все будущие записи).",
+        "export_caption": "Записи {start} – {end}: {count}",
+        "services_title": "<b>Услуги</b> (✅ доступна, ⏸ скрыта; ⬆️ — выше)\n"
+        "Добавить: /service_add Название; минуты; цена; описание\n"
+        "Изменить: /service_edit ID name|duration|price|description ЗНАЧЕНИЕ",
+        "service_line": "{state} <code>{id}</code> {name} · {minutes}′{price}",
+        "service_added": "✅ Добавлено: {name} ({minutes}′).",
+        "service_edited": "✅ Сохранено: {name} ({minutes}′). Уже сделанные записи не меняются.",
+        "service_usage": "Как: /service_add Название; минуты; цена; описание — или "
+        "/service_edit ID name|duration|price|description ЗНАЧЕНИЕ",
+    },
+}
+
+
+def at(lang: Lang, key: str, **values: object) -> str:
+    text = ADMIN_TEXTS[lang][key]
+    return text.format(**values) if values else text

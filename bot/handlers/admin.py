@@ -1,0 +1,552 @@
+"""The admin side. The filter on this router lets only admins in: to anyone else these commands and
+buttons do not exist, and their updates fall through to the fallback's neutral answers."""
+
+from datetime import date, datetime, timedelta
+from html import escape
+
+from aiogram import Bot, F, Router
+from aiogram.filters import BaseFilter, Command, CommandObject, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import (
+    BufferedInputFile,
+    CallbackQuery,
+    InlineKeyboardMarkup,
+    Message,
+    MessageOriginUser,
+    TelegramObject,
+)
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot import admin_views
+from bot.admin_texts import at
+from bot.callbacks import (
+    AdminAudit,
+    AdminCancelAsk,
+    AdminCancelDo,
+    AdminDay,
+    AdminKeep,
+    AdminMenu,
+    AdminServiceToggle,
+    AdminServiceUp,
+    AdminUnblock,
+)
+from bot.handlers.refusals import refusal_text, refuse
+from bot.replies import show
+from bot.texts import Lang, pick_language
+from database.models import BlockedPeriod, Booking, utcnow
+from services import health, runtime
+from services.admin import AdminService, NotAllowed
+from services.admin_input import parse_day, parse_period
+from services.booking import BookingService
+from services.delivery import deliver
+from services.errors import BookingError, BookingNotFound
+from services.export import bookings_csv
+
+router = Router(name=__name__)
+
+
+class IsAdmin(BaseFilter):
+    async def __call__(self, event: TelegramObject, admin_service: AdminService) -> bool:
+        sender = getattr(event, "from_user", None)
+        return sender is not None and await admin_service.is_admin(sender.id)
+
+
+router.message.filter(IsAdmin())
+router.callback_query.filter(IsAdmin())
+
+
+class AdminStates(StatesGroup):
+    cancel_reason = State()
+    adding_admin = State()
+
+
+@router.message(Command("admin"))
+async def admin_menu(message: Message, lang: Lang) -> None:
+    await message.answer(at(lang, "menu"), reply_markup=admin_views.menu(lang))
+
+
+@router.message(Command("today", "tomorrow", "day"))
+async def day_command(
+    message: Message,
+    command: CommandObject,
+    lang: Lang,
+    admin_service: AdminService,
+    booking_service: BookingService,
+) -> None:
+    tz = admin_service.settings.timezone
+    today = utcnow().astimezone(tz).date()
+    if command.command == "today":
+        day = today
+    elif command.command == "tomorrow":
+        day = today + timedelta(days=1)
+    else:
+        try:
+            day = parse_day(command.args or "", today)
+        except ValueError:
+            await message.answer(at(lang, "bad_day"))
+            return
+    text, markup = await _day_view(lang, day, 0, admin_service, booking_service)
+    await message.answer(text, reply_markup=markup)
+
+
+@router.callback_query(AdminDay.filter())
+async def day_page(
+    callback: CallbackQuery,
+    callback_data: AdminDay,
+    lang: Lang,
+    admin_service: AdminService,
+    booking_service: BookingService,
+    bot: Bot,
+) -> None:
+    try:
+        day = datetime.strptime(callback_data.day, "%Y%m%d").date()  # noqa: DTZ007 - a calendar date
+    except ValueError:
+        await callback.answer(at(lang, "gone"))
+        return
+    await callback.answer()
+    text, markup = await _day_view(lang, day, callback_data.page, admin_service, booking_service)
+    if callback_data.fresh:
+        await bot.send_message(callback.from_user.id, text, reply_markup=markup)
+    else:
+        await show(callback, text, markup)
+
+
+@router.callback_query(AdminMenu.filter())
+async def menu_item(
+    callback: CallbackQuery,
+    callback_data: AdminMenu,
+    lang: Lang,
+    admin_service: AdminService,
+    booking_service: BookingService,
+    bot: Bot,
+) -> None:
+    await callback.answer()
+    tz = admin_service.settings.timezone
+    today = utcnow().astimezone(tz).date()
+    item = callback_data.item
+    if item in ("today", "tomorrow"):
+        day = today if item == "today" else today + timedelta(days=1)
+        text, markup = await _day_view(lang, day, 0, admin_service, booking_service)
+        await bot.send_message(callback.from_user.id, text, reply_markup=markup)
+    elif item == "blocks":
+        text, blocks_markup = admin_views.blocks_view(lang, await admin_service.upcoming_blocks(), tz)
+        await bot.send_message(callback.from_user.id, text, reply_markup=blocks_markup)
+    elif item == "jobs":
+        await bot.send_message(callback.from_user.id, _jobs_text(lang, admin_service))
+    elif item == "health":
+        await bot.send_message(callback.from_user.id, await _health_text(lang, admin_service))
+    elif item == "audit":
+        text, audit_markup = await _audit_view(lang, admin_service, 0)
+        await bot.send_message(callback.from_user.id, text, reply_markup=audit_markup)
+
+
+@router.callback_query(AdminCancelAsk.filter())
+async def cancel_asked(
+    callback: CallbackQuery,
+    callback_data: AdminCancelAsk,
+    lang: Lang,
+    admin_service: AdminService,
+    state: FSMContext,
+    bot: Bot,
+) -> None:
+    try:
+        booking = await admin_service.booking(callback_data.booking_id)
+    except BookingError as error:
+        await refuse(callback, lang, error)
+        return
+    await callback.answer()
+    await state.set_state(AdminStates.cancel_reason)
+    await state.update_data(booking_id=booking.id)
+    text, markup = admin_views.cancel_question(lang, booking, admin_service.settings.timezone)
+    await bot.send_message(callback.from_user.id, text, reply_markup=markup)
+
+
+@router.message(StateFilter(AdminStates.cancel_reason), F.text, ~F.text.startswith("/"))
+async def cancel_with_reason(
+    message: Message, lang: Lang, admin_service: AdminService, state: FSMContext, bot: Bot
+) -> None:
+    data = await state.get_data()
+    await state.clear()
+    reason = (message.text or "").strip()[:500]
+    try:
+        booking = await admin_service.cancel_booking(int(data["booking_id"]), message.chat.id, reason)
+    except (BookingError, KeyError, ValueError) as error:
+        await message.answer(_refusal(lang, error))
+        return
+    await _after_admin_cancel(lang, booking, reason, admin_service, bot, message.chat.id)
+
+
+@router.callback_query(AdminCancelDo.filter())
+async def cancel_now(
+    callback: CallbackQuery,
+    callback_data: AdminCancelDo,
+    lang: Lang,
+    admin_service: AdminService,
+    state: FSMContext,
+    bot: Bot,
+) -> None:
+    await state.clear()
+    reason = None
+    if callback_data.block_id:
+        block = await admin_service.session.get(BlockedPeriod, callback_data.block_id)
+        reason = block.reason if block else None
+    try:
+        booking = await admin_service.cancel_booking(callback_data.booking_id, callback.from_user.id, reason)
+    except BookingError as error:
+        await refuse(callback, lang, error)
+        return
+    await callback.answer("❌")
+    await _after_admin_cancel(lang, booking, reason, admin_service, bot, callback.from_user.id)
+
+
+@router.callback_query(AdminKeep.filter())
+async def keep(
+    callback: CallbackQuery,
+    callback_data: AdminKeep,
+    lang: Lang,
+    admin_service: AdminService,
+    state: FSMContext,
+    bot: Bot,
+) -> None:
+    await state.clear()
+    try:
+        booking = await admin_service.booking(callback_data.booking_id)
+    except BookingError as error:
+        await refuse(callback, lang, error)
+        return
+    await callback.answer("↩️")
+    values = admin_views.booking_values(booking, admin_service.settings.timezone)
+    await bot.send_message(callback.from_user.id, at(lang, "kept", **values))
+
+
+@router.message(Command("block"))
+async def block(message: Message, command: CommandObject, lang: Lang, admin_service: AdminService) -> None:
+    tz = admin_service.settings.timezone
+    try:
+        period = parse_period(command.args or "", utcnow().astimezone(tz).date(), tz)
+    except ValueError:
+        await message.answer(at(lang, "block_usage"))
+        return
+    created, inside = await admin_service.block(message.chat.id, period.start, period.end, period.reason)
+    await admin_service.commit()
+    start, end = admin_views.period_text(period.start, period.end, tz)
+    reason = f" ({escape(period.reason)})" if period.reason else ""
+    text = at(lang, "blocked", start=start, end=end, reason=reason)
+    if inside:
+        text += at(lang, "conflicts", count=len(inside))
+        for booking in inside:
+            values = admin_views.booking_values(booking, tz)
+            text += f"\n• {values['date']} {values['time']} {values['service']} — {values['client']}"
+    await message.answer(text, reply_markup=admin_views.conflicts(lang, inside, created, tz))
+
+
+@router.message(Command("blocks"))
+async def blocks(message: Message, lang: Lang, admin_service: AdminService) -> None:
+    text, markup = admin_views.blocks_view(lang, await admin_service.upcoming_blocks(), admin_service.settings.timezone)
+    await message.answer(text, reply_markup=markup)
+
+
+@router.callback_query(AdminUnblock.filter())
+async def unblock(
+    callback: CallbackQuery, callback_data: AdminUnblock, lang: Lang, admin_service: AdminService
+) -> None:
+    try:
+        removed = await admin_service.unblock(callback.from_user.id, callback_data.block_id)
+    except BookingNotFound:
+        await callback.answer(at(lang, "gone"), show_alert=True)
+        return
+    await admin_service.commit()
+    await callback.answer("✅")
+    start, end = admin_views.period_text(removed.starts_at, removed.ends_at, admin_service.settings.timezone)
+    text, markup = admin_views.blocks_view(lang, await admin_service.upcoming_blocks(), admin_service.settings.timezone)
+    await show(callback, f"{at(lang, 'unblocked', start=start, end=end)}\n\n{text}", markup)
+
+
+@router.message(Command("jobs"))
+async def jobs(message: Message, lang: Lang, admin_service: AdminService) -> None:
+    await message.answer(_jobs_text(lang, admin_service))
+
+
+@router.message(Command("health"))
+async def health_command(message: Message, lang: Lang, admin_service: AdminService) -> None:
+    await message.answer(await _health_text(lang, admin_service))
+
+
+@router.message(Command("admins"))
+async def admins(
+    message: Message, command: CommandObject, lang: Lang, admin_service: AdminService, state: FSMContext
+) -> None:
+    args = (command.args or "").split()
+    actor = message.chat.id
+    if not args:
+        added = sorted((await admin_service.admin_ids()) - set(admin_service.settings.admin_ids))
+        owners = ", ".join(str(i) for i in sorted(admin_service.settings.admin_ids)) or "—"
+        await message.answer(at(lang, "admins_title", owners=owners, added=", ".join(map(str, added)) or "—"))
+        return
+    if not admin_service.is_owner(actor):
+        await message.answer(at(lang, "owners_only"))
+        return
+    action, target = args[0].lower(), args[1] if len(args) > 1 else ""
+    if action == "add" and not target:
+        await state.set_state(AdminStates.adding_admin)
+        await message.answer(at(lang, "admins_forward"))
+    elif action in ("add", "remove") and target.isdigit():
+        await message.answer(await _change_admin(lang, admin_service, action, actor, int(target)))
+    else:
+        await message.answer(at(lang, "admins_title", owners="…", added="…"))
+
+
+@router.message(StateFilter(AdminStates.adding_admin), F.forward_origin)
+async def admin_forwarded(message: Message, lang: Lang, admin_service: AdminService, state: FSMContext) -> None:
+    await state.clear()
+    origin = message.forward_origin
+    if not isinstance(origin, MessageOriginUser):
+        await message.answer(at(lang, "forward_hidden"))
+        return
+    await message.answer(await _change_admin(lang, admin_service, "add", message.chat.id, origin.sender_user.id))
+
+
+@router.message(Command("audit"))
+async def audit(message: Message, lang: Lang, admin_service: AdminService) -> None:
+    text, markup = await _audit_view(lang, admin_service, 0)
+    await message.answer(text, reply_markup=markup)
+
+
+@router.callback_query(AdminAudit.filter())
+async def audit_page(
+    callback: CallbackQuery, callback_data: AdminAudit, lang: Lang, admin_service: AdminService
+) -> None:
+    await callback.answer()
+    await show(callback, *await _audit_view(lang, admin_service, max(callback_data.page, 0)))
+
+
+@router.message(Command("feedback"))
+async def feedback(message: Message, lang: Lang, admin_service: AdminService) -> None:
+    items = await admin_service.recent_feedback()
+    if not items:
+        await message.answer(at(lang, "feedback_none"))
+        return
+    tz = admin_service.settings.timezone
+    lines = [at(lang, "feedback_title")]
+    for item, booking in items:
+        values = admin_views.booking_values(booking, tz)
+        comment = f"\n   “{escape(item.comment[:300])}”" if item.comment else ""
+        lines.append(
+            f"{'⭐' * item.rating} {item.rating}/5 — {values['date']} {values['service']} — {values['client']}{comment}"
+        )
+    await message.answer("\n".join(lines)[:4000])
+
+
+@router.message(Command("export"))
+async def export(message: Message, command: CommandObject, lang: Lang, admin_service: AdminService) -> None:
+    tz = admin_service.settings.timezone
+    today = utcnow().astimezone(tz).date()
+    args = (command.args or "").split()
+    try:
+        first = parse_day(args[0], today) if args else today - timedelta(days=30)
+        last = parse_day(args[1], today) if len(args) > 1 else today + timedelta(days=366)
+    except ValueError:
+        await message.answer(at(lang, "export_usage"))
+        return
+    if last < first or len(args) > 2:
+        await message.answer(at(lang, "export_usage"))
+        return
+    start = datetime.combine(first, datetime.min.time(), tzinfo=tz)
+    end = datetime.combine(last + timedelta(days=1), datetime.min.time(), tzinfo=tz)
+    rows = await admin_service.export_rows(start, end)
+    document = BufferedInputFile(bookings_csv(rows, tz), filename=f"bookings_{first:%Y-%m-%d}_{last:%Y-%m-%d}.csv")
+    caption = at(lang, "export_caption", start=f"{first:%d.%m.%Y}", end=f"{last:%d.%m.%Y}", count=len(rows))
+    await message.answer_document(document, caption=caption)
+
+
+@router.message(Command("services"))
+async def services(message: Message, lang: Lang, admin_service: AdminService) -> None:
+    text, markup = await _services_view(lang, admin_service)
+    await message.answer(text, reply_markup=markup)
+
+
+@router.message(Command("service_add"))
+async def service_add(message: Message, command: CommandObject, lang: Lang, admin_service: AdminService) -> None:
+    parts = [part.strip() for part in (command.args or "").split(";")]
+    if len(parts) < 2 or not parts[0] or not parts[1].isdigit() or not 0 < int(parts[1]) <= 24 * 60:
+        await message.answer(at(lang, "service_usage"))
+        return
+    price = parts[2] if len(parts) > 2 and parts[2] else None
+    description = parts[3] if len(parts) > 3 and parts[3] else None
+    service = await admin_service.add_service(message.chat.id, parts[0][:128], int(parts[1]), price, description)
+    await admin_service.commit()
+    await message.answer(at(lang, "service_added", name=escape(service.name), minutes=service.duration_minutes))
+
+
+@router.message(Command("service_edit"))
+async def service_edit(message: Message, command: CommandObject, lang: Lang, admin_service: AdminService) -> None:
+    parts = (command.args or "").split(maxsplit=2)
+    if len(parts) < 3 or not parts[0].isdigit():
+        await message.answer(at(lang, "service_usage"))
+        return
+    try:
+        service = await admin_service.edit_service(message.chat.id, int(parts[0]), parts[1].lower(), parts[2].strip())
+    except BookingNotFound:
+        await message.answer(at(lang, "gone"))
+        return
+    except ValueError:
+        await message.answer(at(lang, "service_usage"))
+        return
+    await admin_service.commit()
+    await message.answer(at(lang, "service_edited", name=escape(service.name), minutes=service.duration_minutes))
+
+
+@router.callback_query(AdminServiceToggle.filter())
+async def service_toggle(
+    callback: CallbackQuery, callback_data: AdminServiceToggle, lang: Lang, admin_service: AdminService
+) -> None:
+    try:
+        await admin_service.toggle_service(callback.from_user.id, callback_data.service_id)
+    except BookingNotFound:
+        await callback.answer(at(lang, "gone"), show_alert=True)
+        return
+    await admin_service.commit()
+    await callback.answer("✅")
+    await show(callback, *await _services_view(lang, admin_service))
+
+
+@router.callback_query(AdminServiceUp.filter())
+async def service_up(
+    callback: CallbackQuery, callback_data: AdminServiceUp, lang: Lang, admin_service: AdminService
+) -> None:
+    try:
+        await admin_service.move_service_up(callback.from_user.id, callback_data.service_id)
+    except BookingNotFound:
+        await callback.answer(at(lang, "gone"), show_alert=True)
+        return
+    await admin_service.commit()
+    await callback.answer("⬆️")
+    await show(callback, *await _services_view(lang, admin_service))
+
+
+async def _services_view(lang: Lang, admin_service: AdminService) -> tuple[str, InlineKeyboardMarkup]:
+    items = await admin_service.all_services()
+    lines = [at(lang, "services_title")]
+    builder = InlineKeyboardBuilder()
+    for service in items:
+        price = f" · {escape(service.price)}" if service.price else ""
+        state = "✅" if service.is_active else "⏸"
+        lines.append(
+            at(
+                lang,
+                "service_line",
+                state=state,
+                id=service.id,
+                name=escape(service.name),
+                minutes=service.duration_minutes,
+                price=price,
+            )
+        )
+        builder.button(
+            text=f"{'⏸' if service.is_active else '▶️'} {service.name}"[:60],
+            callback_data=AdminServiceToggle(service_id=service.id),
+        )
+        builder.button(text="⬆️", callback_data=AdminServiceUp(service_id=service.id))
+    builder.adjust(2)
+    return "\n".join(lines), builder.as_markup()
+
+
+async def _change_admin(lang: Lang, admin_service: AdminService, action: str, actor: int, target: int) -> str:
+    who = f"<code>{target}</code>"
+    try:
+        if action == "add":
+            changed = await admin_service.add_admin(actor, target)
+            key = "admin_added" if changed else "admin_exists"
+        else:
+            changed = await admin_service.remove_admin(actor, target)
+            key = "admin_removed" if changed else "admin_not_found"
+    except NotAllowed:
+        return at(lang, "owner_fixed" if action == "remove" else "owners_only")
+    except BookingNotFound:
+        return at(lang, "never_talked")
+    await admin_service.commit()
+    return at(lang, key, who=who)
+
+
+async def _day_view(
+    lang: Lang, day: date, page: int, admin_service: AdminService, booking_service: BookingService
+) -> tuple[str, InlineKeyboardMarkup]:
+    now = utcnow()
+    agenda = await admin_service.agenda(day)
+    free: list[datetime] = []
+    services = await booking_service.active_services()
+    if services and agenda.opening is not None:
+        free = await booking_service.available_starts(services[0], day, now)
+    return admin_views.day_view(lang, agenda, free, admin_service.settings.timezone, page, now)
+
+
+async def _after_admin_cancel(
+    lang: Lang, booking: Booking, reason: str | None, admin_service: AdminService, bot: Bot, admin_chat: int
+) -> None:
+    await admin_service.commit()
+    tz = admin_service.settings.timezone
+    values = admin_views.booking_values(booking, tz)
+    await bot.send_message(admin_chat, at(lang, "cancelled_by_admin", **values))
+    client_lang = _client_lang(booking, admin_service)
+    suffix = at(client_lang, "reason_suffix", reason=escape(reason)) if reason else ""
+    notice = at(client_lang, "client_cancelled_by_business", reason=suffix, **values)
+    await deliver(bot, booking.user_id, notice)
+
+
+def _client_lang(booking: Booking, admin_service: AdminService) -> Lang:
+    return pick_language(booking.user.language, admin_service.settings.default_language)
+
+
+def _refusal(lang: Lang, error: Exception) -> str:
+    return refusal_text(lang, error)
+
+
+def _jobs_text(lang: Lang, admin_service: AdminService) -> str:
+    rt = runtime.current()
+    scheduler: AsyncIOScheduler = rt.jobs.scheduler
+    tz = admin_service.settings.timezone
+    counts = {"reminder": 0, "feedback": 0, "sweep": 0, "other": 0}
+    all_jobs = scheduler.get_jobs()
+    for job in all_jobs:
+        counts[health.job_kind(job.id)] += 1
+    upcoming = sorted((j for j in all_jobs if j.next_run_time), key=lambda j: j.next_run_time)[:10]
+    lines = [f"{j.next_run_time.astimezone(tz):%d.%m %H:%M:%S} — <code>{escape(j.id)}</code>" for j in upcoming]
+    return at(
+        lang,
+        "jobs",
+        state=at(lang, "running" if scheduler.running else "stopped"),
+        store=rt.job_store.kind,
+        reason=escape(rt.job_store.reason),
+        reminders=counts["reminder"],
+        feedback=counts["feedback"],
+        sweeps=counts["sweep"],
+        other=counts["other"],
+        next="\n".join(lines) or "—",
+    )
+
+
+async def _health_text(lang: Lang, admin_service: AdminService) -> str:
+    report = await health.check(runtime.current(), admin_service.session)
+    return at(lang, "health", **report.as_text(admin_service.settings.timezone))
+
+
+async def _audit_view(lang: Lang, admin_service: AdminService, page: int) -> tuple[str, InlineKeyboardMarkup | None]:
+    entries, total = await admin_service.audit_page(page)
+    if not total:
+        return at(lang, "audit_none"), None
+    tz = admin_service.settings.timezone
+    lines = [at(lang, "audit_title", total=total)]
+    for entry in entries:
+        change = escape(admin_views.audit_change(entry.before, entry.after))
+        lines.append(
+            f"{entry.created_at.astimezone(tz):%d.%m %H:%M} <code>{entry.actor_id}</code> "
+            f"<b>{escape(entry.action)}</b> {escape(entry.target or '')}\n{change}"
+        )
+    builder = InlineKeyboardBuilder()
+    if page > 0:
+        builder.button(text="⬅️", callback_data=AdminAudit(page=page - 1))
+    if (page + 1) * 10 < total:
+        builder.button(text="➡️", callback_data=AdminAudit(page=page + 1))
+    return "\n\n".join(lines), builder.as_markup()

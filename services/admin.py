@@ -1,0 +1,298 @@
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
+
+from database.engine import after_commit, commit
+from database.models import (
+    Admin,
+    AuditEntry,
+    BlockedPeriod,
+    Booking,
+    BookingStatus,
+    CancelledBy,
+    Feedback,
+    Service,
+    User,
+    utcnow,
+)
+from database.repositories import Bookings
+from services.availability import Interval, WorkSchedule
+from services.config import Settings
+from services.errors import BookingError, BookingNotActive, BookingNotFound
+from services.scheduling import ReminderJobs
+
+AUDIT_PAGE = 10
+
+
+class NotAllowed(BookingError):
+    """Only an owner may do this."""
+
+
+@dataclass(frozen=True, slots=True)
+class DayAgenda:
+    day: date
+    opening: Interval | None
+    bookings: Sequence[Booking]
+    blocks: Sequence[BlockedPeriod]
+
+
+class AdminService:
+    """What admins do to the schedule. Every change is written to the audit log in the same transaction."""
+
+    def __init__(self, session: AsyncSession, settings: Settings, jobs: ReminderJobs) -> None:
+        self.session = session
+        self.settings = settings
+        self.jobs = jobs
+        self.schedule = WorkSchedule.from_settings(settings)
+
+    async def commit(self) -> None:
+        await commit(self.session)
+
+    def is_owner(self, user_id: int) -> bool:
+        return user_id in self.settings.admin_ids
+
+    async def is_admin(self, user_id: int) -> bool:
+        return self.is_owner(user_id) or await self.session.get(Admin, user_id) is not None
+
+    async def admin_ids(self) -> set[int]:
+        added = await self.session.scalars(select(Admin.user_id))
+        return set(self.settings.admin_ids) | set(added)
+
+    async def add_admin(self, actor_id: int, user_id: int) -> bool:
+        self._require_owner(actor_id)
+        if await self.is_admin(user_id):
+            return False
+        if await self.session.get(User, user_id) is None:
+            raise BookingNotFound(f"user {user_id} has never talked to the bot")
+        self.session.add(Admin(user_id=user_id, added_by=actor_id))
+        await self.audit(actor_id, "admin.add", f"user:{user_id}", None, {"admin": user_id})
+        return True
+
+    async def remove_admin(self, actor_id: int, user_id: int) -> bool:
+        self._require_owner(actor_id)
+        if self.is_owner(user_id):
+            raise NotAllowed("owners are configured in ADMIN_IDS")
+        result = await self.session.execute(delete(Admin).where(Admin.user_id == user_id))
+        if not getattr(result, "rowcount", 0):
+            return False
+        await self.audit(actor_id, "admin.remove", f"user:{user_id}", {"admin": user_id}, None)
+        return True
+
+    async def agenda(self, day: date) -> DayAgenda:
+        opening = self.schedule.day_bounds(day)
+        start = datetime.combine(day, datetime.min.time(), tzinfo=self.settings.timezone)
+        end = datetime.combine(day, datetime.max.time(), tzinfo=self.settings.timezone)
+        bookings = await self.session.scalars(
+            select(Booking)
+            .where(Booking.status != BookingStatus.CANCELLED, Booking.starts_at < end, Booking.ends_at > start)
+            .options(joinedload(Booking.user), joinedload(Booking.service))
+            .order_by(Booking.starts_at)
+        )
+        blocks = await self.session.scalars(
+            select(BlockedPeriod)
+            .where(BlockedPeriod.starts_at < end, BlockedPeriod.ends_at > start)
+            .order_by(BlockedPeriod.starts_at)
+        )
+        return DayAgenda(day, opening, bookings.all(), blocks.all())
+
+    async def booking(self, booking_id: int) -> Booking:
+        booking = await Bookings(self.session).get(booking_id, for_update=True)
+        if booking is None:
+            raise BookingNotFound(f"booking {booking_id}")
+        return booking
+
+    async def cancel_booking(
+        self, booking_id: int, actor_id: int, reason: str | None, now: datetime | None = None
+    ) -> Booking:
+        """Admins may cancel any active booking that has not ended, cutoff or not."""
+        now = now or utcnow()
+        booking = await self.booking(booking_id)
+        if booking.status != BookingStatus.ACTIVE or booking.ends_at <= now:
+            raise BookingNotActive(f"booking {booking_id} is {booking.status}")
+        before = _booking_state(booking)
+        booking.status = BookingStatus.CANCELLED
+        booking.cancelled_at = booking.updated_at = now
+        booking.cancelled_by = CancelledBy.ADMIN
+        booking.cancel_reason = reason
+        await self.session.flush()
+        await self.audit(actor_id, "booking.cancel", f"booking:{booking.id}", before, _booking_state(booking))
+        after_commit(self.session, lambda: self.jobs.unschedule(booking_id))
+        return booking
+
+    async def block(
+        self, actor_id: int, start: datetime, end: datetime, reason: str | None
+    ) -> tuple[BlockedPeriod, Sequence[Booking]]:
+        """Block a period; the active bookings inside it are returned for the admin to decide on."""
+        block = BlockedPeriod(starts_at=start, ends_at=end, reason=reason)
+        self.session.add(block)
+        await self.session.flush()
+        await self.audit(actor_id, "block.add", f"block:{block.id}", None, _block_state(block))
+        inside = await self.session.scalars(
+            select(Booking)
+            .where(Booking.status == BookingStatus.ACTIVE, Booking.starts_at < end, Booking.ends_at > start)
+            .options(joinedload(Booking.user), joinedload(Booking.service))
+            .order_by(Booking.starts_at)
+        )
+        return block, inside.all()
+
+    async def unblock(self, actor_id: int, block_id: int) -> BlockedPeriod:
+        block = await self.session.get(BlockedPeriod, block_id)
+        if block is None:
+            raise BookingNotFound(f"block {block_id}")
+        await self.audit(actor_id, "block.remove", f"block:{block.id}", _block_state(block), None)
+        await self.session.delete(block)
+        await self.session.flush()
+        return block
+
+    async def upcoming_blocks(self, now: datetime | None = None) -> Sequence[BlockedPeriod]:
+        result = await self.session.scalars(
+            select(BlockedPeriod).where(BlockedPeriod.ends_at > (now or utcnow())).order_by(BlockedPeriod.starts_at)
+        )
+        return result.all()
+
+    async def audit(
+        self, actor_id: int, action: str, target: str | None, before: Any | None, after: Any | None
+    ) -> None:
+        self.session.add(
+            AuditEntry(
+                actor_id=actor_id,
+                action=action,
+                target=target,
+                before=None if before is None else json.dumps(before, ensure_ascii=False, default=str),
+                after=None if after is None else json.dumps(after, ensure_ascii=False, default=str),
+            )
+        )
+        await self.session.flush()
+
+    async def audit_page(self, page: int) -> tuple[Sequence[AuditEntry], int]:
+        total = await self.session.scalar(select(func.count(AuditEntry.id))) or 0
+        entries = await self.session.scalars(
+            select(AuditEntry)
+            .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+            .offset(page * AUDIT_PAGE)
+            .limit(AUDIT_PAGE)
+        )
+        return entries.all(), total
+
+    async def recent_feedback(self, limit: int = 20) -> Sequence[tuple[Feedback, Booking]]:
+        rows = await self.session.execute(
+            select(Feedback, Booking)
+            .join(Booking, Booking.id == Feedback.booking_id)
+            .options(joinedload(Booking.user), joinedload(Booking.service))
+            .order_by(Feedback.updated_at.desc(), Feedback.id.desc())
+            .limit(limit)
+        )
+        return [(row[0], row[1]) for row in rows.all()]
+
+    async def export_rows(self, start: datetime, end: datetime) -> Sequence[tuple[Booking, Feedback | None]]:
+        rows = await self.session.execute(
+            select(Booking, Feedback)
+            .outerjoin(Feedback, Feedback.booking_id == Booking.id)
+            .where(Booking.starts_at >= start, Booking.starts_at < end)
+            .options(joinedload(Booking.user), joinedload(Booking.service))
+            .order_by(Booking.starts_at, Booking.id)
+        )
+        return [(row[0], row[1]) for row in rows.all()]
+
+    async def all_services(self) -> Sequence[Service]:
+        return (await self.session.scalars(select(Service).order_by(Service.position, Service.id))).all()
+
+    async def add_service(
+        self, actor_id: int, name: str, duration_minutes: int, price: str | None, description: str | None
+    ) -> Service:
+        last = await self.session.scalar(select(func.max(Service.position))) or 0
+        service = Service(
+            name=name, duration_minutes=duration_minutes, price=price, description=description, position=last + 1
+        )
+        self.session.add(service)
+        await self.session.flush()
+        await self.audit(actor_id, "service.add", f"service:{service.id}", None, _service_state(service))
+        return service
+
+    async def edit_service(self, actor_id: int, service_id: int, field: str, value: str) -> Service:
+        service = await self._service(service_id)
+        before = _service_state(service)
+        if field == "name":
+            service.name = value
+        elif field == "duration":
+            service.duration_minutes = _positive_minutes(value)
+        elif field == "price":
+            service.price = value or None
+        elif field == "description":
+            service.description = value or None
+        else:
+            raise ValueError(f"unknown field {field!r}")
+        await self.session.flush()
+        await self.audit(actor_id, "service.edit", f"service:{service.id}", before, _service_state(service))
+        return service
+
+    async def toggle_service(self, actor_id: int, service_id: int) -> Service:
+        service = await self._service(service_id)
+        before = _service_state(service)
+        service.is_active = not service.is_active
+        await self.session.flush()
+        await self.audit(actor_id, "service.toggle", f"service:{service.id}", before, _service_state(service))
+        return service
+
+    async def move_service_up(self, actor_id: int, service_id: int) -> None:
+        ordered = list(await self.all_services())
+        index = next((i for i, s in enumerate(ordered) if s.id == service_id), None)
+        if index is None:
+            raise BookingNotFound(f"service {service_id}")
+        if index == 0:
+            return
+        ordered[index - 1], ordered[index] = ordered[index], ordered[index - 1]
+        for position, service in enumerate(ordered):
+            service.position = position
+        await self.session.flush()
+        await self.audit(actor_id, "service.order", f"service:{service_id}", None, {"order": [s.id for s in ordered]})
+
+    async def _service(self, service_id: int) -> Service:
+        service = await self.session.get(Service, service_id)
+        if service is None:
+            raise BookingNotFound(f"service {service_id}")
+        return service
+
+    def _require_owner(self, actor_id: int) -> None:
+        if not self.is_owner(actor_id):
+            raise NotAllowed("only owners manage admins")
+
+
+def _booking_state(booking: Booking) -> dict[str, Any]:
+    return {
+        "status": str(booking.status),
+        "starts_at": booking.starts_at.isoformat(),
+        "ends_at": booking.ends_at.isoformat(),
+        "client": booking.user_id,
+        "cancel_reason": booking.cancel_reason,
+    }
+
+
+def _block_state(block: BlockedPeriod) -> dict[str, Any]:
+    return {
+        "starts_at": block.starts_at.isoformat(),
+        "ends_at": block.ends_at.isoformat(),
+        "reason": block.reason,
+    }
+
+
+def _service_state(service: Service) -> dict[str, Any]:
+    return {
+        "name": service.name,
+        "duration": service.duration_minutes,
+        "price": service.price,
+        "description": service.description,
+        "active": service.is_active,
+    }
+
+
+def _positive_minutes(value: str) -> int:
+    if not value.strip().isdigit() or not 0 < int(value) <= 24 * 60:
+        raise ValueError(f"duration must be minutes between 1 and 1440: {value!r}")
+    return int(value)

@@ -1,0 +1,53 @@
+"""Telling admins what clients did: one short message each, with a button to open that day."""
+
+import logging
+
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from sqlalchemy import select
+
+from bot.admin_texts import at
+from bot.admin_views import booking_values
+from bot.callbacks import AdminDay
+from bot.texts import pick_language
+from database.engine import commit
+from database.models import User
+from database.repositories import Bookings, Feedbacks, Users
+from services import runtime
+from services.admin import AdminService
+from services.delivery import DeliveryStatus, deliver
+
+log = logging.getLogger(__name__)
+EVENTS = ("booked", "cancelled", "rescheduled", "low_rating")
+
+
+async def notify_admins(event: str, booking_id: int) -> None:
+    rt = runtime.current()
+    tz = rt.settings.timezone
+    async with rt.sessionmaker() as session:
+        booking = await Bookings(session).get(booking_id)
+        if booking is None or event not in EVENTS:
+            return
+        admin_ids = await AdminService(session, rt.settings, rt.jobs).admin_ids() - {booking.user_id}
+        admins = {u.id: u for u in await session.scalars(select(User).where(User.id.in_(admin_ids)))}
+        values = booking_values(booking, tz)
+        feedback = await Feedbacks(session).get(booking_id)
+        values["rating"] = str(feedback.rating if feedback else "?")
+        day = booking.starts_at.astimezone(tz).date()
+    blocked = []
+    for admin_id in sorted(admin_ids):
+        admin = admins.get(admin_id)
+        if admin is not None and admin.blocked_bot:
+            continue
+        lang = pick_language(admin.language if admin else None, rt.settings.default_language)
+        button = InlineKeyboardBuilder()
+        button.button(
+            text=at(lang, "btn_open", date=values["date"]), callback_data=AdminDay(day=f"{day:%Y%m%d}", fresh=True)
+        )
+        delivery = await deliver(rt.bot, admin_id, at(lang, f"event_{event}", **values), button.as_markup())
+        if delivery.status is DeliveryStatus.BLOCKED and admin is not None:
+            blocked.append(admin_id)
+    if blocked:
+        async with rt.sessionmaker() as session:
+            for admin_id in blocked:
+                await Users(session).set_blocked(admin_id, True)
+            await commit(session)

@@ -1,0 +1,292 @@
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import text
+
+from tests.e2e.conftest import BotFactory
+from tests.e2e.helpers import book, database, start_of
+from tests.telegram_stub import StubUser, TelegramStub
+
+OWNER = 9001
+ADMIN_ENV = {"ADMIN_IDS": str(OWNER), "SLOT_MINUTES": "15", "BOOKING_MIN_LEAD": "5m", "CANCEL_CUTOFF": "1m"}
+HOSTILE = "<b>&amp; </i>"
+
+
+def tomorrow() -> datetime:
+    return (datetime.now(UTC) + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def seed_bookings(database_url: str, count: int, day: datetime) -> None:
+    with database(database_url) as db:
+        for n in range(count):
+            user_id = 50_000 + n
+            db.execute(
+                text(
+                    "INSERT INTO users (id, first_name, username, blocked_bot, created_at, updated_at) "
+                    "VALUES (:id, :name, :username, false, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+                ),
+                {"id": user_id, "name": f"{HOSTILE} {n} {'x' * 60}", "username": f"user_{n}"},
+            )
+            start = day + timedelta(minutes=15 * n)
+            db.execute(
+                text(
+                    "INSERT INTO bookings (user_id, service_id, starts_at, ends_at, status, booked_at, created_at, "
+                    "updated_at) VALUES (:user, 1, :start, :end, 'active', :now, :now, :now)"
+                ),
+                {
+                    "user": user_id,
+                    "start": start if "postgresql" in database_url else start.replace(tzinfo=None),
+                    "end": (start + timedelta(minutes=15))
+                    if "postgresql" in database_url
+                    else (start + timedelta(minutes=15)).replace(tzinfo=None),
+                    "now": datetime.now(UTC)
+                    if "postgresql" in database_url
+                    else datetime.now(UTC).replace(tzinfo=None),
+                },
+            )
+
+
+def booking_status(database_url: str, user_id: int) -> list[str]:
+    with database(database_url) as db:
+        return list(db.execute(text("SELECT status FROM bookings WHERE user_id = :u"), {"u": user_id}).scalars())
+
+
+async def start_owner(stub: TelegramStub) -> StubUser:
+    owner = stub.user(OWNER, "Owner")
+    owner.send("/start")
+    await owner.wait_message("Hello, Owner")
+    return owner
+
+
+async def test_admin_commands_and_buttons_do_not_exist_for_non_admins(
+    stub: TelegramStub, bot_factory: BotFactory, database_url: str
+) -> None:
+    await bot_factory(**ADMIN_ENV).start()
+    client = stub.user(9100, "Client")
+    await book(stub, client)
+    commands = [
+        "/admin",
+        "/today",
+        "/tomorrow",
+        "/day 2030-01-01",
+        "/block 2030-01-01",
+        "/blocks",
+        "/jobs",
+        "/health",
+        "/admins",
+        "/admins add 9100",
+        "/audit",
+    ]
+    for n, command in enumerate(commands):
+        client.send(command)
+        answer = await client.wait_message("did not understand", after=1 + n)
+        assert answer.text.startswith("I did not understand")
+    probe = client.messages()[-1]
+    for forged in ("am:today", "ad:20300101:0", "aca:1", "acd:1:0", "ak:1", "au:1", "aa:0"):
+        answer = await client.wait_answer(client.click_data(probe, forged))
+        assert answer["text"] == "This button is out of date.", forged
+    assert booking_status(database_url, 9100) == ["active"]
+    assert not stub.errors
+
+
+async def test_admin_day_view_with_forty_hostile_bookings_stays_under_telegram_limits(
+    stub: TelegramStub, bot_factory: BotFactory, database_url: str
+) -> None:
+    await bot_factory(**ADMIN_ENV).start()
+    day = tomorrow()
+    seed_bookings(database_url, 40, day)
+    owner = await start_owner(stub)
+    owner.send(f"/day {day:%Y-%m-%d}")
+    first = await owner.wait_message("40 booking(s)")
+    pages = [first.text]
+    while "⏩" in [b["text"] for b in first.buttons()]:
+        before = first.text
+        owner.click(first, "⏩")
+        await stub.wait_for(lambda before=before: first.text != before, what="the next page")
+        pages.append(first.text)
+    assert len(pages) > 1
+    assert all(len(page) <= 4096 for page in pages)
+    shown = "\n".join(pages)
+    assert all(f"{HOSTILE} {n} " in shown for n in range(40)), "every client, escaped and intact"
+    assert "@user_39" in shown
+    assert not stub.errors, stub.errors
+
+
+async def test_admin_cancel_with_reason_tells_the_client_and_is_audited(
+    stub: TelegramStub, bot_factory: BotFactory, database_url: str
+) -> None:
+    await bot_factory(**ADMIN_ENV).start()
+    owner = await start_owner(stub)
+    client = stub.user(9101, "Clara")
+    await book(stub, client)
+
+    notice = await owner.wait_message("New booking")
+    assert "Clara" in notice.text
+    owner.click(notice, "Open")
+    day_view = await owner.wait_message("booking(s)", after=2)
+    owner.click(day_view, "❌")
+    question = await owner.wait_message("Send the reason", after=3)
+    owner.send("Master is ill <sorry> & closed")
+    await owner.wait_message("The client was told", after=4)
+    told = await client.wait_message("was cancelled by us")
+    assert "Reason: Master is ill <sorry> & closed" in told.text
+    assert booking_status(database_url, 9101) == ["cancelled"]
+
+    owner.send("/audit")
+    audit = await owner.wait_message("Audit log")
+    assert "booking.cancel" in audit.text
+    assert "Master is ill" in audit.text
+    assert question.text
+    assert not stub.errors
+
+
+async def test_admin_block_lists_bookings_inside_and_hides_the_time(
+    stub: TelegramStub, bot_factory: BotFactory, database_url: str
+) -> None:
+    await bot_factory(**ADMIN_ENV).start()
+    owner = await start_owner(stub)
+    keeper, leaver = stub.user(9102, "Keeper"), stub.user(9103, "Leaver")
+    _, keep_start = await book(stub, keeper, pick=0)
+    _, leave_start = await book(stub, leaver, after=keep_start + timedelta(minutes=15))
+    day = keep_start.astimezone(UTC).date()
+    if leave_start.astimezone(UTC).date() != day:
+        return  # the two first slots straddle midnight: nothing to block in one day
+    owner.send(f"/block {day:%Y-%m-%d} Holiday")
+    blocked = await owner.wait_message("Blocked")
+    assert "2 booking(s) inside it" in blocked.text
+    owner.click(blocked, "↩️")
+    await owner.wait_message("Kept:")
+    cancel_button = [b for b in blocked.buttons() if b["text"].startswith("❌")][1]
+    owner.click_data(blocked, cancel_button["callback_data"])
+    told = await leaver.wait_message("was cancelled by us")
+    assert "Reason: Holiday" in told.text
+    assert booking_status(database_url, 9102) == ["active"]
+    assert booking_status(database_url, 9103) == ["cancelled"]
+
+    other = stub.user(9104, "Other")
+    other.send("/book")
+    dates = await other.wait_message("Choose a day")
+    assert f"{day:%d.%m}" not in " ".join(b["text"] for b in dates.buttons())
+
+    owner.send("/blocks")
+    listing = await owner.wait_message("Blocked periods")
+    owner.click(listing, "Unblock")
+    await stub.wait_for(lambda: "Unblocked" in listing.text, what="the unblock")
+    other.send("/book")
+    again = await other.wait_message("Choose a day", after=1)
+    assert f"{day:%d.%m}" in " ".join(b["text"] for b in again.buttons()) or start_of
+
+
+async def test_admin_jobs_health_and_admins(stub: TelegramStub, bot_factory: BotFactory, database_url: str) -> None:
+    await bot_factory(**ADMIN_ENV).start()
+    owner = await start_owner(stub)
+    client = stub.user(9105, "Future admin")
+    await book(stub, client)
+
+    owner.send("/jobs")
+    jobs = await owner.wait_message("Scheduler")
+    assert "running" in jobs.text
+    assert ("postgresql" if "postgresql" in database_url else "memory") in jobs.text
+    assert "1 reminders, 1 feedback requests, 3 sweeps" in jobs.text or "0 reminders, 1 feedback" in jobs.text
+    owner.send("/health")
+    health = await owner.wait_message("Health")
+    assert "Database: ✅" in health.text
+    assert "Scheduler: ✅" in health.text
+
+    client.send("/today")
+    await client.wait_message("did not understand")
+    owner.send(f"/admins add {client.id}")
+    await owner.wait_message("is now an admin")
+    client.send("/tomorrow")
+    await client.wait_message("booking(s)")
+    client.send("/admins add 1")
+    await client.wait_message("Only owners")
+    owner.send(f"/admins remove {OWNER}")
+    await owner.wait_message("cannot be removed")
+    owner.send(f"/admins remove {client.id}")
+    await owner.wait_message("Removed")
+    client.send("/tomorrow")
+    await client.wait_message("did not understand", after=len(client.messages()))
+    assert not stub.errors
+
+
+def seed_past_booking(database_url: str, user_id: int, name: str) -> int:
+    start = datetime.now(UTC) - timedelta(hours=3)
+    values = {
+        "user": user_id,
+        "name": name,
+        "start": start,
+        "end": start + timedelta(minutes=15),
+        "now": datetime.now(UTC),
+    }
+    if "postgresql" not in database_url:
+        values = {k: v.replace(tzinfo=None) if isinstance(v, datetime) else v for k, v in values.items()}
+    with database(database_url) as db:
+        db.execute(
+            text(
+                "INSERT INTO users (id, first_name, language, blocked_bot, created_at, updated_at) "
+                "VALUES (:user, :name, 'ru', false, :now, :now)"
+            ),
+            values,
+        )
+        return db.execute(
+            text(
+                "INSERT INTO bookings (user_id, service_id, starts_at, ends_at, status, booked_at, created_at, "
+                "updated_at) VALUES (:user, 1, :start, :end, 'completed', :now, :now, :now) RETURNING id"
+            ),
+            values,
+        ).scalar_one()
+
+
+async def test_admin_services_feedback_and_export(
+    stub: TelegramStub, bot_factory: BotFactory, database_url: str
+) -> None:
+    await bot_factory(**ADMIN_ENV).start()
+    owner = await start_owner(stub)
+
+    owner.send("/service_add Beard trim <i>; 30; 1500 ₽; quick")
+    await owner.wait_message("Added Beard trim <i> (30′)")
+    owner.send("/services")
+    listing = await owner.wait_message("Services")
+    assert "✅" in listing.text
+    assert "Beard trim <i> · 30′ · 1500 ₽" in listing.text
+    owner.click(listing, "⏸ Beard")
+    await stub.wait_for(lambda: "⏸" in listing.text.split("\n", 3)[-1], what="the service hidden")
+    client = stub.user(9106, "Picky")
+    client.send("/book")
+    await client.wait_message("Choose a day")  # one active service: no service step
+    owner.click(listing, "▶️ Beard")
+    await stub.wait_for(lambda: "▶️" not in str(listing.buttons()), what="the service offered again")
+    before = listing.text
+    owner.click_data(listing, [b for b in listing.buttons() if b["text"] == "⬆️"][1]["callback_data"])
+    await stub.wait_for(lambda: listing.text != before, what="the new order")
+    assert listing.text.index("Beard") < listing.text.index("Appointment")
+    service_id = listing.buttons()[0]["callback_data"].split(":")[1]
+    owner.send(f"/service_edit {service_id} duration 45")
+    await owner.wait_message("Saved: Beard trim <i> (45′)")
+
+    rated = seed_past_booking(database_url, 9107, "Дарья <b>")
+    rater = stub.user(9107, "Дарья <b>", language_code="ru")
+    rater.send("/start")
+    hello = await rater.wait_message("Здравствуйте")
+    rater.click_data(hello, f"rate:{rated}:2")
+    await stub.wait_for(lambda: "Ваша оценка: 2" in hello.text, what="the rating")
+    rater.send("Долго & грубо <b>")
+    await rater.wait_message("Спасибо за комментарий")
+    alert = await owner.wait_message("Low rating 2/5")
+    assert "Дарья <b>" in alert.text
+    owner.send("/feedback")
+    recent = await owner.wait_message("Recent feedback")
+    assert "2/5" in recent.text
+    assert "Долго & грубо <b>" in recent.text
+
+    owner.send("/export")
+    exported = await stub.wait_for(lambda: [f for f in stub.files if f.chat_id == OWNER], what="the CSV")
+    csv_file = exported[0]
+    assert csv_file.filename.startswith("bookings_")
+    assert csv_file.filename.endswith(".csv")
+    assert csv_file.content.startswith("\ufeff".encode())
+    rows = csv_file.content.decode("utf-8-sig").splitlines()
+    assert rows[0].startswith("booking_id,status,service,date,start,end,client_id,client_name")
+    assert any("Дарья <b>" in row and ",2,Долго & грубо <b>" in row for row in rows)
+    assert "Bookings" in csv_file.caption
+    assert not stub.errors
