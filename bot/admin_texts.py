@@ -7,7 +7,8 @@ ADMIN_TEXTS: dict[str, dict[str, str]] = {
         "menu": "<b>Admin</b>\n/today, /tomorrow, /day YYYY-MM-DD — the schedule\n"
         "/block DAY [DAY | HH:MM-HH:MM] [reason] — block time; /blocks — unblock\n"
         "/jobs — the scheduler; /health — the bot's health\n/admins — admins; /audit — who changed what\n"
-        "/services — services; /feedback — ratings; /export [FROM] [TO] — bookings as CSV",
+        "/services — services; /feedback — ratings; /export [FROM] [TO] — bookings as CSV\n"
+        "/stats [7d | FROM TO] — figures and a chart",
         "btn_today": "📅 Today",
         "btn_tomorrow": "📅 Tomorrow",
         "btn_blocks": "⛔ Blocks",
@@ -68,6 +69,11 @@ ADMIN_TEXTS: dict[str, dict[str, str]] = {
         "event_rescheduled": "🔁 Moved by the client: {service}, now {date} {time} — {client}",
         "btn_open": "📅 Open {date}",
         "event_low_rating": "⭐ Low rating {rating}/5: {service}, {date} {time} — {client}",
+        "stats": "<b>Statistics {start} – {end}</b>\nBookings made: {made}\nCancelled: {cancelled} "
+        "(by clients: {by_clients})\nCompleted: {completed}\nAverage rating: {rating} ({ratings} ratings)\n"
+        "Busiest days: {days}\nBusiest hours: {hours}\nClients: {clients}, returning: {returning}",
+        "stats_usage": "Usage: /stats, /stats 7d, or /stats FROM TO (YYYY-MM-DD or DD.MM)",
+        "chart_title": "Bookings (up) and cancellations (down) per day, last 30 days",
         "feedback_title": "<b>Recent feedback</b>",
         "feedback_none": "No ratings yet.",
         "export_usage": "Usage: /export [FROM] [TO], dates as YYYY-MM-DD or DD.MM (default: the last 30 days "
@@ -86,7 +92,8 @@ ADMIN_TEXTS: dict[str, dict[str, str]] = {
         "menu": "<b>Администрирование</b>\n/today, /tomorrow, /day ГГГГ-ММ-ДД — расписание\n"
         "/block ДЕНЬ [ДЕНЬ | ЧЧ:ММ-ЧЧ:ММ] [причина] — закрыть время; /blocks — открыть\n"
         "/jobs — планировщик; /health — состояние бота\n/admins — администраторы; /audit — журнал изменений\n"
-        "/services — услуги; /feedback — отзывы; /export [С] [ПО] — записи в CSV",
+        "/services — услуги; /feedback — отзывы; /export [С] [ПО] — записи в CSV\n"
+        "/stats [7d | С ПО] — цифры и график",
         "btn_today": "📅 Сегодня",
         "btn_tomorrow": "📅 Завтра",
         "btn_blocks": "⛔ Блокировки",
@@ -147,6 +154,11 @@ ADMIN_TEXTS: dict[str, dict[str, str]] = {
         "event_rescheduled": "🔁 Клиент перенёс: {service}, теперь {date} {time} — {client}",
         "btn_open": "📅 Открыть {date}",
         "event_low_rating": "⭐ Низкая оценка {rating}/5: {service}, {date} {time} — {client}",
+        "stats": "<b>Статистика {start} – {end}</b>\nНовых записей: {made}\nОтменено: {cancelled} "
+        "(клиентами: {by_clients})\nСостоялось: {completed}\nСредняя оценка: {rating} (оценок: {ratings})\n"
+        "Самые загруженные дни: {days}\nЧасы: {hours}\nКлиентов: {clients}, постоянных: {returning}",
+        "stats_usage": "Как: /stats, /stats 7d или /stats С ПО (ГГГГ-ММ-ДД или ДД.ММ)",
+        "chart_title": "Bookings (up) and cancellations (down) per day, last 30 days",
         "feedback_title": "<b>Последние отзывы</b>",
         "feedback_none": "Оценок пока нет.",
         "export_usage": "Как выгрузить: /export [С] [ПО], даты ГГГГ-ММ-ДД или ДД.ММ (по умолчанию — последние "

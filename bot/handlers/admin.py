@@ -1,6 +1,7 @@
 """The admin side. The filter on this router lets only admins in: to anyone else these commands and
 buttons do not exist, and their updates fall through to the fallback's neutral answers."""
 
+import asyncio
 from datetime import date, datetime, timedelta
 from html import escape
 
@@ -34,13 +35,14 @@ from bot.callbacks import (
 )
 from bot.handlers.refusals import refusal_text, refuse
 from bot.replies import show
-from bot.texts import Lang, pick_language
+from bot.texts import Lang, pick_language, t
 from database.models import BlockedPeriod, Booking, utcnow
-from services import health, runtime
+from services import health, runtime, stats
 from services.admin import AdminService, NotAllowed
 from services.admin_input import parse_day, parse_period
 from services.booking import BookingService
 from services.delivery import deliver
+from services.durations import parse_duration
 from services.errors import BookingError, BookingNotFound
 from services.export import bookings_csv
 
@@ -359,6 +361,51 @@ async def export(message: Message, command: CommandObject, lang: Lang, admin_ser
     document = BufferedInputFile(bookings_csv(rows, tz), filename=f"bookings_{first:%Y-%m-%d}_{last:%Y-%m-%d}.csv")
     caption = at(lang, "export_caption", start=f"{first:%d.%m.%Y}", end=f"{last:%d.%m.%Y}", count=len(rows))
     await message.answer_document(document, caption=caption)
+
+
+@router.message(Command("stats"))
+async def stats_command(message: Message, command: CommandObject, lang: Lang, admin_service: AdminService) -> None:
+    tz = admin_service.settings.timezone
+    now = utcnow()
+    args = (command.args or "").split()
+    try:
+        if len(args) == 2:
+            today = now.astimezone(tz).date()
+            first, last = parse_day(args[0], today), parse_day(args[1], today)
+            start = datetime.combine(first, datetime.min.time(), tzinfo=tz)
+            end = datetime.combine(last + timedelta(days=1), datetime.min.time(), tzinfo=tz)
+        elif len(args) <= 1:
+            start, end = now - (parse_duration(args[0]) if args else timedelta(days=30)), now
+        else:
+            raise ValueError("too many arguments")
+        if end <= start:
+            raise ValueError("empty period")
+    except ValueError:
+        await message.answer(at(lang, "stats_usage"))
+        return
+    figures = await stats.collect(admin_service.session, start, end, tz)
+    weekdays = t(lang, "weekdays").split(",")
+    await message.answer(
+        at(
+            lang,
+            "stats",
+            start=f"{start.astimezone(tz):%d.%m.%Y}",
+            end=f"{end.astimezone(tz):%d.%m.%Y}",
+            made=figures.made,
+            cancelled=figures.cancelled,
+            by_clients=figures.cancelled_by_clients,
+            completed=figures.completed,
+            rating=f"{figures.rating_average:.2f}" if figures.rating_average is not None else "—",
+            ratings=figures.rating_count,
+            days=", ".join(f"{weekdays[day - 1]} ({count})" for day, count in figures.busiest_days) or "—",
+            hours=", ".join(f"{hour:02d}:00 ({count})" for hour, count in figures.busiest_hours) or "—",
+            clients=figures.clients,
+            returning=figures.returning_clients,
+        )
+    )
+    month = await stats.collect(admin_service.session, now - timedelta(days=30), now, tz)
+    png = await asyncio.to_thread(stats.chart_png, month.daily, at(lang, "chart_title"))
+    await message.answer_photo(BufferedInputFile(png, filename="bookings-30-days.png"))
 
 
 @router.message(Command("services"))

@@ -290,3 +290,35 @@ async def test_admin_services_feedback_and_export(
     assert any("Дарья <b>" in row and ",2,Долго & грубо <b>" in row for row in rows)
     assert "Bookings" in csv_file.caption
     assert not stub.errors
+
+
+async def test_admin_stats_reports_figures_and_a_png_chart(
+    stub: TelegramStub, bot_factory: BotFactory, database_url: str
+) -> None:
+    await bot_factory(**ADMIN_ENV).start()
+    owner = await start_owner(stub)
+    seed_past_booking(database_url, 9108, "Regular")
+    client = stub.user(9109, "Fickle")
+    await book(stub, client)
+    client.send("/my")
+    listing = await client.wait_message("Your upcoming bookings")
+    client.click(listing, "❌")
+    await stub.wait_for(lambda: "?" in listing.text, what="the question")
+    client.click(listing, "✅")
+    await stub.wait_for(lambda: "is cancelled" in listing.text, what="the cancellation")
+
+    owner.send("/stats")
+    report = await owner.wait_message("Statistics")
+    assert "Bookings made: 2" in report.text
+    assert "Cancelled: 1 (by clients: 1)" in report.text
+    assert "Completed: 1" in report.text
+    photos = await stub.wait_for(lambda: [f for f in stub.files if f.kind == "photo"], what="the chart")
+    png = photos[0].content
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+    assert width > 500
+    assert height > 200
+
+    owner.send("/stats sometime")
+    await owner.wait_message("Usage: /stats")
+    assert not stub.errors

@@ -1,0 +1,95 @@
+"""Business figures for /stats, and the bookings-per-day chart."""
+
+import io
+import statistics
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from database.models import Booking, BookingStatus, CancelledBy, Feedback
+
+
+@dataclass(frozen=True)
+class Stats:
+    start: datetime
+    end: datetime
+    made: int
+    cancelled: int
+    cancelled_by_clients: int
+    completed: int
+    rating_average: float | None
+    rating_count: int
+    busiest_days: list[tuple[int, int]]  # (ISO weekday, bookings)
+    busiest_hours: list[tuple[int, int]]  # (local hour, bookings)
+    clients: int
+    returning_clients: int
+    daily: list[tuple[date, int, int]]  # (local day, bookings made, cancellations)
+
+
+async def collect(session: AsyncSession, start: datetime, end: datetime, tz: ZoneInfo) -> Stats:
+    in_period = or_(
+        Booking.created_at.between(start, end),
+        Booking.cancelled_at.between(start, end),
+        Booking.starts_at.between(start, end),
+    )
+    bookings = (await session.scalars(select(Booking).where(in_period))).all()
+    made = [b for b in bookings if start <= b.created_at <= end]
+    cancelled = [b for b in bookings if b.cancelled_at is not None and start <= b.cancelled_at <= end]
+    visits = [b for b in bookings if start <= b.starts_at <= end and b.status != BookingStatus.CANCELLED]
+    completed = [b for b in visits if b.status == BookingStatus.COMPLETED or b.ends_at <= end]
+    ratings = list(await session.scalars(select(Feedback.rating).where(Feedback.updated_at.between(start, end))))
+    clients = {b.user_id for b in visits}
+    history = Counter(
+        await session.scalars(
+            select(Booking.user_id).where(Booking.user_id.in_(clients), Booking.status != BookingStatus.CANCELLED)
+        )
+    )
+    local_starts = [b.starts_at.astimezone(tz) for b in visits]
+    first_day = start.astimezone(tz).date()
+    days = [first_day + timedelta(days=n) for n in range((end.astimezone(tz).date() - first_day).days + 1)]
+    made_per_day = Counter(b.created_at.astimezone(tz).date() for b in made)
+    cancelled_per_day = Counter(b.cancelled_at.astimezone(tz).date() for b in cancelled if b.cancelled_at)
+    return Stats(
+        start=start,
+        end=end,
+        made=len(made),
+        cancelled=len(cancelled),
+        cancelled_by_clients=sum(b.cancelled_by == CancelledBy.CLIENT for b in cancelled),
+        completed=len(completed),
+        rating_average=statistics.fmean(ratings) if ratings else None,
+        rating_count=len(ratings),
+        busiest_days=Counter(s.isoweekday() for s in local_starts).most_common(3),
+        busiest_hours=Counter(s.hour for s in local_starts).most_common(3),
+        clients=len(clients),
+        returning_clients=sum(1 for client in clients if history[client] > 1),
+        daily=[(day, made_per_day[day], cancelled_per_day[day]) for day in days],
+    )
+
+
+def chart_png(daily: list[tuple[date, int, int]], title: str) -> bytes:
+    """Bookings made and cancelled per day, as a PNG. CPU-bound: call it off the event loop."""
+    # Imported here: matplotlib adds about a second to start-up, and only /stats needs it.
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+
+    days = [day for day, _, _ in daily]
+    figure, axes = plt.subplots(figsize=(10, 4), dpi=100)
+    try:
+        axes.bar(days, [made for _, made, _ in daily], color="#4C78A8", label="bookings")
+        axes.bar(days, [-cancelled for _, _, cancelled in daily], color="#E45756", label="cancellations")
+        axes.axhline(0, color="#333333", linewidth=0.8)
+        axes.set_title(title)
+        axes.legend(loc="upper left")
+        axes.yaxis.get_major_locator().set_params(integer=True)
+        figure.autofmt_xdate()
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png", bbox_inches="tight")
+        return buffer.getvalue()
+    finally:
+        plt.close(figure)
