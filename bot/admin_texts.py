@@ -8,7 +8,7 @@ ADMIN_TEXTS: dict[str, dict[str, str]] = {
         "/block DAY [DAY | HH:MM-HH:MM] [reason] — block time; /blocks — unblock\n"
         "/jobs — the scheduler; /health — the bot's health\n/admins — admins; /audit — who changed what\n"
         "/services — services; /feedback — ratings; /export [FROM] [TO] — bookings as CSV\n"
-        "/stats [7d | FROM TO] — figures and a chart",
+        "/stats [7d | FROM TO] — figures and a chart; /book_for [NAME] — book for a client",
         "btn_today": "📅 Today",
         "btn_tomorrow": "📅 Tomorrow",
         "btn_blocks": "⛔ Blocks",
@@ -69,6 +69,9 @@ ADMIN_TEXTS: dict[str, dict[str, str]] = {
         "event_rescheduled": "🔁 Moved by the client: {service}, now {date} {time} — {client}",
         "btn_open": "📅 Open {date}",
         "event_low_rating": "⭐ Low rating {rating}/5: {service}, {date} {time} — {client}",
+        "book_for_pick": "Whom to book for? Tap a client, or search: /book_for NAME, @username or id.",
+        "book_for_none": "No such client. They need to have started the bot first.",
+        "btn_reschedule": "🔁 Reschedule",
         "stats": "<b>Statistics {start} – {end}</b>\nBookings made: {made}\nCancelled: {cancelled} "
         "(by clients: {by_clients})\nCompleted: {completed}\nAverage rating: {rating} ({ratings} ratings)\n"
         "Busiest days: {days}\nBusiest hours: {hours}\nClients: {clients}, returning: {returning}",
@@ -93,7 +96,7 @@ ADMIN_TEXTS: dict[str, dict[str, str]] = {
         "/block ДЕНЬ [ДЕНЬ | ЧЧ:ММ-ЧЧ:ММ] [причина] — закрыть время; /blocks — открыть\n"
         "/jobs — планировщик; /health — состояние бота\n/admins — администраторы; /audit — журнал изменений\n"
         "/services — услуги; /feedback — отзывы; /export [С] [ПО] — записи в CSV\n"
-        "/stats [7d | С ПО] — цифры и график",
+        "/stats [7d | С ПО] — цифры и график; /book_for [ИМЯ] — записать клиента",
         "btn_today": "📅 Сегодня",
         "btn_tomorrow": "📅 Завтра",
         "btn_blocks": "⛔ Блокировки",
@@ -154,6 +157,9 @@ ADMIN_TEXTS: dict[str, dict[str, str]] = {
         "event_rescheduled": "🔁 Клиент перенёс: {service}, теперь {date} {time} — {client}",
         "btn_open": "📅 Открыть {date}",
         "event_low_rating": "⭐ Низкая оценка {rating}/5: {service}, {date} {time} — {client}",
+        "book_for_pick": "Кого записать? Выберите клиента или найдите: /book_for ИМЯ, @username или ID.",
+        "book_for_none": "Такого клиента нет. Сначала он должен написать боту /start.",
+        "btn_reschedule": "🔁 Перенести",
         "stats": "<b>Статистика {start} – {end}</b>\nНовых записей: {made}\nОтменено: {cancelled} "
         "(клиентами: {by_clients})\nСостоялось: {completed}\nСредняя оценка: {rating} (оценок: {ratings})\n"
         "Самые загруженные дни: {days}\nЧасы: {hours}\nКлиентов: {clients}, постоянных: {returning}",

@@ -10,7 +10,16 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.admin_texts import at
-from bot.callbacks import AdminCancelAsk, AdminCancelDo, AdminDay, AdminKeep, AdminMenu, AdminUnblock
+from bot.callbacks import (
+    AdminBookFor,
+    AdminCancelAsk,
+    AdminCancelDo,
+    AdminDay,
+    AdminKeep,
+    AdminMenu,
+    AdminReschedule,
+    AdminUnblock,
+)
 from bot.formatting import day_label, ddmm, hhmm
 from bot.texts import Lang
 from database.models import BlockedPeriod, Booking, BookingStatus, User
@@ -92,6 +101,7 @@ def day_view(
 def cancel_question(lang: Lang, booking: Booking, tz: ZoneInfo) -> tuple[str, InlineKeyboardMarkup]:
     builder = InlineKeyboardBuilder()
     builder.button(text=at(lang, "btn_cancel_no_reason"), callback_data=AdminCancelDo(booking_id=booking.id))
+    builder.button(text=at(lang, "btn_reschedule"), callback_data=AdminReschedule(booking_id=booking.id))
     builder.button(text=at(lang, "btn_keep"), callback_data=AdminKeep(booking_id=booking.id))
     builder.adjust(1)
     return at(lang, "cancel_ask", **booking_values(booking, tz)), builder.as_markup()
@@ -143,6 +153,15 @@ def audit_change(before: str | None, after: str | None, limit: int = 300) -> str
 
 def _plain(value: object) -> str:
     return "—" if value is None else str(value)
+
+
+def clients(users: Sequence[User]) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for user in users:
+        handle = f" @{user.username}" if user.username else ""
+        builder.button(text=f"{user.full_name}{handle}"[:60], callback_data=AdminBookFor(client_id=user.id))
+    builder.adjust(1)
+    return builder.as_markup()
 
 
 def period_text(start: datetime, end: datetime, tz: ZoneInfo) -> tuple[str, str]:

@@ -1,14 +1,32 @@
 """Callback data. All of it is untrusted: handlers re-check ownership and state on every click.
 
-`booking_id` is 0 while booking anew and the booking's id while rescheduling it.
+`booking_id` is 0 while booking anew and the booking's id while rescheduling it. `client_id` is 0 when
+clients act for themselves, and the client's id when an admin acts for them (re-checked as admin).
 """
 
+from dataclasses import dataclass
+
 from aiogram.filters.callback_data import CallbackData
+
+
+@dataclass(frozen=True, slots=True)
+class FlowScope:
+    """Which booking flow a button belongs to: a new booking or a move, for oneself or (admins) a client."""
+
+    booking_id: int = 0
+    client_id: int = 0
+
+    def fields(self) -> dict[str, int]:
+        return {"booking_id": self.booking_id, "client_id": self.client_id}
+
+
+OWN_NEW_BOOKING = FlowScope()
 
 
 class ServicePick(CallbackData, prefix="svc"):
     service_id: int
     booking_id: int = 0
+    client_id: int = 0
 
 
 class DatePick(CallbackData, prefix="day"):
@@ -16,24 +34,28 @@ class DatePick(CallbackData, prefix="day"):
     day: str  # YYYYMMDD, local
     booking_id: int = 0
     page: int = 0  # of the day's times, when they do not fit on one keyboard
+    client_id: int = 0
 
 
 class TimePick(CallbackData, prefix="tm"):
     service_id: int
     start: int  # Unix seconds
     booking_id: int = 0
+    client_id: int = 0
 
 
 class ConfirmBooking(CallbackData, prefix="ok"):
     service_id: int
     start: int
     booking_id: int = 0
+    client_id: int = 0
 
 
 class FlowBack(CallbackData, prefix="back"):
     to: str  # "services" | "dates"
     service_id: int = 0
     booking_id: int = 0
+    client_id: int = 0
 
 
 class FlowAbort(CallbackData, prefix="stop"):
@@ -98,3 +120,11 @@ class AdminServiceToggle(CallbackData, prefix="ast"):
 
 class AdminServiceUp(CallbackData, prefix="asu"):
     service_id: int
+
+
+class AdminBookFor(CallbackData, prefix="abf"):
+    client_id: int
+
+
+class AdminReschedule(CallbackData, prefix="ars"):
+    booking_id: int

@@ -6,6 +6,7 @@ from aiogram.types import InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMar
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.callbacks import (
+    OWN_NEW_BOOKING,
     CancelAsk,
     CancelConfirm,
     CancelKeep,
@@ -13,6 +14,7 @@ from bot.callbacks import (
     DatePick,
     FlowAbort,
     FlowBack,
+    FlowScope,
     Rate,
     RescheduleStart,
     ServicePick,
@@ -34,12 +36,12 @@ def main_menu(lang: Lang) -> ReplyKeyboardMarkup:
     )
 
 
-def services(lang: Lang, items: Sequence[Service], booking_id: int = 0) -> InlineKeyboardMarkup:
+def services(lang: Lang, items: Sequence[Service], scope: FlowScope = OWN_NEW_BOOKING) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for service in items:
         builder.button(
             text=f"{service.name} · {service.duration_minutes}′",
-            callback_data=ServicePick(service_id=service.id, booking_id=booking_id),
+            callback_data=ServicePick(service_id=service.id, **scope.fields()),
         )
     builder.button(text=t(lang, "btn_abort"), callback_data=FlowAbort())
     builder.adjust(1)
@@ -47,18 +49,18 @@ def services(lang: Lang, items: Sequence[Service], booking_id: int = 0) -> Inlin
 
 
 def dates(
-    lang: Lang, service_id: int, days: Sequence[date], *, booking_id: int = 0, with_back: bool
+    lang: Lang, service_id: int, days: Sequence[date], *, scope: FlowScope = OWN_NEW_BOOKING, with_back: bool
 ) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for day in days:
         builder.button(
             text=day_label(lang, day),
-            callback_data=DatePick(service_id=service_id, day=day.strftime("%Y%m%d"), booking_id=booking_id),
+            callback_data=DatePick(service_id=service_id, day=day.strftime("%Y%m%d"), **scope.fields()),
         )
     builder.adjust(3)
     footer = InlineKeyboardBuilder()
     if with_back:
-        footer.button(text=t(lang, "btn_back"), callback_data=FlowBack(to="services"))
+        footer.button(text=t(lang, "btn_back"), callback_data=FlowBack(to="services", **scope.fields()))
     footer.button(text=t(lang, "btn_abort"), callback_data=FlowAbort())
     footer.adjust(2)
     builder.attach(footer)
@@ -74,7 +76,7 @@ def times(
     starts: Sequence[datetime],
     tz: ZoneInfo,
     *,
-    booking_id: int = 0,
+    scope: FlowScope = OWN_NEW_BOOKING,
     page: int = 0,
 ) -> InlineKeyboardMarkup:
     """One page of a day's free starts; `starts` is the whole day."""
@@ -84,7 +86,7 @@ def times(
     for start in starts[page * TIMES_PER_PAGE : (page + 1) * TIMES_PER_PAGE]:
         builder.button(
             text=hhmm(start, tz),
-            callback_data=TimePick(service_id=service_id, start=int(start.timestamp()), booking_id=booking_id),
+            callback_data=TimePick(service_id=service_id, start=int(start.timestamp()), **scope.fields()),
         )
     builder.adjust(4)
     if pages > 1:
@@ -94,13 +96,13 @@ def times(
             if 0 <= target < pages:
                 paging.button(
                     text=label,
-                    callback_data=DatePick(service_id=service_id, day=day, booking_id=booking_id, page=target),
+                    callback_data=DatePick(service_id=service_id, day=day, page=target, **scope.fields()),
                 )
         builder.attach(paging)
     footer = InlineKeyboardBuilder()
     footer.button(
         text=t(lang, "btn_back"),
-        callback_data=FlowBack(to="dates", service_id=service_id, booking_id=booking_id),
+        callback_data=FlowBack(to="dates", service_id=service_id, **scope.fields()),
     )
     footer.button(text=t(lang, "btn_abort"), callback_data=FlowAbort())
     footer.adjust(2)
@@ -108,15 +110,17 @@ def times(
     return builder.as_markup()
 
 
-def summary(lang: Lang, service_id: int, start: datetime, tz: ZoneInfo, booking_id: int = 0) -> InlineKeyboardMarkup:
+def summary(
+    lang: Lang, service_id: int, start: datetime, tz: ZoneInfo, scope: FlowScope = OWN_NEW_BOOKING
+) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     builder.button(
         text=t(lang, "btn_confirm"),
-        callback_data=ConfirmBooking(service_id=service_id, start=int(start.timestamp()), booking_id=booking_id),
+        callback_data=ConfirmBooking(service_id=service_id, start=int(start.timestamp()), **scope.fields()),
     )
     builder.button(
         text=t(lang, "btn_back"),
-        callback_data=DatePick(service_id=service_id, day=local(start, tz).strftime("%Y%m%d"), booking_id=booking_id),
+        callback_data=DatePick(service_id=service_id, day=local(start, tz).strftime("%Y%m%d"), **scope.fields()),
     )
     builder.button(text=t(lang, "btn_abort"), callback_data=FlowAbort())
     builder.adjust(1, 2)

@@ -33,6 +33,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "btn_abort": "✖️ Stop",
         "booked": "✅ Booked: <b>{service}</b> on {date} at {time}.\nI will remind you beforehand.",
         "rescheduled": "🔁 Moved: <b>{service}</b> is now on {date} at {time}.",
+        "booked_for_you": "📅 We have booked you: <b>{service}</b> on {date} at {time}.\nSee /my for details.",
+        "moved_for_you": "🔁 We have moved your booking: <b>{service}</b> is now on {date} at {time}.",
         "slot_taken": "Sorry, that time was just taken. Please choose another one:",
         "slot_not_offered": "That time is not available any more. Please choose another one:",
         "too_many": "You already have {limit} upcoming bookings, the most allowed. Cancel one in /my to book another.",
@@ -96,6 +98,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "btn_abort": "✖️ Прервать",
         "booked": "✅ Вы записаны: <b>{service}</b>, {date} в {time}.\nЯ напомню заранее.",
         "rescheduled": "🔁 Запись перенесена: <b>{service}</b>, {date} в {time}.",
+        "booked_for_you": "📅 Мы записали вас: <b>{service}</b>, {date} в {time}.\nПодробности: /my",
+        "moved_for_you": "🔁 Мы перенесли вашу запись: <b>{service}</b>, теперь {date} в {time}.",
         "slot_taken": "Извините, это время только что заняли. Выберите другое:",
         "slot_not_offered": "Это время больше недоступно. Выберите другое:",
         "too_many": "У вас уже {limit} предстоящих записей — это максимум. "

@@ -84,6 +84,27 @@ class AdminService:
         await self.audit(actor_id, "admin.remove", f"user:{user_id}", {"admin": user_id}, None)
         return True
 
+    async def client(self, user_id: int) -> User:
+        user = await self.session.get(User, user_id)
+        if user is None:
+            raise BookingNotFound(f"user {user_id} has never talked to the bot")
+        return user
+
+    async def find_clients(self, query: str, limit: int = 20) -> Sequence[User]:
+        """Clients by id, @username or part of the name; the most recently active first."""
+        statement = select(User).order_by(User.updated_at.desc()).limit(limit)
+        query = query.strip()
+        if query.isdigit():
+            statement = statement.where(User.id == int(query))
+        elif query:
+            pattern = f"%{query.removeprefix('@').lower()}%"
+            statement = statement.where(
+                func.lower(User.username).like(pattern)
+                | func.lower(User.first_name).like(pattern)
+                | func.lower(User.last_name).like(pattern)
+            )
+        return (await self.session.scalars(statement)).all()
+
     async def agenda(self, day: date) -> DayAgenda:
         opening = self.schedule.day_bounds(day)
         start = datetime.combine(day, datetime.min.time(), tzinfo=self.settings.timezone)

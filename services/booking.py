@@ -105,15 +105,25 @@ class BookingService:
         busy = await self._busy(bounds.start, bounds.end, exclude_booking_id)
         return free_starts(self.schedule, day, _duration(service), busy, now)
 
-    async def book(self, user_id: int, service_id: int, starts_at: datetime, now: datetime | None = None) -> Booking:
+    async def book(
+        self,
+        user_id: int,
+        service_id: int,
+        starts_at: datetime,
+        now: datetime | None = None,
+        *,
+        by_admin: bool = False,
+    ) -> Booking:
+        """Book for a client; an admin booking on their behalf is not bound by the per-client limit."""
         now = now or utcnow()
         service = await self.active_service(service_id)
         await self.users.lock(user_id)
         same = await self.bookings.find_same(user_id, service_id, starts_at)
         if same is not None:
             raise AlreadyBooked(same)
-        if await self.bookings.count_upcoming_for_user(user_id, now) >= self.settings.max_active_bookings:
-            raise TooManyBookings(self.settings.max_active_bookings)
+        limit = self.settings.max_active_bookings
+        if not by_admin and await self.bookings.count_upcoming_for_user(user_id, now) >= limit:
+            raise TooManyBookings(limit)
         ends_at = await self._checked_slot(service, starts_at, now)
         booking = Booking(
             user_id=user_id,
@@ -126,14 +136,21 @@ class BookingService:
             updated_at=now,
         )
         await self._write_slot(lambda: self.session.add(booking))
-        self._schedule_after_commit(booking, "booked")
+        self._schedule_after_commit(booking, None if by_admin else "booked")
         return booking
 
     async def reschedule(
-        self, booking_id: int, user_id: int, starts_at: datetime, now: datetime | None = None
+        self,
+        booking_id: int,
+        user_id: int,
+        starts_at: datetime,
+        now: datetime | None = None,
+        *,
+        by_admin: bool = False,
     ) -> Booking:
+        """Move a client's booking, keeping its id; admins are not bound by the cancellation cutoff."""
         now = now or utcnow()
-        booking = await self.changeable_booking(booking_id, user_id, now)
+        booking = await self.changeable_booking(booking_id, user_id, now, enforce_cutoff=not by_admin)
         service = await self.active_service(booking.service_id)
         if booking.starts_at == starts_at:
             return booking
@@ -145,7 +162,7 @@ class BookingService:
 
         await self._write_slot(move)
         await self._forget_sent_reminders(booking.id)
-        self._schedule_after_commit(booking, "rescheduled")
+        self._schedule_after_commit(booking, None if by_admin else "rescheduled")
         return booking
 
     async def cancel(self, booking_id: int, user_id: int, now: datetime | None = None) -> Booking:
@@ -168,14 +185,16 @@ class BookingService:
             raise BookingNotFound(f"booking {booking_id}")
         return booking
 
-    async def changeable_booking(self, booking_id: int, user_id: int, now: datetime) -> Booking:
+    async def changeable_booking(
+        self, booking_id: int, user_id: int, now: datetime, *, enforce_cutoff: bool = True
+    ) -> Booking:
         """A client's own active future booking that is not yet inside the cancellation cutoff."""
         booking = await self.own_booking(booking_id, user_id)
         if booking.status != BookingStatus.ACTIVE:
             raise BookingNotActive(f"booking {booking_id} is {booking.status}")
         if booking.starts_at <= now:
             raise BookingInPast(f"booking {booking_id} has started")
-        if booking.starts_at - now < self.settings.cancel_cutoff:
+        if enforce_cutoff and booking.starts_at - now < self.settings.cancel_cutoff:
             raise TooLateToChange(self.settings.cancel_cutoff)
         return booking
 
@@ -244,10 +263,12 @@ class BookingService:
         blocked = await self.blocked.overlapping(start, end)
         return [Interval(item.starts_at, item.ends_at) for item in (*bookings, *blocked)]
 
-    def _schedule_after_commit(self, booking: Booking, event: str) -> None:
+    def _schedule_after_commit(self, booking: Booking, event: str | None) -> None:
+        """Jobs for the booking once it is committed, and a notice to admins of what the client did."""
         times = BookingTimes.of(booking)
         after_commit(self.session, lambda: self.jobs.schedule(times))
-        after_commit(self.session, lambda: self.jobs.announce(event, times.booking_id))
+        if event is not None:
+            after_commit(self.session, lambda: self.jobs.announce(event, times.booking_id))
 
 
 def _duration(service: Service) -> timedelta:

@@ -24,15 +24,18 @@ from bot import admin_views
 from bot.admin_texts import at
 from bot.callbacks import (
     AdminAudit,
+    AdminBookFor,
     AdminCancelAsk,
     AdminCancelDo,
     AdminDay,
     AdminKeep,
     AdminMenu,
+    AdminReschedule,
     AdminServiceToggle,
     AdminServiceUp,
     AdminUnblock,
 )
+from bot.handlers.booking import Acting, dates_view_for_reschedule, first_step
 from bot.handlers.refusals import refusal_text, refuse
 from bot.replies import show
 from bot.texts import Lang, pick_language, t
@@ -221,6 +224,54 @@ async def keep(
     await callback.answer("↩️")
     values = admin_views.booking_values(booking, admin_service.settings.timezone)
     await bot.send_message(callback.from_user.id, at(lang, "kept", **values))
+
+
+@router.message(Command("book_for"))
+async def book_for(message: Message, command: CommandObject, lang: Lang, admin_service: AdminService) -> None:
+    found = await admin_service.find_clients(command.args or "")
+    if not found:
+        await message.answer(at(lang, "book_for_none"))
+        return
+    await message.answer(at(lang, "book_for_pick"), reply_markup=admin_views.clients(found))
+
+
+@router.callback_query(AdminBookFor.filter())
+async def book_for_client(
+    callback: CallbackQuery,
+    callback_data: AdminBookFor,
+    lang: Lang,
+    admin_service: AdminService,
+    booking_service: BookingService,
+) -> None:
+    try:
+        client = await admin_service.client(callback_data.client_id)
+    except BookingError as error:
+        await refuse(callback, lang, error)
+        return
+    await callback.answer()
+    await show(callback, *await first_step(booking_service, lang, Acting(client, by_admin=True)))
+
+
+@router.callback_query(AdminReschedule.filter())
+async def reschedule_for_client(
+    callback: CallbackQuery,
+    callback_data: AdminReschedule,
+    lang: Lang,
+    admin_service: AdminService,
+    booking_service: BookingService,
+    state: FSMContext,
+) -> None:
+    await state.clear()
+    try:
+        booking = await admin_service.booking(callback_data.booking_id)
+        acting = Acting(booking.user, by_admin=True)
+        booking = await booking_service.changeable_booking(booking.id, booking.user_id, utcnow(), enforce_cutoff=False)
+        view = await dates_view_for_reschedule(booking_service, lang, booking, acting)
+    except BookingError as error:
+        await refuse(callback, lang, error)
+        return
+    await callback.answer()
+    await show(callback, *view)
 
 
 @router.message(Command("block"))

@@ -1,31 +1,50 @@
-"""Booking and rescheduling: service → day → time → confirm. Every step re-validates its callback."""
+"""Booking and rescheduling: service → day → time → confirm. Every step re-validates its callback.
 
+The same flow serves admins booking or moving a booking on a client's behalf (`client_id` in the
+callback data); the sender's admin rights are checked again on every such click.
+"""
+
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from html import escape
 
-from aiogram import F, Router
+from aiogram import Bot, F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot import keyboards
-from bot.callbacks import ConfirmBooking, DatePick, FlowAbort, FlowBack, ServicePick, TimePick
+from bot.admin_views import client_link
+from bot.callbacks import ConfirmBooking, DatePick, FlowAbort, FlowBack, FlowScope, ServicePick, TimePick
 from bot.formatting import booking_text, day_label, ddmm, hhmm, local, weekday
 from bot.handlers.refusals import refuse
 from bot.replies import show
-from bot.texts import Lang, menu_texts, t
+from bot.texts import Lang, menu_texts, pick_language, t
 from database.models import Booking, Service, User, utcnow
+from services.admin import AdminService
 from services.booking import BookingService
-from services.errors import AlreadyBooked, BookingError, SlotNotOffered, SlotTaken
+from services.delivery import deliver
+from services.errors import AlreadyBooked, BookingError, BookingNotFound, SlotNotOffered, SlotTaken
 
 router = Router(name=__name__)
 
 
+@dataclass(frozen=True, slots=True)
+class Acting:
+    """Whose booking this flow is about: the sender's own, or (for an admin) a client's."""
+
+    client: User
+    by_admin: bool
+
+    def scope(self, booking: Booking | None = None) -> FlowScope:
+        return FlowScope(booking.id if booking else 0, self.client.id if self.by_admin else 0)
+
+
 @router.message(Command("book"))
 @router.message(F.text.in_(menu_texts("menu_book")))
-async def begin(message: Message, lang: Lang, booking_service: BookingService, state: FSMContext) -> None:
+async def begin(message: Message, lang: Lang, user: User, booking_service: BookingService, state: FSMContext) -> None:
     await state.clear()
-    text, markup = await _first_step(booking_service, lang)
+    text, markup = await first_step(booking_service, lang, Acting(user, by_admin=False))
     await message.answer(text, reply_markup=markup)
 
 
@@ -36,20 +55,27 @@ async def service_picked(
     lang: Lang,
     user: User,
     booking_service: BookingService,
+    admin_service: AdminService,
 ) -> None:
     try:
-        booking = await _booking_to_move(booking_service, callback_data.booking_id, user)
+        acting = await _acting(callback_data.client_id, user, admin_service)
+        booking = await _booking_to_move(booking_service, callback_data.booking_id, acting)
         service = await booking_service.active_service(callback_data.service_id)
     except BookingError as error:
         await refuse(callback, lang, error)
         return
     await callback.answer()
-    await show(callback, *await _dates_view(booking_service, lang, service, booking))
+    await show(callback, *await _dates_view(booking_service, lang, service, booking, acting))
 
 
 @router.callback_query(DatePick.filter())
 async def date_picked(
-    callback: CallbackQuery, callback_data: DatePick, lang: Lang, user: User, booking_service: BookingService
+    callback: CallbackQuery,
+    callback_data: DatePick,
+    lang: Lang,
+    user: User,
+    booking_service: BookingService,
+    admin_service: AdminService,
 ) -> None:
     try:
         day = datetime.strptime(callback_data.day, "%Y%m%d").date()  # noqa: DTZ007 - a calendar date, no time
@@ -57,21 +83,29 @@ async def date_picked(
         await callback.answer(t(lang, "stale_button"))
         return
     try:
-        booking = await _booking_to_move(booking_service, callback_data.booking_id, user)
+        acting = await _acting(callback_data.client_id, user, admin_service)
+        booking = await _booking_to_move(booking_service, callback_data.booking_id, acting)
         service = await _service_for(booking_service, callback_data.service_id, booking)
     except BookingError as error:
         await refuse(callback, lang, error)
         return
     await callback.answer()
-    await show(callback, *await _times_view(booking_service, lang, service, day, booking, page=callback_data.page))
+    view = await _times_view(booking_service, lang, service, day, booking, acting, page=callback_data.page)
+    await show(callback, *view)
 
 
 @router.callback_query(TimePick.filter())
 async def time_picked(
-    callback: CallbackQuery, callback_data: TimePick, lang: Lang, user: User, booking_service: BookingService
+    callback: CallbackQuery,
+    callback_data: TimePick,
+    lang: Lang,
+    user: User,
+    booking_service: BookingService,
+    admin_service: AdminService,
 ) -> None:
     try:
-        booking = await _booking_to_move(booking_service, callback_data.booking_id, user)
+        acting = await _acting(callback_data.client_id, user, admin_service)
+        booking = await _booking_to_move(booking_service, callback_data.booking_id, acting)
         service = await _service_for(booking_service, callback_data.service_id, booking)
         start = _from_timestamp(callback_data.start)
     except (BookingError, ValueError, OverflowError) as error:
@@ -84,7 +118,9 @@ async def time_picked(
     )
     if start not in free:
         await callback.answer(t(lang, "slot_taken"))
-        await show(callback, *await _times_view(booking_service, lang, service, day, booking, t(lang, "slot_taken")))
+        await show(
+            callback, *await _times_view(booking_service, lang, service, day, booking, acting, t(lang, "slot_taken"))
+        )
         return
     await callback.answer()
     values = {
@@ -98,7 +134,9 @@ async def time_picked(
     else:
         old_day = local(booking.starts_at, tz).date()
         text = t(lang, "summary_reschedule", old_date=ddmm(old_day), old_time=hhmm(booking.starts_at, tz), **values)
-    await show(callback, text, keyboards.summary(lang, service.id, start, tz, booking.id if booking else 0))
+    if acting.by_admin:
+        text = f"👤 {client_link(acting.client)}\n{text}"
+    await show(callback, text, keyboards.summary(lang, service.id, start, tz, acting.scope(booking)))
 
 
 @router.callback_query(ConfirmBooking.filter())
@@ -108,43 +146,66 @@ async def confirmed(
     lang: Lang,
     user: User,
     booking_service: BookingService,
+    admin_service: AdminService,
+    bot: Bot,
 ) -> None:
     try:
+        acting = await _acting(callback_data.client_id, user, admin_service)
         start = _from_timestamp(callback_data.start)
+        client_id = acting.client.id
         if callback_data.booking_id:
-            booking = await booking_service.reschedule(callback_data.booking_id, user.id, start)
+            booking = await booking_service.reschedule(
+                callback_data.booking_id, client_id, start, by_admin=acting.by_admin
+            )
             key = "rescheduled"
         else:
-            booking = await booking_service.book(user.id, callback_data.service_id, start)
+            booking = await booking_service.book(client_id, callback_data.service_id, start, by_admin=acting.by_admin)
             key = "booked"
     except AlreadyBooked as already:
         booking, key = already.booking, "booked"
     except (SlotTaken, SlotNotOffered) as error:
-        await _offer_other_times(callback, callback_data, lang, user, booking_service, error)
+        await _offer_other_times(callback, callback_data, lang, user, booking_service, admin_service, error)
         return
     except (BookingError, ValueError, OverflowError) as error:
         await refuse(callback, lang, error)
         return
+    tz = booking_service.settings.timezone
+    if acting.by_admin:
+        action = "booking.reschedule" if key == "rescheduled" else "booking.create_for"
+        state = {"client": client_id, "starts_at": booking.starts_at.isoformat(), "service": booking.service.name}
+        await admin_service.audit(user.id, action, f"booking:{booking.id}", None, state)
     await booking_service.commit()
     await callback.answer("✅")
-    await show(callback, booking_text(lang, key, booking, booking_service.settings.timezone))
+    text = booking_text(lang, key, booking, tz)
+    await show(callback, f"👤 {client_link(acting.client)}\n{text}" if acting.by_admin else text)
+    if acting.by_admin:
+        client_lang = pick_language(acting.client.language, booking_service.settings.default_language)
+        notice = "moved_for_you" if key == "rescheduled" else "booked_for_you"
+        await deliver(bot, client_id, booking_text(client_lang, notice, booking, tz))
 
 
 @router.callback_query(FlowBack.filter())
 async def went_back(
-    callback: CallbackQuery, callback_data: FlowBack, lang: Lang, user: User, booking_service: BookingService
+    callback: CallbackQuery,
+    callback_data: FlowBack,
+    lang: Lang,
+    user: User,
+    booking_service: BookingService,
+    admin_service: AdminService,
 ) -> None:
+    try:
+        acting = await _acting(callback_data.client_id, user, admin_service)
+        booking = await _booking_to_move(booking_service, callback_data.booking_id, acting)
+        if callback_data.to == "dates":
+            service = await _service_for(booking_service, callback_data.service_id, booking)
+    except BookingError as error:
+        await refuse(callback, lang, error)
+        return
     await callback.answer()
     if callback_data.to == "dates":
-        try:
-            booking = await _booking_to_move(booking_service, callback_data.booking_id, user)
-            service = await _service_for(booking_service, callback_data.service_id, booking)
-        except BookingError as error:
-            await refuse(callback, lang, error)
-            return
-        await show(callback, *await _dates_view(booking_service, lang, service, booking))
+        await show(callback, *await _dates_view(booking_service, lang, service, booking, acting))
     else:
-        await show(callback, *await _first_step(booking_service, lang))
+        await show(callback, *await first_step(booking_service, lang, acting))
 
 
 @router.callback_query(FlowAbort.filter())
@@ -153,18 +214,23 @@ async def aborted(callback: CallbackQuery, lang: Lang) -> None:
     await show(callback, t(lang, "flow_left"))
 
 
-async def _first_step(service: BookingService, lang: Lang) -> tuple[str, InlineKeyboardMarkup | None]:
-    offered = await service.active_services()
+async def first_step(
+    booking_service: BookingService, lang: Lang, acting: Acting
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    offered = await booking_service.active_services()
     if len(offered) == 1:
-        return await _dates_view(service, lang, offered[0], None, with_back=False)
-    return t(lang, "choose_service"), keyboards.services(lang, offered)
+        return await _dates_view(booking_service, lang, offered[0], None, acting, with_back=False)
+    text = t(lang, "choose_service")
+    if acting.by_admin:
+        text = f"👤 {client_link(acting.client)}\n{text}"
+    return text, keyboards.services(lang, offered, acting.scope())
 
 
 async def dates_view_for_reschedule(
-    service: BookingService, lang: Lang, booking: Booking
+    booking_service: BookingService, lang: Lang, booking: Booking, acting: Acting
 ) -> tuple[str, InlineKeyboardMarkup | None]:
-    offered = await service.active_service(booking.service_id)
-    return await _dates_view(service, lang, offered, booking)
+    offered = await booking_service.active_service(booking.service_id)
+    return await _dates_view(booking_service, lang, offered, booking, acting)
 
 
 async def _dates_view(
@@ -172,6 +238,7 @@ async def _dates_view(
     lang: Lang,
     service: Service,
     booking: Booking | None,
+    acting: Acting,
     *,
     with_back: bool = True,
 ) -> tuple[str, InlineKeyboardMarkup | None]:
@@ -189,12 +256,10 @@ async def _dates_view(
             date=ddmm(local(booking.starts_at, settings.timezone).date()),
             time=hhmm(booking.starts_at, settings.timezone),
         )
+    if acting.by_admin:
+        text = f"👤 {client_link(acting.client)}\n{text}"
     markup = keyboards.dates(
-        lang,
-        service.id,
-        days,
-        booking_id=booking.id if booking else 0,
-        with_back=with_back and booking is None,
+        lang, service.id, days, scope=acting.scope(booking), with_back=with_back and booking is None
     )
     return text, markup
 
@@ -205,6 +270,7 @@ async def _times_view(
     service: Service,
     day: date,
     booking: Booking | None,
+    acting: Acting,
     notice: str | None = None,
     *,
     page: int = 0,
@@ -213,13 +279,13 @@ async def _times_view(
         service, day, utcnow(), exclude_booking_id=booking.id if booking else None
     )
     if not starts:
-        text, markup = await _dates_view(booking_service, lang, service, booking)
+        text, markup = await _dates_view(booking_service, lang, service, booking, acting)
         return f"{t(lang, 'no_times', day=day_label(lang, day))}\n\n{text}", markup
     text = t(lang, "choose_time", service=escape(service.name), day=day_label(lang, day))
     if notice:
         text = f"{notice}\n\n{text}"
     tz = booking_service.settings.timezone
-    return text, keyboards.times(lang, service.id, starts, tz, booking_id=booking.id if booking else 0, page=page)
+    return text, keyboards.times(lang, service.id, starts, tz, scope=acting.scope(booking), page=page)
 
 
 async def _offer_other_times(
@@ -228,24 +294,37 @@ async def _offer_other_times(
     lang: Lang,
     user: User,
     booking_service: BookingService,
+    admin_service: AdminService,
     error: BookingError,
 ) -> None:
     notice = t(lang, "slot_taken" if isinstance(error, SlotTaken) else "slot_not_offered")
     await callback.answer(notice)
     try:
-        booking = await _booking_to_move(booking_service, callback_data.booking_id, user)
+        acting = await _acting(callback_data.client_id, user, admin_service)
+        booking = await _booking_to_move(booking_service, callback_data.booking_id, acting)
         service = await _service_for(booking_service, callback_data.service_id, booking)
         day = local(_from_timestamp(callback_data.start), booking_service.settings.timezone).date()
     except (BookingError, ValueError, OverflowError):
         await show(callback, notice)
         return
-    await show(callback, *await _times_view(booking_service, lang, service, day, booking, notice))
+    await show(callback, *await _times_view(booking_service, lang, service, day, booking, acting, notice))
 
 
-async def _booking_to_move(service: BookingService, booking_id: int, user: User) -> Booking | None:
+async def _acting(client_id: int, user: User, admin_service: AdminService) -> Acting:
+    if not client_id or client_id == user.id:
+        return Acting(user, by_admin=False)
+    if not await admin_service.is_admin(user.id):
+        raise BookingNotFound(f"user {user.id} may not act for {client_id}")
+    client = await admin_service.client(client_id)
+    return Acting(client, by_admin=True)
+
+
+async def _booking_to_move(booking_service: BookingService, booking_id: int, acting: Acting) -> Booking | None:
     if not booking_id:
         return None
-    return await service.changeable_booking(booking_id, user.id, utcnow())
+    return await booking_service.changeable_booking(
+        booking_id, acting.client.id, utcnow(), enforce_cutoff=not acting.by_admin
+    )
 
 
 async def _service_for(booking_service: BookingService, service_id: int, booking: Booking | None) -> Service:

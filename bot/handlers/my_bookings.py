@@ -8,7 +8,7 @@ from aiogram.types import CallbackQuery, Message
 from bot import keyboards
 from bot.callbacks import CancelAsk, CancelConfirm, CancelKeep, RescheduleStart
 from bot.formatting import booking_text, ddmm, hhmm, local, weekday
-from bot.handlers.booking import dates_view_for_reschedule
+from bot.handlers.booking import Acting, dates_view_for_reschedule
 from bot.handlers.refusals import refuse
 from bot.replies import show
 from bot.texts import Lang, menu_texts, t
@@ -108,7 +108,7 @@ async def reschedule_started(
 ) -> None:
     try:
         booking = await booking_service.changeable_booking(callback_data.booking_id, user.id, utcnow())
-        view = await dates_view_for_reschedule(booking_service, lang, booking)
+        view = await dates_view_for_reschedule(booking_service, lang, booking, Acting(user, by_admin=False))
     except BookingError as error:
         await refuse(callback, lang, error)
         return

@@ -3,7 +3,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import text
 
 from tests.e2e.conftest import BotFactory
-from tests.e2e.helpers import book, database, start_of
+from tests.e2e.helpers import book, database, start_of, time_buttons
 from tests.telegram_stub import StubUser, TelegramStub
 
 OWNER = 9001
@@ -321,4 +321,59 @@ async def test_admin_stats_reports_figures_and_a_png_chart(
 
     owner.send("/stats sometime")
     await owner.wait_message("Usage: /stats")
+    assert not stub.errors
+
+
+async def test_admin_books_and_moves_bookings_on_a_clients_behalf(
+    stub: TelegramStub, bot_factory: BotFactory, database_url: str
+) -> None:
+    await bot_factory(**ADMIN_ENV).start()
+    owner = await start_owner(stub)
+    client = stub.user(9110, "Olga", username="olga_k")
+    client.send("/start")
+    await client.wait_message("Hello, Olga")
+
+    owner.send("/book_for olga")
+    flow = await owner.wait_message("Whom to book for")
+    owner.click(flow, "Olga @olga_k")
+    await stub.wait_for(lambda: "Choose a day" in flow.text, what="days for the client")
+    assert "Olga" in flow.text
+    owner.click(flow, flow.buttons()[0]["text"])
+    await stub.wait_for(lambda: "Choose a time" in flow.text, what="times")
+    first = time_buttons(flow)[0]
+    owner.click(flow, first["text"])
+    await stub.wait_for(lambda: "Confirm?" in flow.text, what="the summary")
+    owner.click(flow, "✅")
+    await stub.wait_for(lambda: "Booked" in flow.text, what="the booking")
+    await client.wait_message("We have booked you")
+    assert booking_status(database_url, 9110) == ["active"]
+    assert booking_status(database_url, OWNER) == []
+
+    day = start_of(first).astimezone(UTC)
+    owner.send(f"/day {day:%Y-%m-%d}")
+    day_view = await owner.wait_message("booking(s)", after=len(owner.messages()))
+    owner.click(day_view, "❌")
+    question = await owner.wait_message("Send the reason", after=len(owner.messages()))
+    owner.click(question, "🔁")
+    await stub.wait_for(lambda: "Rescheduling" in question.text, what="days for the move")
+    owner.click(question, question.buttons()[0]["text"])
+    await stub.wait_for(lambda: "Choose a time" in question.text, what="times for the move")
+    other = next(b for b in time_buttons(question) if start_of(b) != start_of(first))
+    owner.click(question, other["text"])
+    await stub.wait_for(lambda: "Move your booking?" in question.text, what="the move summary")
+    owner.click(question, "✅")
+    await stub.wait_for(lambda: "Moved" in question.text, what="the move")
+    moved = await client.wait_message("We have moved your booking")
+    assert other["text"] in moved.text
+
+    owner.send("/audit")
+    audit = await owner.wait_message("Audit log")
+    assert "booking.create_for" in audit.text
+    assert "booking.reschedule" in audit.text
+
+    hello = client.messages()[0]
+    for forged in ("svc:1:0:9001", f"ok:1:{int(start_of(other).timestamp()) + 900}:0:9001", "back:services:0:0:9001"):
+        answer = await client.wait_answer(client.click_data(hello, forged))
+        assert "not available" in answer["text"], forged
+    assert booking_status(database_url, OWNER) == []
     assert not stub.errors

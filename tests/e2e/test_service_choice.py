@@ -34,7 +34,7 @@ async def test_service_choice_is_offered_when_several_services_are_active(
     assert [b["text"] for b in flow.buttons()][:2] == ["Appointment · 60′", "Beard trim <i> · 30′"]
     assert "Retired" not in flow.text
 
-    answer = await client.wait_answer(client.click_data(flow, f"svc:{retired}:0"))
+    answer = await client.wait_answer(client.click_data(flow, f"svc:{retired}:0:0"))
     assert "no longer offered" in answer["text"]
 
     client.click(flow, "Beard trim")
