@@ -18,11 +18,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.handlers import routers
 from bot.middlewares import UnitOfWorkMiddleware
+from bot.telegram_session import FloodWait
 from database.engine import DatabaseUnavailable, check_connection, commit, create_engine, create_sessionmaker
 from database.migrate import upgrade_to_head
 from database.models import BookingStatus, utcnow
 from database.repositories import Bookings
-from services import runtime
+from services import broadcast, runtime
 from services.booking import ensure_default_service
 from services.config import ConfigError, Settings, load_settings
 from services.health import JOB_EVENTS
@@ -55,6 +56,7 @@ async def serve(settings: Settings) -> None:
         scheduler.start(paused=True)
         await _reconcile(sessionmaker, jobs, store)
         jobs.add_sweeps()
+        await _resume_broadcasts(sessionmaker, scheduler)
         scheduler.add_job(
             "services.reminders:sweep",
             args=["catch_up"],
@@ -74,6 +76,7 @@ async def serve(settings: Settings) -> None:
             close_bot_session=False,
         )
         log.info("Polling stopped; shutting down")
+        rt.stopping.set()
         scheduler.pause()
         await _wait_for_in_flight(rt)
     finally:
@@ -91,6 +94,7 @@ def _create_bot(settings: Settings) -> Bot:
     session = AiohttpSession()
     if settings.telegram_api_url:
         session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    session.middleware(FloodWait())
     return Bot(settings.bot_token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
 
 
@@ -128,6 +132,14 @@ async def _reconcile(sessionmaker: async_sessionmaker[AsyncSession], jobs: Remin
         report.moved,
         report.removed,
     )
+
+
+async def _resume_broadcasts(sessionmaker: async_sessionmaker[AsyncSession], scheduler: AsyncIOScheduler) -> None:
+    async with sessionmaker() as session:
+        unfinished = await broadcast.running_ids(session)
+    for broadcast_id in unfinished:
+        log.info("Resuming broadcast %s", broadcast_id)
+        broadcast.schedule_run(scheduler, broadcast_id)
 
 
 async def _publish_commands(bot: Bot) -> None:

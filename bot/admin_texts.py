@@ -8,13 +8,21 @@ ADMIN_TEXTS: dict[str, dict[str, str]] = {
         "/block DAY [DAY | HH:MM-HH:MM] [reason] — block time; /blocks — unblock\n"
         "/jobs — the scheduler; /health — the bot's health\n/admins — admins; /audit — who changed what\n"
         "/services — services; /feedback — ratings; /export [FROM] [TO] — bookings as CSV\n"
-        "/stats [7d | FROM TO] — figures and a chart; /book_for [NAME] — book for a client",
+        "/stats [7d | FROM TO] — figures and a chart; /book_for [NAME] — book for a client\n"
+        "/broadcast — a message to every client",
         "btn_today": "📅 Today",
         "btn_tomorrow": "📅 Tomorrow",
         "btn_blocks": "⛔ Blocks",
         "btn_jobs": "⏰ Jobs",
         "btn_health": "🩺 Health",
         "btn_audit": "📜 Audit",
+        "btn_book_for": "➕ Book for a client",
+        "btn_services": "💈 Services",
+        "btn_feedback": "⭐ Feedback",
+        "btn_stats": "📊 Statistics",
+        "btn_export": "📤 Export CSV",
+        "btn_broadcast": "📣 Broadcast",
+        "btn_admins": "👥 Admins",
         "day_title": "<b>{day}</b> — {count} booking(s)",
         "day_off": "Day off.",
         "hours": "Open {start}–{end}",
@@ -72,6 +80,20 @@ ADMIN_TEXTS: dict[str, dict[str, str]] = {
         "book_for_pick": "Whom to book for? Tap a client, or search: /book_for NAME, @username or id.",
         "book_for_none": "No such client. They need to have started the bot first.",
         "btn_reschedule": "🔁 Reschedule",
+        "broadcast_ask": "Send me the message to broadcast — text, or a photo with a caption (forwarding works "
+        "too). /cancel to stop.",
+        "broadcast_wrong_kind": "Only text or a photo with a caption can be broadcast. Send another, or /cancel.",
+        "broadcast_preview": "☝️ This is how clients will see it. Recipients: {count}. Send it?",
+        "btn_broadcast_send": "✅ Send to {count}",
+        "btn_broadcast_drop": "✖️ Cancel",
+        "broadcast_dropped": "Broadcast cancelled; nothing was sent.",
+        "broadcast_gone": "This broadcast was already sent or cancelled.",
+        "broadcast_progress": "📣 Broadcasting: sent {sent} · blocked {blocked} · failed {failed} · left {left} "
+        "(of {total})",
+        "broadcast_final": "📣 Broadcast finished: sent {sent} · blocked {blocked} · failed {failed} · "
+        "unknown {unknown} (of {total})",
+        "broadcast_done": "✅ Broadcast finished. Sent: {sent}; blocked the bot: {blocked}; failed: {failed}; "
+        "unknown (was being sent when the bot restarted, not repeated): {unknown}. Total: {total}.",
         "stats": "<b>Statistics {start} – {end}</b>\nBookings made: {made}\nCancelled: {cancelled} "
         "(by clients: {by_clients})\nCompleted: {completed}\nAverage rating: {rating} ({ratings} ratings)\n"
         "Busiest days: {days}\nBusiest hours: {hours}\nClients: {clients}, returning: {returning}",
@@ -96,13 +118,21 @@ ADMIN_TEXTS: dict[str, dict[str, str]] = {
         "/block ДЕНЬ [ДЕНЬ | ЧЧ:ММ-ЧЧ:ММ] [причина] — закрыть время; /blocks — открыть\n"
         "/jobs — планировщик; /health — состояние бота\n/admins — администраторы; /audit — журнал изменений\n"
         "/services — услуги; /feedback — отзывы; /export [С] [ПО] — записи в CSV\n"
-        "/stats [7d | С ПО] — цифры и график; /book_for [ИМЯ] — записать клиента",
+        "/stats [7d | С ПО] — цифры и график; /book_for [ИМЯ] — записать клиента\n"
+        "/broadcast — сообщение всем клиентам",
         "btn_today": "📅 Сегодня",
         "btn_tomorrow": "📅 Завтра",
         "btn_blocks": "⛔ Блокировки",
         "btn_jobs": "⏰ Задачи",
         "btn_health": "🩺 Состояние",
         "btn_audit": "📜 Журнал",
+        "btn_book_for": "➕ Записать клиента",
+        "btn_services": "💈 Услуги",
+        "btn_feedback": "⭐ Отзывы",
+        "btn_stats": "📊 Статистика",
+        "btn_export": "📤 Выгрузка CSV",
+        "btn_broadcast": "📣 Рассылка",
+        "btn_admins": "👥 Администраторы",
         "day_title": "<b>{day}</b> — записей: {count}",
         "day_off": "Выходной.",
         "hours": "Работаем {start}–{end}",
@@ -160,6 +190,20 @@ ADMIN_TEXTS: dict[str, dict[str, str]] = {
         "book_for_pick": "Кого записать? Выберите клиента или найдите: /book_for ИМЯ, @username или ID.",
         "book_for_none": "Такого клиента нет. Сначала он должен написать боту /start.",
         "btn_reschedule": "🔁 Перенести",
+        "broadcast_ask": "Пришлите сообщение для рассылки — текст или фото с подписью (можно переслать). "
+        "/cancel — отмена.",
+        "broadcast_wrong_kind": "Разослать можно только текст или фото с подписью. Пришлите другое или /cancel.",
+        "broadcast_preview": "☝️ Так его увидят клиенты. Получателей: {count}. Отправить?",
+        "btn_broadcast_send": "✅ Отправить {count}",
+        "btn_broadcast_drop": "✖️ Отмена",
+        "broadcast_dropped": "Рассылка отменена, ничего не отправлено.",
+        "broadcast_gone": "Эта рассылка уже отправлена или отменена.",
+        "broadcast_progress": "📣 Рассылка: отправлено {sent} · заблокировали {blocked} · ошибок {failed} · "
+        "осталось {left} (из {total})",
+        "broadcast_final": "📣 Рассылка завершена: отправлено {sent} · заблокировали {blocked} · ошибок {failed} · "
+        "неизвестно {unknown} (из {total})",
+        "broadcast_done": "✅ Рассылка завершена. Отправлено: {sent}; заблокировали бота: {blocked}; ошибок: {failed}; "
+        "неизвестно (отправлялось в момент перезапуска, не повторялось): {unknown}. Всего: {total}.",
         "stats": "<b>Статистика {start} – {end}</b>\nНовых записей: {made}\nОтменено: {cancelled} "
         "(клиентами: {by_clients})\nСостоялось: {completed}\nСредняя оценка: {rating} (оценок: {ratings})\n"
         "Самые загруженные дни: {days}\nЧасы: {hours}\nКлиентов: {clients}, постоянных: {returning}",

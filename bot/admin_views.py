@@ -45,7 +45,22 @@ def booking_values(booking: Booking, tz: ZoneInfo) -> dict[str, str]:
 
 def menu(lang: Lang) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    for item in ("today", "tomorrow", "blocks", "jobs", "health", "audit"):
+    items = (
+        "today",
+        "tomorrow",
+        "book_for",
+        "blocks",
+        "services",
+        "feedback",
+        "stats",
+        "export",
+        "broadcast",
+        "jobs",
+        "health",
+        "admins",
+        "audit",
+    )
+    for item in items:
         builder.button(text=at(lang, f"btn_{item}"), callback_data=AdminMenu(item=item))
     builder.adjust(2)
     return builder.as_markup()

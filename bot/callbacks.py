@@ -128,3 +128,11 @@ class AdminBookFor(CallbackData, prefix="abf"):
 
 class AdminReschedule(CallbackData, prefix="ars"):
     booking_id: int
+
+
+class BroadcastSend(CallbackData, prefix="bcs"):
+    broadcast_id: int
+
+
+class BroadcastDrop(CallbackData, prefix="bcd"):
+    broadcast_id: int

@@ -192,3 +192,46 @@ class AuditEntry(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (Index("ix_audit_log_created_at", "created_at"),)
+
+
+class BroadcastStatus(enum.StrEnum):
+    DRAFT = "draft"
+    RUNNING = "running"
+    DONE = "done"
+    DROPPED = "dropped"
+
+
+class DeliveryState(enum.StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    BLOCKED = "blocked"
+    FAILED = "failed"
+    UNKNOWN = "unknown"  # was being sent when the process died: never sent again
+
+
+class Broadcast(Base):
+    __tablename__ = "broadcasts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    admin_id: Mapped[int] = mapped_column(BigInteger)
+    source_chat_id: Mapped[int] = mapped_column(BigInteger)
+    source_message_id: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[BroadcastStatus] = mapped_column(_string_enum(BroadcastStatus), default=BroadcastStatus.DRAFT)
+    total: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    progress_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    progress_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+
+
+class BroadcastDelivery(Base):
+    __tablename__ = "broadcast_deliveries"
+
+    broadcast_id: Mapped[int] = mapped_column(ForeignKey("broadcasts.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    state: Mapped[DeliveryState] = mapped_column(_string_enum(DeliveryState), default=DeliveryState.PENDING)
+    updated_at: Mapped[datetime | None]
+
+    __table_args__ = (Index("ix_broadcast_deliveries_state", "broadcast_id", "state"),)

@@ -43,7 +43,8 @@ async def notify_admins(event: str, booking_id: int) -> None:
         button.button(
             text=at(lang, "btn_open", date=values["date"]), callback_data=AdminDay(day=f"{day:%Y%m%d}", fresh=True)
         )
-        delivery = await deliver(rt.bot, admin_id, at(lang, f"event_{event}", **values), button.as_markup())
+        text = at(lang, f"event_{event}", **values)
+        delivery = await deliver(rt.bot, admin_id, text, button.as_markup(), limiter=rt.limiter)
         if delivery.status is DeliveryStatus.BLOCKED and admin is not None:
             blocked.append(admin_id)
     if blocked:

@@ -1,6 +1,7 @@
 import asyncio
 import enum
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from aiogram import Bot
@@ -11,7 +12,9 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
-from aiogram.types import InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardMarkup, Message, MessageId
+
+from services.rate_limit import RateLimiter
 
 log = logging.getLogger(__name__)
 
@@ -33,20 +36,45 @@ class Delivery:
     error: str | None = None
 
 
-async def deliver(bot: Bot, chat_id: int, text: str, reply_markup: InlineKeyboardMarkup | None = None) -> Delivery:
+async def deliver(
+    bot: Bot,
+    chat_id: int,
+    text: str,
+    reply_markup: InlineKeyboardMarkup | None = None,
+    *,
+    limiter: RateLimiter | None = None,
+) -> Delivery:
     """Send one message, honouring flood limits and riding out brief outages."""
+    return await _with_retries(chat_id, lambda: bot.send_message(chat_id, text, reply_markup=reply_markup), limiter)
+
+
+async def deliver_copy(
+    bot: Bot, chat_id: int, from_chat_id: int, message_id: int, *, limiter: RateLimiter | None = None
+) -> Delivery:
+    """Copy a message (text, or a photo with its caption) to a chat, with the same care."""
+    return await _with_retries(chat_id, lambda: bot.copy_message(chat_id, from_chat_id, message_id), limiter)
+
+
+async def _with_retries(
+    chat_id: int, send: Callable[[], Awaitable[Message | MessageId]], limiter: RateLimiter | None
+) -> Delivery:
     transient_failures = 0
     flood_waited = 0.0
     while True:
+        if limiter is not None:
+            await limiter.acquire()
         try:
-            message = await bot.send_message(chat_id, text, reply_markup=reply_markup)
-            return Delivery(DeliveryStatus.SENT, message.message_id)
+            sent = await send()
+            return Delivery(DeliveryStatus.SENT, sent.message_id)
         except TelegramRetryAfter as error:
             if flood_waited + error.retry_after > MAX_FLOOD_WAIT_SECONDS:
                 return Delivery(DeliveryStatus.UNAVAILABLE, error=str(error))
             log.info("Flood limit for chat %s: waiting %ss", chat_id, error.retry_after)
             flood_waited += error.retry_after
-            await asyncio.sleep(error.retry_after)
+            if limiter is not None:
+                limiter.pause(error.retry_after)  # every sender backs off, not only this one
+            else:
+                await asyncio.sleep(error.retry_after)
         except TelegramForbiddenError as error:
             return Delivery(DeliveryStatus.BLOCKED, error=str(error))
         except TelegramBadRequest as error:

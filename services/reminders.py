@@ -8,8 +8,7 @@ job, a sweep, the catch-up at startup, a double fire — only the holder of the 
 import asyncio
 import enum
 import logging
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from aiogram.types import InlineKeyboardMarkup
@@ -50,7 +49,7 @@ class Outcome(enum.StrEnum):
 
 async def send_reminder(booking_id: int) -> None:
     rt = runtime.current()
-    async with _in_flight(rt):
+    async with rt.tracked():
         outcome, times = await _notify_once(rt, booking_id, _due_reminder, notifications.reminder)
         if outcome is Outcome.RETRY:
             rt.jobs.retry_reminder(booking_id)
@@ -61,7 +60,7 @@ async def send_reminder(booking_id: int) -> None:
 
 async def send_feedback_request(booking_id: int) -> None:
     rt = runtime.current()
-    async with _in_flight(rt):
+    async with rt.tracked():
         outcome, _ = await _notify_once(rt, booking_id, _due_feedback, notifications.feedback_request)
         if outcome is Outcome.RETRY:
             rt.jobs.retry_feedback(booking_id)
@@ -71,7 +70,7 @@ async def send_feedback_request(booking_id: int) -> None:
 async def sweep(sweep_id: str) -> None:
     """Safety net: send every reminder and feedback request that is due and not yet sent."""
     rt = runtime.current()
-    async with _in_flight(rt):
+    async with rt.tracked():
         now = utcnow()
         horizon = max(rt.settings.reminders, default=timedelta(0))
         async with rt.sessionmaker() as session:
@@ -147,7 +146,7 @@ async def _notify_once(
         text, markup = compose(booking, lang, now, rt.settings)
         chat_id = booking.user_id
 
-    delivery = await deliver(rt.bot, chat_id, text, markup)
+    delivery = await deliver(rt.bot, chat_id, text, markup, limiter=rt.limiter)
 
     async with rt.sessionmaker() as session:
         log_ = Notifications(session)
@@ -168,16 +167,3 @@ async def _notify_once(
         DeliveryStatus.REJECTED: Outcome.FAILED,
         DeliveryStatus.UNAVAILABLE: Outcome.RETRY,
     }[delivery.status], times
-
-
-@asynccontextmanager
-async def _in_flight(rt: runtime.Runtime) -> AsyncIterator[None]:
-    """Let shutdown wait for sends already under way instead of cutting them off."""
-    task = asyncio.current_task()
-    if task is not None:
-        rt.in_flight.add(task)
-    try:
-        yield
-    finally:
-        if task is not None:
-            rt.in_flight.discard(task)

@@ -5,6 +5,8 @@ sessionmaker, so `main.py` installs them here at startup: the one module-level r
 """
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 from aiogram import Bot
@@ -12,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.config import Settings
 from services.health import Counters
+from services.rate_limit import RateLimiter
 from services.scheduling import JobStoreInfo, ReminderJobs
 
 
@@ -23,7 +26,22 @@ class Runtime:
     jobs: ReminderJobs
     job_store: JobStoreInfo = field(default_factory=lambda: JobStoreInfo("memory", "not reported"))
     counters: Counters = field(default_factory=Counters)
+    # Telegram allows about 30 messages a second per bot; 25 leaves room for replies to clients.
+    limiter: RateLimiter = field(default_factory=lambda: RateLimiter(per_second=25, burst=5))
     in_flight: set[asyncio.Task[object]] = field(default_factory=set)
+    stopping: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @asynccontextmanager
+    async def tracked(self) -> AsyncIterator[None]:
+        """Let shutdown wait for work already under way (a send) instead of cutting it off."""
+        task = asyncio.current_task()
+        if task is not None:
+            self.in_flight.add(task)
+        try:
+            yield
+        finally:
+            if task is not None:
+                self.in_flight.discard(task)
 
 
 _current: Runtime | None = None

@@ -12,9 +12,10 @@ import itertools
 import json
 import re
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from aiohttp import web
 
@@ -109,6 +110,7 @@ class SentMessage:
     markup: dict[str, Any] | None
     sent_at: float
     edits: int = 0
+    copied: bool = False
 
     def buttons(self) -> list[dict[str, Any]]:
         rows = (self.markup or {}).get("inline_keyboard", [])
@@ -180,6 +182,19 @@ class StubUser:
         }
         if text.startswith("/"):
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+        self.stub.user_messages[(self.id, message["message_id"])] = message
+        self.stub.push_update({"message": message})
+
+    def send_photo(self, caption: str) -> None:
+        message = {
+            "message_id": next(self.stub._message_ids),
+            "from": self.as_api(),
+            "chat": {"id": self.id, "type": "private", "first_name": self.first_name},
+            "date": int(time.time()),
+            "photo": [{"file_id": "AgACphoto", "file_unique_id": "AQADphoto", "width": 640, "height": 480}],
+            "caption": caption,
+        }
+        self.stub.user_messages[(self.id, message["message_id"])] = message
         self.stub.push_update({"message": message})
 
     def send_sticker(self) -> None:
@@ -254,6 +269,11 @@ class TelegramStub:
     calls: dict[str, int] = field(default_factory=dict)
     blocked: set[int] = field(default_factory=set)
     faults: list[Fault] = field(default_factory=list)
+    user_messages: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
+    flood_limits: bool = False  # Telegram's: about 30 messages a second overall, 1 a second per chat
+
+    GLOBAL_PER_SECOND: ClassVar[int] = 30
+    SENDING: ClassVar[frozenset[str]] = frozenset({"sendMessage", "copyMessage", "sendPhoto", "sendDocument"})
 
     def __post_init__(self) -> None:
         self._update_ids = itertools.count(1)
@@ -262,6 +282,8 @@ class TelegramStub:
         self._changed = asyncio.Condition()
         self._pending_queries: set[str] = set()
         self._runner: web.AppRunner | None = None
+        self._recent_sends: deque[float] = deque()
+        self._last_send_to: dict[int, float] = {}
 
     @property
     def url(self) -> str:
@@ -334,6 +356,8 @@ class TelegramStub:
         handler = getattr(self, f"_api_{method}", None)
         try:
             self._inject_fault(method, params)
+            if self.flood_limits and method in self.SENDING:
+                self._check_flood(int(params.get("chat_id", 0)))
             if handler is None:
                 raise ApiError(404, "Not Found: method not found")
             result = await handler(params)
@@ -358,6 +382,30 @@ class TelegramStub:
             if fault.code == 429:
                 raise ApiError(429, f"Too Many Requests: retry after {fault.retry_after}", fault.retry_after or 1)
             raise ApiError(fault.code, {500: "Internal Server Error", 502: "Bad Gateway"}.get(fault.code, "Error"))
+
+    def _check_flood(self, chat_id: int) -> None:
+        now = time.monotonic()
+        while self._recent_sends and now - self._recent_sends[0] > 1.0:
+            self._recent_sends.popleft()
+        if len(self._recent_sends) >= self.GLOBAL_PER_SECOND:
+            raise ApiError(429, "Too Many Requests: retry after 1", 1)
+        if now - self._last_send_to.get(chat_id, -10.0) < 1.0:
+            raise ApiError(429, "Too Many Requests: retry after 1", 1)
+        self._recent_sends.append(now)
+        self._last_send_to[chat_id] = now
+
+    async def _api_copyMessage(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat_id = int(params["chat_id"])
+        if chat_id in self.blocked:
+            raise ApiError(403, "Forbidden: bot was blocked by the user")
+        source = self.user_messages.get((int(params["from_chat_id"]), int(params["message_id"])))
+        if source is None:
+            raise ApiError(400, "Bad Request: message to copy not found")
+        text = source.get("text") or source.get("caption") or ""
+        copy = SentMessage(chat_id, next(self._message_ids), text, text, None, time.time())
+        copy.copied = True
+        self.sent.append(copy)
+        return {"message_id": copy.message_id}
 
     async def _api_getMe(self, params: dict[str, Any]) -> dict[str, Any]:
         return {

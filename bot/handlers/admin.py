@@ -34,13 +34,15 @@ from bot.callbacks import (
     AdminServiceToggle,
     AdminServiceUp,
     AdminUnblock,
+    BroadcastDrop,
+    BroadcastSend,
 )
 from bot.handlers.booking import Acting, dates_view_for_reschedule, first_step
 from bot.handlers.refusals import refusal_text, refuse
 from bot.replies import show
 from bot.texts import Lang, pick_language, t
 from database.models import BlockedPeriod, Booking, utcnow
-from services import health, runtime, stats
+from services import broadcast, health, runtime, stats
 from services.admin import AdminService, NotAllowed
 from services.admin_input import parse_day, parse_period
 from services.booking import BookingService
@@ -65,6 +67,7 @@ router.callback_query.filter(IsAdmin())
 class AdminStates(StatesGroup):
     cancel_reason = State()
     adding_admin = State()
+    broadcast_message = State()
 
 
 @router.message(Command("admin"))
@@ -126,6 +129,7 @@ async def menu_item(
     admin_service: AdminService,
     booking_service: BookingService,
     bot: Bot,
+    state: FSMContext,
 ) -> None:
     await callback.answer()
     tz = admin_service.settings.timezone
@@ -145,6 +149,24 @@ async def menu_item(
     elif item == "audit":
         text, audit_markup = await _audit_view(lang, admin_service, 0)
         await bot.send_message(callback.from_user.id, text, reply_markup=audit_markup)
+    elif item == "services":
+        text, services_markup = await _services_view(lang, admin_service)
+        await bot.send_message(callback.from_user.id, text, reply_markup=services_markup)
+    elif item == "feedback":
+        await bot.send_message(callback.from_user.id, await _feedback_text(lang, admin_service))
+    elif item == "stats":
+        await _send_stats(bot, callback.from_user.id, lang, admin_service, "")
+    elif item == "export":
+        await _send_export(bot, callback.from_user.id, lang, admin_service, "")
+    elif item == "book_for":
+        found = await admin_service.find_clients("")
+        text = at(lang, "book_for_pick" if found else "book_for_none")
+        await bot.send_message(callback.from_user.id, text, reply_markup=admin_views.clients(found) if found else None)
+    elif item == "broadcast":
+        await state.set_state(AdminStates.broadcast_message)
+        await bot.send_message(callback.from_user.id, at(lang, "broadcast_ask"))
+    elif item == "admins":
+        await bot.send_message(callback.from_user.id, await _admins_text(lang, admin_service))
 
 
 @router.callback_query(AdminCancelAsk.filter())
@@ -274,6 +296,65 @@ async def reschedule_for_client(
     await show(callback, *view)
 
 
+@router.message(Command("broadcast"))
+async def broadcast_begin(message: Message, lang: Lang, state: FSMContext) -> None:
+    await state.set_state(AdminStates.broadcast_message)
+    await message.answer(at(lang, "broadcast_ask"))
+
+
+@router.message(StateFilter(AdminStates.broadcast_message), F.photo | (F.text & ~F.text.startswith("/")))
+async def broadcast_compose(
+    message: Message, lang: Lang, admin_service: AdminService, state: FSMContext, bot: Bot
+) -> None:
+    await state.clear()
+    draft, count = await broadcast.create_draft(
+        admin_service.session, message.chat.id, message.chat.id, message.message_id
+    )
+    await admin_service.commit()
+    await bot.copy_message(message.chat.id, message.chat.id, message.message_id)
+    buttons = InlineKeyboardBuilder()
+    buttons.button(text=at(lang, "btn_broadcast_send", count=count), callback_data=BroadcastSend(broadcast_id=draft.id))
+    buttons.button(text=at(lang, "btn_broadcast_drop"), callback_data=BroadcastDrop(broadcast_id=draft.id))
+    await message.answer(at(lang, "broadcast_preview", count=count), reply_markup=buttons.as_markup())
+
+
+@router.message(StateFilter(AdminStates.broadcast_message), ~F.text.startswith("/"))
+async def broadcast_wrong_kind(message: Message, lang: Lang) -> None:
+    await message.answer(at(lang, "broadcast_wrong_kind"))
+
+
+@router.callback_query(BroadcastSend.filter())
+async def broadcast_send(
+    callback: CallbackQuery, callback_data: BroadcastSend, lang: Lang, admin_service: AdminService
+) -> None:
+    started = await broadcast.start(admin_service.session, callback_data.broadcast_id, callback.from_user.id)
+    if started is None or not isinstance(callback.message, Message):
+        await callback.answer(at(lang, "broadcast_gone"), show_alert=True)
+        return
+    started.progress_chat_id = callback.message.chat.id
+    started.progress_message_id = callback.message.message_id
+    await admin_service.audit(
+        callback.from_user.id, "broadcast.start", f"broadcast:{started.id}", None, {"recipients": started.total}
+    )
+    await admin_service.commit()
+    broadcast.schedule_run(runtime.current().jobs.scheduler, started.id)
+    await callback.answer("📣")
+    empty = broadcast.Tally(started.total, 0, 0, 0, 0, started.total)
+    await show(callback, broadcast.progress_text(lang, empty))
+
+
+@router.callback_query(BroadcastDrop.filter())
+async def broadcast_drop(
+    callback: CallbackQuery, callback_data: BroadcastDrop, lang: Lang, admin_service: AdminService
+) -> None:
+    if not await broadcast.drop(admin_service.session, callback_data.broadcast_id, callback.from_user.id):
+        await callback.answer(at(lang, "broadcast_gone"), show_alert=True)
+        return
+    await admin_service.commit()
+    await callback.answer()
+    await show(callback, at(lang, "broadcast_dropped"))
+
+
 @router.message(Command("block"))
 async def block(message: Message, command: CommandObject, lang: Lang, admin_service: AdminService) -> None:
     tz = admin_service.settings.timezone
@@ -334,9 +415,7 @@ async def admins(
     args = (command.args or "").split()
     actor = message.chat.id
     if not args:
-        added = sorted((await admin_service.admin_ids()) - set(admin_service.settings.admin_ids))
-        owners = ", ".join(str(i) for i in sorted(admin_service.settings.admin_ids)) or "—"
-        await message.answer(at(lang, "admins_title", owners=owners, added=", ".join(map(str, added)) or "—"))
+        await message.answer(await _admins_text(lang, admin_service))
         return
     if not admin_service.is_owner(actor):
         await message.answer(at(lang, "owners_only"))
@@ -377,10 +456,13 @@ async def audit_page(
 
 @router.message(Command("feedback"))
 async def feedback(message: Message, lang: Lang, admin_service: AdminService) -> None:
+    await message.answer(await _feedback_text(lang, admin_service))
+
+
+async def _feedback_text(lang: Lang, admin_service: AdminService) -> str:
     items = await admin_service.recent_feedback()
     if not items:
-        await message.answer(at(lang, "feedback_none"))
-        return
+        return at(lang, "feedback_none")
     tz = admin_service.settings.timezone
     lines = [at(lang, "feedback_title")]
     for item, booking in items:
@@ -389,36 +471,51 @@ async def feedback(message: Message, lang: Lang, admin_service: AdminService) ->
         lines.append(
             f"{'⭐' * item.rating} {item.rating}/5 — {values['date']} {values['service']} — {values['client']}{comment}"
         )
-    await message.answer("\n".join(lines)[:4000])
+    text = ""
+    for line in lines:  # whole entries only, under Telegram's limit
+        if len(text) + len(line) + 1 > 4000:
+            break
+        text += line + "\n"
+    return text.rstrip()
 
 
 @router.message(Command("export"))
-async def export(message: Message, command: CommandObject, lang: Lang, admin_service: AdminService) -> None:
+async def export(message: Message, command: CommandObject, lang: Lang, admin_service: AdminService, bot: Bot) -> None:
+    await _send_export(bot, message.chat.id, lang, admin_service, command.args or "")
+
+
+async def _send_export(bot: Bot, chat_id: int, lang: Lang, admin_service: AdminService, arguments: str) -> None:
     tz = admin_service.settings.timezone
     today = utcnow().astimezone(tz).date()
-    args = (command.args or "").split()
+    args = arguments.split()
     try:
         first = parse_day(args[0], today) if args else today - timedelta(days=30)
         last = parse_day(args[1], today) if len(args) > 1 else today + timedelta(days=366)
     except ValueError:
-        await message.answer(at(lang, "export_usage"))
+        await bot.send_message(chat_id, at(lang, "export_usage"))
         return
     if last < first or len(args) > 2:
-        await message.answer(at(lang, "export_usage"))
+        await bot.send_message(chat_id, at(lang, "export_usage"))
         return
     start = datetime.combine(first, datetime.min.time(), tzinfo=tz)
     end = datetime.combine(last + timedelta(days=1), datetime.min.time(), tzinfo=tz)
     rows = await admin_service.export_rows(start, end)
     document = BufferedInputFile(bookings_csv(rows, tz), filename=f"bookings_{first:%Y-%m-%d}_{last:%Y-%m-%d}.csv")
     caption = at(lang, "export_caption", start=f"{first:%d.%m.%Y}", end=f"{last:%d.%m.%Y}", count=len(rows))
-    await message.answer_document(document, caption=caption)
+    await bot.send_document(chat_id, document, caption=caption)
 
 
 @router.message(Command("stats"))
-async def stats_command(message: Message, command: CommandObject, lang: Lang, admin_service: AdminService) -> None:
+async def stats_command(
+    message: Message, command: CommandObject, lang: Lang, admin_service: AdminService, bot: Bot
+) -> None:
+    await _send_stats(bot, message.chat.id, lang, admin_service, command.args or "")
+
+
+async def _send_stats(bot: Bot, chat_id: int, lang: Lang, admin_service: AdminService, arguments: str) -> None:
     tz = admin_service.settings.timezone
     now = utcnow()
-    args = (command.args or "").split()
+    args = arguments.split()
     try:
         if len(args) == 2:
             today = now.astimezone(tz).date()
@@ -432,11 +529,12 @@ async def stats_command(message: Message, command: CommandObject, lang: Lang, ad
         if end <= start:
             raise ValueError("empty period")
     except ValueError:
-        await message.answer(at(lang, "stats_usage"))
+        await bot.send_message(chat_id, at(lang, "stats_usage"))
         return
     figures = await stats.collect(admin_service.session, start, end, tz)
     weekdays = t(lang, "weekdays").split(",")
-    await message.answer(
+    await bot.send_message(
+        chat_id,
         at(
             lang,
             "stats",
@@ -452,11 +550,11 @@ async def stats_command(message: Message, command: CommandObject, lang: Lang, ad
             hours=", ".join(f"{hour:02d}:00 ({count})" for hour, count in figures.busiest_hours) or "—",
             clients=figures.clients,
             returning=figures.returning_clients,
-        )
+        ),
     )
     month = await stats.collect(admin_service.session, now - timedelta(days=30), now, tz)
     png = await asyncio.to_thread(stats.chart_png, month.daily, at(lang, "chart_title"))
-    await message.answer_photo(BufferedInputFile(png, filename="bookings-30-days.png"))
+    await bot.send_photo(chat_id, BufferedInputFile(png, filename="bookings-30-days.png"))
 
 
 @router.message(Command("services"))
@@ -549,6 +647,12 @@ async def _services_view(lang: Lang, admin_service: AdminService) -> tuple[str, 
         builder.button(text="⬆️", callback_data=AdminServiceUp(service_id=service.id))
     builder.adjust(2)
     return "\n".join(lines), builder.as_markup()
+
+
+async def _admins_text(lang: Lang, admin_service: AdminService) -> str:
+    added = sorted((await admin_service.admin_ids()) - set(admin_service.settings.admin_ids))
+    owners = ", ".join(str(i) for i in sorted(admin_service.settings.admin_ids)) or "—"
+    return at(lang, "admins_title", owners=owners, added=", ".join(map(str, added)) or "—")
 
 
 async def _change_admin(lang: Lang, admin_service: AdminService, action: str, actor: int, target: int) -> str:
