@@ -1,9 +1,9 @@
 """The composition root: settings → database → scheduler → bot → dispatcher, then long polling."""
 
 import asyncio
+import contextlib
 import logging
 import sys
-from datetime import timedelta
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -27,6 +27,7 @@ from services import broadcast, runtime
 from services.booking import ensure_default_service
 from services.config import ConfigError, Settings, load_settings
 from services.health import JOB_EVENTS
+from services.leadership import SchedulerLeadership, asyncpg_dsn
 from services.scheduling import BookingTimes, JobStoreInfo, ReminderJobs, create_scheduler
 
 log = logging.getLogger("bot")
@@ -39,6 +40,7 @@ async def serve(settings: Settings) -> None:
     engine = create_engine(settings)
     scheduler: AsyncIOScheduler | None = None
     bot: Bot | None = None
+    campaign: asyncio.Task[None] | None = None
     try:
         await check_connection(engine)
         await upgrade_to_head(engine)
@@ -53,18 +55,26 @@ async def serve(settings: Settings) -> None:
         runtime.install(rt)
         scheduler.add_listener(rt.counters.on_job_event, JOB_EVENTS)
 
+        # Every process can add and remove jobs; only the one in charge lets its scheduler run them.
         scheduler.start(paused=True)
-        await _reconcile(sessionmaker, jobs, store)
-        jobs.add_sweeps()
-        await _resume_broadcasts(sessionmaker, scheduler)
-        scheduler.add_job(
-            "services.reminders:sweep",
-            args=["catch_up"],
-            id="catch_up",
-            replace_existing=True,
-            misfire_grace_time=int(timedelta(hours=1).total_seconds()),
-        )
-        scheduler.resume()
+
+        async def take_charge() -> None:
+            await _reconcile(sessionmaker, jobs, store)
+            jobs.add_sweeps()
+            await _resume_broadcasts(sessionmaker, jobs)
+            jobs.catch_up()
+            scheduler.resume()
+
+        if store.persistent:
+            leadership = SchedulerLeadership(
+                asyncpg_dsn(settings.database_url),
+                on_elected=take_charge,
+                on_deposed=scheduler.pause,
+                on_jobs_changed=scheduler.wakeup,
+            )
+            campaign = asyncio.create_task(leadership.run(), name="scheduler-leadership")
+        else:
+            await take_charge()
 
         await bot.delete_webhook(drop_pending_updates=False)
         await _publish_commands(bot)
@@ -80,6 +90,10 @@ async def serve(settings: Settings) -> None:
         scheduler.pause()
         await _wait_for_in_flight(rt)
     finally:
+        if campaign is not None:
+            campaign.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await campaign
         if scheduler is not None and scheduler.running:
             scheduler.shutdown(wait=False)
         await engine.dispose()
@@ -134,12 +148,12 @@ async def _reconcile(sessionmaker: async_sessionmaker[AsyncSession], jobs: Remin
     )
 
 
-async def _resume_broadcasts(sessionmaker: async_sessionmaker[AsyncSession], scheduler: AsyncIOScheduler) -> None:
+async def _resume_broadcasts(sessionmaker: async_sessionmaker[AsyncSession], jobs: ReminderJobs) -> None:
     async with sessionmaker() as session:
         unfinished = await broadcast.running_ids(session)
     for broadcast_id in unfinished:
         log.info("Resuming broadcast %s", broadcast_id)
-        broadcast.schedule_run(scheduler, broadcast_id)
+        jobs.run_broadcast(broadcast_id)
 
 
 async def _publish_commands(bot: Bot) -> None:

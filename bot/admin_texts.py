@@ -52,7 +52,8 @@ ADMIN_TEXTS: dict[str, dict[str, str]] = {
         "jobs": "<b>Scheduler</b>: {state}\nJob store: {store} — {reason}\n"
         "Jobs: {reminders} reminders, {feedback} feedback requests, {sweeps} sweeps, {other} other\n"
         "<b>Next runs</b>\n{next}",
-        "running": "running",
+        "running": "running in this process",
+        "standby": "standing by (another bot process runs the jobs)",
         "stopped": "not running",
         "health": "<b>Health</b>\nDatabase: {db}\nJob store: {store}\nScheduler: {scheduler}\nUptime: {uptime}\n"
         "Jobs since start: {executed} executed, {failed} failed, {missed} missed\n"
@@ -162,7 +163,8 @@ ADMIN_TEXTS: dict[str, dict[str, str]] = {
         "jobs": "<b>Планировщик</b>: {state}\nХранилище задач: {store} — {reason}\n"
         "Задачи: напоминаний {reminders}, запросов отзыва {feedback}, проверок {sweeps}, прочих {other}\n"
         "<b>Ближайшие запуски</b>\n{next}",
-        "running": "работает",
+        "running": "работает в этом процессе",
+        "standby": "в резерве (задачи выполняет другой процесс бота)",
         "stopped": "не запущен",
         "health": "<b>Состояние</b>\nБаза данных: {db}\nХранилище задач: {store}\nПланировщик: {scheduler}\n"
         "Время работы: {uptime}\nЗадачи с запуска: выполнено {executed}, ошибок {failed}, пропущено {missed}\n"

@@ -9,12 +9,10 @@ unknown; at most one per worker per crash.
 
 import asyncio
 import logging
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import asdict, dataclass
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import ColumnElement, func, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,7 +28,6 @@ log = logging.getLogger(__name__)
 
 WORKERS = 4
 PROGRESS_EVERY_SECONDS = 2.0
-BROADCAST_JOB = "services.broadcast:run_broadcast"
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,18 +103,6 @@ async def tally(session: AsyncSession, broadcast_id: int) -> Tally:
         failed=counts.get(DeliveryState.FAILED, 0),
         unknown=counts.get(DeliveryState.UNKNOWN, 0),
         pending=counts.get(DeliveryState.PENDING, 0) + counts.get(DeliveryState.SENDING, 0),
-    )
-
-
-def schedule_run(scheduler: AsyncIOScheduler, broadcast_id: int) -> None:
-    """Run it from the scheduler: in PostgreSQL mode the job outlives a crash; startup re-adds it anyway."""
-    scheduler.add_job(
-        BROADCAST_JOB,
-        args=[broadcast_id],
-        id=f"broadcast_{broadcast_id}",
-        name=f"broadcast {broadcast_id}",
-        replace_existing=True,
-        misfire_grace_time=int(timedelta(days=1).total_seconds()),
     )
 
 
@@ -258,14 +243,7 @@ async def _show_progress(
 
 
 def _numbers(value: Tally) -> dict[str, int]:
-    return {
-        "total": value.total,
-        "sent": value.sent,
-        "blocked": value.blocked,
-        "failed": value.failed,
-        "unknown": value.unknown,
-        "left": value.left,
-    }
+    return {**asdict(value), "left": value.left}
 
 
 def progress_text(lang: Lang, value: Tally) -> str:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo
 
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, EVENT_JOB_MISSED, JobExecutionEvent
+from apscheduler.schedulers.base import STATE_PAUSED, STATE_RUNNING, BaseScheduler
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,6 +19,16 @@ if TYPE_CHECKING:
 JobKind = Literal["reminder", "feedback", "sweep", "other"]
 SWEEP_IDS = ("reminder_24h", "reminder_2h", "reminder_1h", "catch_up")
 JOB_EVENTS = EVENT_JOB_EXECUTED | EVENT_JOB_ERROR | EVENT_JOB_MISSED
+
+
+SchedulerRole = Literal["running", "standby", "stopped"]
+
+
+def scheduler_role(scheduler: BaseScheduler) -> SchedulerRole:
+    """Running here; standing by (paused: another process runs the shared store's jobs); or stopped."""
+    if scheduler.state == STATE_RUNNING:
+        return "running"
+    return "standby" if scheduler.state == STATE_PAUSED else "stopped"
 
 
 def job_kind(job_id: str) -> JobKind:
@@ -65,12 +76,12 @@ class HealthReport:
     database_error: str | None
     job_store_ok: bool
     job_store_error: str | None
-    scheduler_running: bool
+    scheduler: SchedulerRole
     counters: Counters
 
     @property
     def healthy(self) -> bool:
-        return self.database_error is None and self.job_store_ok and self.scheduler_running
+        return self.database_error is None and self.job_store_ok and self.scheduler != "stopped"
 
     def as_text(self, tz: ZoneInfo) -> dict[str, object]:
         c = self.counters
@@ -79,7 +90,7 @@ class HealthReport:
         return {
             "db": f"✅ {self.database_ms:.1f} ms" if self.database_error is None else f"❌ {self.database_error}",
             "store": "✅" if self.job_store_ok else f"❌ {self.job_store_error}",
-            "scheduler": "✅" if self.scheduler_running else "❌",
+            "scheduler": {"running": "✅", "standby": "✅ standby", "stopped": "❌"}[self.scheduler],
             "uptime": str(c.uptime),
             "executed": c.executed,
             "failed": c.failed,
@@ -109,7 +120,8 @@ async def check(rt: "Runtime", session: AsyncSession | None = None) -> HealthRep
         rt.jobs.scheduler._lookup_jobstore("default").get_next_run_time()
     except Exception as error:
         store_ok, store_error = False, _first_line(error)
-    return HealthReport(database_ms, database_error, store_ok, store_error, rt.jobs.scheduler.running, rt.counters)
+    role = scheduler_role(rt.jobs.scheduler)
+    return HealthReport(database_ms, database_error, store_ok, store_error, role, rt.counters)
 
 
 def _first_line(error: Exception) -> str:

@@ -19,6 +19,8 @@ from apscheduler.triggers.interval import IntervalTrigger
 from services.config import Settings
 from services.reminder_plan import FEEDBACK_CATCH_UP, feedback_at, next_reminder
 
+JOBS_CHANGED = "booking_bot_jobs_changed"
+
 if TYPE_CHECKING:
     from database.models import Booking
 
@@ -29,6 +31,7 @@ REMINDER_JOB = "services.reminders:send_reminder"
 FEEDBACK_JOB = "services.reminders:send_feedback_request"
 SWEEP_JOB = "services.reminders:sweep"
 ADMIN_EVENT_JOB = "services.admin_events:notify_admins"
+BROADCAST_JOB = "services.broadcast:run_broadcast"
 SWEEP_GRACE = timedelta(minutes=30)
 RETRY_DELAY = timedelta(minutes=1)
 _BOOKING_JOB_ID = re.compile(r"^(reminder|feedback)_(\d+)$")
@@ -117,6 +120,8 @@ class ReminderJobs:
         self.scheduler = scheduler
         self.settings = settings
         self.reminder_grace = max(settings.reminders, default=timedelta(hours=1))
+        store = scheduler._jobstores.get("default")
+        self._shared_store = store.engine if isinstance(store, SQLAlchemyJobStore) else None
 
     def schedule(self, times: BookingTimes, now: datetime | None = None) -> None:
         now = now or datetime.now(UTC)
@@ -151,6 +156,29 @@ class ReminderJobs:
             ADMIN_EVENT_JOB,
             args=[event, booking_id],
             name=f"admin notice: {event} booking {booking_id}",
+            misfire_grace_time=int(timedelta(hours=1).total_seconds()),
+        )
+        self._changed()
+
+    def run_broadcast(self, broadcast_id: int) -> None:
+        """In PostgreSQL mode the job outlives a crash; startup re-adds it for unfinished broadcasts anyway."""
+        self.scheduler.add_job(
+            BROADCAST_JOB,
+            args=[broadcast_id],
+            id=f"broadcast_{broadcast_id}",
+            name=f"broadcast {broadcast_id}",
+            replace_existing=True,
+            misfire_grace_time=int(timedelta(days=1).total_seconds()),
+        )
+        self._changed()
+
+    def catch_up(self) -> None:
+        """Send at once whatever fell due while no scheduler was running."""
+        self.scheduler.add_job(
+            SWEEP_JOB,
+            args=["catch_up"],
+            id="catch_up",
+            replace_existing=True,
             misfire_grace_time=int(timedelta(hours=1).total_seconds()),
         )
 
@@ -227,6 +255,13 @@ class ReminderJobs:
             replace_existing=True,
             misfire_grace_time=int(grace.total_seconds()),
         )
+        self._changed()
+
+    def _changed(self) -> None:
+        # The process running the scheduler may be another one, asleep until the next run time it knows.
+        if self._shared_store is not None:
+            with self._shared_store.begin() as connection:
+                connection.execute(sqlalchemy.text(f"NOTIFY {JOBS_CHANGED}"))
 
     def _remove(self, job_id: str) -> None:
         with suppress(JobLookupError):

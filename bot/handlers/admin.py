@@ -200,7 +200,7 @@ async def cancel_with_reason(
     try:
         booking = await admin_service.cancel_booking(int(data["booking_id"]), message.chat.id, reason)
     except (BookingError, KeyError, ValueError) as error:
-        await message.answer(_refusal(lang, error))
+        await message.answer(refusal_text(lang, error))
         return
     await _after_admin_cancel(lang, booking, reason, admin_service, bot, message.chat.id)
 
@@ -337,7 +337,7 @@ async def broadcast_send(
         callback.from_user.id, "broadcast.start", f"broadcast:{started.id}", None, {"recipients": started.total}
     )
     await admin_service.commit()
-    broadcast.schedule_run(runtime.current().jobs.scheduler, started.id)
+    runtime.current().jobs.run_broadcast(started.id)
     await callback.answer("📣")
     empty = broadcast.Tally(started.total, 0, 0, 0, 0, started.total)
     await show(callback, broadcast.progress_text(lang, empty))
@@ -691,18 +691,10 @@ async def _after_admin_cancel(
     tz = admin_service.settings.timezone
     values = admin_views.booking_values(booking, tz)
     await bot.send_message(admin_chat, at(lang, "cancelled_by_admin", **values))
-    client_lang = _client_lang(booking, admin_service)
+    client_lang = pick_language(booking.user.language, admin_service.settings.default_language)
     suffix = at(client_lang, "reason_suffix", reason=escape(reason)) if reason else ""
     notice = at(client_lang, "client_cancelled_by_business", reason=suffix, **values)
     await deliver(bot, booking.user_id, notice)
-
-
-def _client_lang(booking: Booking, admin_service: AdminService) -> Lang:
-    return pick_language(booking.user.language, admin_service.settings.default_language)
-
-
-def _refusal(lang: Lang, error: Exception) -> str:
-    return refusal_text(lang, error)
 
 
 def _jobs_text(lang: Lang, admin_service: AdminService) -> str:
@@ -718,7 +710,7 @@ def _jobs_text(lang: Lang, admin_service: AdminService) -> str:
     return at(
         lang,
         "jobs",
-        state=at(lang, "running" if scheduler.running else "stopped"),
+        state=at(lang, health.scheduler_role(scheduler)),
         store=rt.job_store.kind,
         reason=escape(rt.job_store.reason),
         reminders=counts["reminder"],

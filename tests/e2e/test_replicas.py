@@ -1,0 +1,80 @@
+"""Several bot processes on one PostgreSQL database: one scheduler among them, taken over when it dies.
+
+Each process polls its own Bot API stand-in (two processes polling one token would get 409 Conflict);
+messages are counted across both.
+"""
+
+import asyncio
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.bot_process import BotProcess
+from tests.e2e.helpers import book
+from tests.telegram_stub import TelegramStub
+
+LEADER = "This process now runs the scheduler"
+REPLICA_ENV = {
+    "SLOT_MINUTES": "1",
+    "BOOKING_MIN_LEAD": "0s",
+    "CANCEL_CUTOFF": "0s",
+    "REMINDERS": "40s,10s",
+    "FEEDBACK_AFTER": "1d",
+}
+
+
+def leads(process: BotProcess) -> bool:
+    return process.log_path.exists() and LEADER in process.log_path.read_text()
+
+
+@pytest.mark.timeout(300)
+async def test_replicas_run_one_scheduler_and_take_over_exactly_once(postgres_url: str, tmp_path: Path) -> None:
+    stubs = [TelegramStub(), TelegramStub()]
+    for stub in stubs:
+        await stub.start()
+    processes = [
+        BotProcess(stub, tmp_path / name, {"DATABASE_URL": postgres_url, **REPLICA_ENV})
+        for stub, name in zip(stubs, ("a", "b"), strict=True)
+    ]
+    try:
+        for process in processes:
+            process.workdir.mkdir()
+            await process.start()
+        await stubs[0].wait_for(lambda: any(leads(p) for p in processes), timeout=15, what="a leader")
+        leader = next(p for p in processes if leads(p))
+        follower = next(p for p in processes if p is not leader)
+        assert not leads(follower), "exactly one process runs the scheduler"
+
+        # Booked through the process that does not run the scheduler: the leader must learn of the job.
+        client = follower.stub.user(7001, "Replica client")
+        _, start = await book(follower.stub, client, after=datetime.now(UTC) + timedelta(seconds=55))
+
+        def reminders() -> list[float]:
+            return [m.sent_at for stub in stubs for m in stub.messages_to(client.id) if "Reminder" in m.text]
+
+        first = await leader.stub.wait_for(reminders, timeout=90, what="the first reminder, from the leader")
+        assert first[0] - (start - timedelta(seconds=40)).timestamp() < 2.5, "on time despite a foreign job"
+
+        killed_at = time.monotonic()
+        await leader.kill()
+        await follower.stub.wait_for(lambda: leads(follower), timeout=15, what="the takeover")
+        takeover = time.monotonic() - killed_at
+        print(f"takeover after SIGKILL: {takeover:.2f}s")
+
+        await follower.stub.wait_for(lambda: len(reminders()) >= 2, timeout=60, what="the second reminder")
+        second = reminders()[1]
+        assert second - (start - timedelta(seconds=10)).timestamp() < 2.5
+        # Once the appointment has started nothing more may be sent: then count.
+        await asyncio.sleep(max(0.0, (start - datetime.now(UTC)).total_seconds()) + 1)
+        assert len(reminders()) == 2, "each reminder exactly once across both processes"
+        assert takeover < 15
+    finally:
+        for process in processes:
+            if process.process is not None:
+                await process.kill()
+        for process in processes:
+            print(process.logs())
+        for stub in stubs:
+            await stub.stop()
