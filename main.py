@@ -4,18 +4,23 @@ import asyncio
 import contextlib
 import logging
 import sys
+from datetime import timedelta
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, DefaultKeyBuilder
 from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
+from aiogram.fsm.storage.redis import RedisStorage
 from aiogram.types import BotCommand
+from aiohttp.web import AppRunner as AiohttpAppRunner
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot import web
 from bot.handlers import routers
 from bot.middlewares import UnitOfWorkMiddleware
 from bot.telegram_session import FloodWait
@@ -32,8 +37,14 @@ from services.scheduling import BookingTimes, JobStoreInfo, ReminderJobs, create
 
 log = logging.getLogger("bot")
 
+
+class RedisUnavailable(Exception):
+    pass
+
+
 DEFAULT_SERVICE_NAME = {"ru": "Приём", "en": "Appointment"}
 IN_FLIGHT_GRACE_SECONDS = 15
+FSM_TTL = timedelta(days=1)  # an abandoned conversation is forgotten after a day
 
 
 async def serve(settings: Settings) -> None:
@@ -41,8 +52,11 @@ async def serve(settings: Settings) -> None:
     scheduler: AsyncIOScheduler | None = None
     bot: Bot | None = None
     campaign: asyncio.Task[None] | None = None
+    web_runner: AiohttpAppRunner | None = None
+    storage: BaseStorage | None = None
     try:
         await check_connection(engine)
+        storage, isolation = await _create_fsm_storage(settings)
         await upgrade_to_head(engine)
         sessionmaker = create_sessionmaker(engine)
         await _ensure_default_service(sessionmaker, settings)
@@ -50,7 +64,7 @@ async def serve(settings: Settings) -> None:
         scheduler, store = create_scheduler(settings)
         jobs = ReminderJobs(scheduler, settings)
         bot = _create_bot(settings)
-        dispatcher = _create_dispatcher(settings, sessionmaker, jobs, MemoryStorage())
+        dispatcher = _create_dispatcher(settings, sessionmaker, jobs, storage, isolation)
         rt = runtime.Runtime(bot=bot, sessionmaker=sessionmaker, settings=settings, jobs=jobs, job_store=store)
         runtime.install(rt)
         scheduler.add_listener(rt.counters.on_job_event, JOB_EVENTS)
@@ -76,6 +90,8 @@ async def serve(settings: Settings) -> None:
         else:
             await take_charge()
 
+        if settings.web_port is not None:
+            web_runner = await web.start(settings.web_host, settings.web_port)
         await bot.delete_webhook(drop_pending_updates=False)
         await _publish_commands(bot)
         me = await bot.get_me()
@@ -90,6 +106,8 @@ async def serve(settings: Settings) -> None:
         scheduler.pause()
         await _wait_for_in_flight(rt)
     finally:
+        if web_runner is not None:
+            await web_runner.cleanup()
         if campaign is not None:
             campaign.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -97,6 +115,8 @@ async def serve(settings: Settings) -> None:
         if scheduler is not None and scheduler.running:
             scheduler.shutdown(wait=False)
         await engine.dispose()
+        if storage is not None:
+            await storage.close()
         if bot is not None:
             await bot.session.close()
         runtime.uninstall()
@@ -112,14 +132,38 @@ def _create_bot(settings: Settings) -> Bot:
     return Bot(settings.bot_token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
 
 
+async def _create_fsm_storage(settings: Settings) -> tuple[BaseStorage, BaseEventIsolation]:
+    """Conversation state in Redis when REDIS_URL is set, so any process can take the next update."""
+    if settings.redis_url is None:
+        return MemoryStorage(), SimpleEventIsolation()
+    storage = RedisStorage.from_url(
+        settings.redis_url,
+        key_builder=DefaultKeyBuilder(prefix="booking_bot", with_destiny=True),
+        state_ttl=FSM_TTL,
+        data_ttl=FSM_TTL,
+    )
+    try:
+        await storage.redis.ping()
+    except Exception as error:
+        await storage.close()
+        raise RedisUnavailable(f"cannot reach Redis at {_without_password(settings.redis_url)}: {error}") from None
+    log.info("Conversation state in Redis at %s", _without_password(settings.redis_url))
+    return storage, storage.create_isolation()
+
+
+def _without_password(url: str) -> str:
+    return make_url(url.replace("rediss://", "redis://")).render_as_string(hide_password=True)
+
+
 def _create_dispatcher(
     settings: Settings,
     sessionmaker: async_sessionmaker[AsyncSession],
     jobs: ReminderJobs,
     storage: BaseStorage,
+    isolation: BaseEventIsolation,
 ) -> Dispatcher:
     # Updates of one user are handled one at a time (double clicks queue up instead of racing).
-    dispatcher = Dispatcher(storage=storage, events_isolation=SimpleEventIsolation(), settings=settings)
+    dispatcher = Dispatcher(storage=storage, events_isolation=isolation, settings=settings)
     dispatcher.update.outer_middleware(UnitOfWorkMiddleware(sessionmaker, settings, jobs))
     dispatcher.include_routers(*routers())
     return dispatcher
@@ -190,6 +234,9 @@ def main() -> int:
         asyncio.run(serve(settings))
     except DatabaseUnavailable as error:
         print(f"Database error: {error}", file=sys.stderr)
+        return 1
+    except RedisUnavailable as error:
+        print(f"Redis error: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         pass

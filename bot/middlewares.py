@@ -1,3 +1,4 @@
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -8,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.texts import pick_language
 from database.engine import commit, rollback
+from services import metrics
 from services.admin import AdminService
 from services.booking import BookingService, TelegramProfile
 from services.config import Settings
@@ -37,6 +39,14 @@ class UnitOfWorkMiddleware(BaseMiddleware):
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         sender: TelegramUser | None = data.get("event_from_user")
         data["lang"] = pick_language(sender.language_code if sender else None, self.settings.default_language)
+        started = time.perf_counter()
+        try:
+            return await self._handle(handler, event, data)
+        finally:
+            metrics.UPDATE_SECONDS.observe(time.perf_counter() - started)
+
+    async def _handle(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        sender: TelegramUser | None = data.get("event_from_user")
         async with self.sessionmaker() as session:
             service = BookingService(session, self.settings, self.jobs)
             data["session"] = session

@@ -22,6 +22,7 @@ from database.models import (
     utcnow,
 )
 from database.repositories import Bookings
+from services import metrics
 from services.availability import Interval, WorkSchedule
 from services.config import Settings
 from services.errors import BookingError, BookingNotActive, BookingNotFound
@@ -144,6 +145,7 @@ class AdminService:
         await self.session.flush()
         await self.audit(actor_id, "booking.cancel", f"booking:{booking.id}", before, _booking_state(booking))
         after_commit(self.session, lambda: self.jobs.unschedule(booking_id))
+        after_commit(self.session, metrics.BOOKINGS_CANCELLED.labels(by="admin").inc)
         return booking
 
     async def block(

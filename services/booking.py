@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from database.engine import after_commit, commit
 from database.models import Booking, BookingStatus, CancelledBy, Feedback, Service, User, utcnow
 from database.repositories import BlockedPeriods, Bookings, Feedbacks, Notifications, Services, Users
+from services import metrics
 from services.availability import Interval, WorkSchedule, days_with_free_starts, free_starts
 from services.config import Settings
 from services.errors import (
@@ -137,6 +138,7 @@ class BookingService:
         )
         await self._write_slot(lambda: self.session.add(booking))
         self._schedule_after_commit(booking, None if by_admin else "booked")
+        after_commit(self.session, metrics.BOOKINGS_CREATED.inc)
         return booking
 
     async def reschedule(
@@ -174,6 +176,7 @@ class BookingService:
         await self.session.flush()
         after_commit(self.session, lambda: self.jobs.unschedule(booking_id))
         after_commit(self.session, lambda: self.jobs.announce("cancelled", booking_id))
+        after_commit(self.session, metrics.BOOKINGS_CANCELLED.labels(by="client").inc)
         return booking
 
     async def upcoming(self, user_id: int, now: datetime | None = None) -> Sequence[Booking]:

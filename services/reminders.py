@@ -18,7 +18,7 @@ from bot.texts import Lang, pick_language
 from database.engine import commit
 from database.models import Booking, BookingStatus, utcnow
 from database.repositories import Bookings, Notifications, Users
-from services import runtime
+from services import metrics, runtime
 from services.config import Settings
 from services.delivery import DeliveryStatus, deliver
 from services.reminder_plan import (
@@ -155,15 +155,18 @@ async def _notify_once(
             await log_.mark_sent(booking_id, kind, token, delivery.message_id, sent_at)
             if kind != FEEDBACK_KIND:
                 rt.counters.reminder_sent(due_at, sent_at)
+                metrics.REMINDER_LATENESS.observe((sent_at - due_at).total_seconds())
         else:
             await log_.release(booking_id, kind, token)
         if delivery.status is DeliveryStatus.BLOCKED:
             await Users(session).set_blocked(chat_id, True)
             log.info("User %s has blocked the bot; no more messages to them", chat_id)
         await commit(session)
-    return {
+    outcome = {
         DeliveryStatus.SENT: Outcome.SENT,
         DeliveryStatus.BLOCKED: Outcome.SKIPPED,
         DeliveryStatus.REJECTED: Outcome.FAILED,
         DeliveryStatus.UNAVAILABLE: Outcome.RETRY,
-    }[delivery.status], times
+    }[delivery.status]
+    metrics.MESSAGES.labels(kind="feedback" if kind == FEEDBACK_KIND else "reminder", outcome=outcome).inc()
+    return outcome, times

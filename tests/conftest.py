@@ -13,6 +13,7 @@ from services.config import Settings
 from tests.telegram_stub import TOKEN, TelegramStub
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
 def _admin_dsn() -> str:
@@ -31,6 +32,21 @@ def postgres_admin() -> str:
             pytest.fail(f"{reason} (CI=true: PostgreSQL tests must run)", pytrace=False)
         pytest.skip(reason)
     return _admin_dsn()
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """Redis is on CI machines too; on a laptop without it, its tests skip and say why."""
+    import redis
+
+    try:
+        redis.Redis.from_url(TEST_REDIS_URL, socket_connect_timeout=3).ping()
+    except redis.RedisError as error:
+        reason = f"Redis unreachable at {TEST_REDIS_URL}: {error}"
+        if os.environ.get("CI"):
+            pytest.fail(f"{reason} (CI=true: Redis tests must run)", pytrace=False)
+        pytest.skip(reason)
+    return TEST_REDIS_URL
 
 
 @contextmanager

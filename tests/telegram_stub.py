@@ -270,7 +270,8 @@ class TelegramStub:
     blocked: set[int] = field(default_factory=set)
     faults: list[Fault] = field(default_factory=list)
     user_messages: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
-    flood_limits: bool = False  # Telegram's: about 30 messages a second overall, 1 a second per chat
+    flood_limits: bool = False
+    conflicts: int = 0  # Telegram's: about 30 messages a second overall, 1 a second per chat
 
     GLOBAL_PER_SECOND: ClassVar[int] = 30
     SENDING: ClassVar[frozenset[str]] = frozenset({"sendMessage", "copyMessage", "sendPhoto", "sendDocument"})
@@ -283,6 +284,7 @@ class TelegramStub:
         self._pending_queries: set[str] = set()
         self._runner: web.AppRunner | None = None
         self._recent_sends: deque[float] = deque()
+        self._polls = 0
         self._last_send_to: dict[int, float] = {}
 
     @property
@@ -364,6 +366,8 @@ class TelegramStub:
         except ApiError as error:
             if method != "getUpdates":
                 self.errors.append((method, error.code, error.description))
+            else:
+                self.conflicts += error.code == 409
             body: dict[str, Any] = {"ok": False, "error_code": error.code, "description": error.description}
             if error.retry_after is not None:
                 body["parameters"] = {"retry_after": error.retry_after}
@@ -426,11 +430,18 @@ class TelegramStub:
     async def _api_getUpdates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         offset = int(params.get("offset") or 0)
         timeout = min(float(params.get("timeout") or 0), 1.0)  # short polls keep tests brisk
+        self._polls += 1
+        generation = self._polls
         if offset:
             self.updates[:] = [u for u in self.updates if u["update_id"] >= offset]
         if not self.updates and timeout:
             with contextlib.suppress(AssertionError):
-                await self.wait_for(lambda: self.updates, timeout=timeout)
+                await self.wait_for(lambda: self.updates or self._polls != generation, timeout=timeout)
+        if self._polls != generation:
+            # Like Telegram: a newer getUpdates (another bot instance) terminates this one.
+            raise ApiError(
+                409, "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"
+            )
         return list(self.updates[:100])
 
     async def _api_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:

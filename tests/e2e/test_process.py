@@ -52,6 +52,16 @@ async def test_process_unreachable_database_fails_in_one_line(tmp_path: Path) ->
     assert "secret" not in stderr
 
 
+async def test_process_unreachable_redis_fails_in_one_line(tmp_path: Path) -> None:
+    env = {**BASE_ENV, "REDIS_URL": "redis://:secret@127.0.0.1:1/0"}
+    code, stderr = await run_main(env, tmp_path)
+    assert code == 1
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("Redis error: cannot reach Redis at redis://:***@127.0.0.1:1/0")
+    assert "secret" not in stderr
+
+
 async def test_process_creates_the_sqlite_folder_and_default_service(stub: TelegramStub, tmp_path: Path) -> None:
     bot = BotProcess(stub, tmp_path, {"DATABASE_URL": "sqlite+aiosqlite:///nested/dir/bot.db"})
     try:
@@ -85,3 +95,22 @@ async def test_process_restart_keeps_working(stub: TelegramStub, bot_factory: Bo
     client = stub.user(3002, "Again")
     client.send("/help")
     await client.wait_message("How it works")
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_process_two_pollers_on_one_token_get_409_and_keep_running(
+    stub: TelegramStub, bot_factory: BotFactory
+) -> None:
+    first, second = bot_factory(), bot_factory()
+    await first.start()
+    await second.start()
+    await stub.wait_for(lambda: stub.conflicts >= 3, timeout=30, what="409 Conflict answers")
+    client = stub.user(3003, "Still served")
+    client.send("/help")
+    await client.wait_message("How it works")
+    assert first.process is not None
+    assert second.process is not None
+    assert first.process.returncode is None, "a 409 does not crash the bot"
+    assert second.process.returncode is None
+    logs = first.logs() + second.logs()
+    assert "Conflict: terminated by other getUpdates request" in logs

@@ -78,3 +78,33 @@ async def test_replicas_run_one_scheduler_and_take_over_exactly_once(postgres_ur
             print(process.logs())
         for stub in stubs:
             await stub.stop()
+
+
+async def test_replicas_share_conversation_state_through_redis(
+    postgres_url: str, redis_url: str, tmp_path: Path
+) -> None:
+    stubs = [TelegramStub(), TelegramStub()]
+    for stub in stubs:
+        await stub.start()
+    env = {"DATABASE_URL": postgres_url, "REDIS_URL": redis_url, "ADMIN_IDS": "9901"}
+    processes = [BotProcess(stub, tmp_path / name, env) for stub, name in zip(stubs, ("a", "b"), strict=True)]
+    try:
+        for process in processes:
+            process.workdir.mkdir()
+            await process.start()
+        on_a, on_b = stubs[0].user(9901, "Owner"), stubs[1].user(9901, "Owner")
+        on_a.send("/start")
+        await on_a.wait_message("Hello, Owner")
+        on_a.send("/broadcast")
+        await on_a.wait_message("Send me the message")
+        on_b.send("Tomorrow we open at noon")  # the next update reaches the other process
+        await on_b.wait_message("Recipients: 0")
+        assert "Conversation state in Redis" in processes[1].log_path.read_text()
+    finally:
+        for process in processes:
+            if process.process is not None:
+                await process.kill()
+        for process in processes:
+            print(process.logs())
+        for stub in stubs:
+            await stub.stop()

@@ -118,3 +118,35 @@ async def test_scheduling_jobs_exist_only_for_what_is_still_ahead(
         assert {job.id for job in scheduler.get_jobs()} == job_ids
     finally:
         scheduler.shutdown(wait=False)
+
+
+async def test_scheduling_unrestorable_job_is_logged_and_recreated_by_reconcile(
+    postgres_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = make_settings(postgres_url)
+    scheduler, _ = create_scheduler(settings)
+    scheduler.start(paused=True)
+    try:
+        jobs = ReminderJobs(scheduler, settings)
+        booking = times(5, 30)
+        jobs.schedule(booking)
+        engine = create_sync_engine(settings.jobstore_url)
+        with engine.begin() as connection:  # a deploy renamed the job function
+            stored = connection.execute(text("SELECT job_state FROM apscheduler_jobs WHERE id = 'reminder_5'")).one()
+            state = pickle.loads(stored.job_state)
+            state["func"] = "services.reminders:renamed_send_reminder"
+            connection.execute(
+                text("UPDATE apscheduler_jobs SET job_state = :state WHERE id = 'reminder_5'"),
+                {"state": pickle.dumps(state)},
+            )
+        engine.dispose()
+
+        report = jobs.reconcile([booking])
+        assert "Unable to restore job" in caplog.text
+        restored = scheduler.get_job("reminder_5")
+        assert restored is not None
+        assert restored.func_ref == "services.reminders:send_reminder"
+        assert scheduler.get_job("feedback_5") is not None, "the other jobs are untouched"
+        assert (report.added, report.kept) == (1, 1)
+    finally:
+        scheduler.shutdown(wait=False)

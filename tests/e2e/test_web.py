@@ -1,0 +1,50 @@
+import socket
+
+import aiohttp
+from prometheus_client.parser import text_string_to_metric_families
+
+from tests.e2e.conftest import BotFactory
+from tests.e2e.helpers import book
+from tests.telegram_stub import TelegramStub
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def samples(text: str) -> dict[str, float]:
+    found = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            labels = ",".join(f"{k}={v}" for k, v in sorted(sample.labels.items()))
+            found[f"{sample.name}{{{labels}}}" if labels else sample.name] = sample.value
+    return found
+
+
+async def test_web_health_readiness_and_metrics(stub: TelegramStub, bot_factory: BotFactory, database_url: str) -> None:
+    port = free_port()
+    await bot_factory(WEB_HOST="127.0.0.1", WEB_PORT=str(port)).start()
+    client = stub.user(8001, "Metered")
+    await book(stub, client)
+    base = f"http://127.0.0.1:{port}"
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"{base}/healthz") as alive:
+            assert alive.status == 200
+        async with http.get(f"{base}/readyz") as ready:
+            body = await ready.json()
+            assert ready.status == 200, body
+        assert body["ready"] is True
+        assert body["database"]["ok"] is True
+        assert body["database"]["ms"] > 0
+        assert body["job_store"]["kind"] == ("postgresql" if "postgresql" in database_url else "memory")
+        assert body["scheduler"] == "running"
+        async with http.get(f"{base}/metrics") as scraped:
+            assert scraped.status == 200
+            assert scraped.headers["Content-Type"].startswith("text/plain")
+            metrics = samples(await scraped.text())
+    assert metrics["bot_bookings_created_total"] == 1
+    assert metrics["bot_runs_scheduler"] == 1
+    assert metrics["bot_jobs_in_store"] >= 4  # the booking's feedback request and the three sweeps
+    assert metrics["bot_update_handling_seconds_count"] >= 4  # /book, a day, a time, confirm
