@@ -3,6 +3,7 @@
 import asyncio
 import contextlib
 import logging
+import signal
 import sys
 from datetime import timedelta
 
@@ -90,18 +91,23 @@ async def serve(settings: Settings) -> None:
         else:
             await take_charge()
 
-        if settings.web_port is not None:
-            web_runner = await web.start(settings.web_host, settings.web_port)
-        await bot.delete_webhook(drop_pending_updates=False)
         await _publish_commands(bot)
         me = await bot.get_me()
-        log.info("Bot @%s is up: polling for updates", me.username)
-        await dispatcher.start_polling(
-            bot,
-            allowed_updates=dispatcher.resolve_used_update_types(),
-            close_bot_session=False,
-        )
-        log.info("Polling stopped; shutting down")
+        if settings.webhook_url is not None:
+            webhook = web.Webhook(dispatcher, bot, settings.webhook_path, settings.webhook_secret or "")
+            web_runner = await web.start(settings.web_host, settings.http_port or 0, webhook)
+            await _serve_webhook(dispatcher, bot, settings, me.username or "")
+        else:
+            if settings.http_port is not None:
+                web_runner = await web.start(settings.web_host, settings.http_port)
+            await bot.delete_webhook(drop_pending_updates=False)
+            log.info("Bot @%s is up: polling for updates", me.username)
+            await dispatcher.start_polling(
+                bot,
+                allowed_updates=dispatcher.resolve_used_update_types(),
+                close_bot_session=False,
+            )
+        log.info("Stopped taking updates; shutting down")
         rt.stopping.set()
         scheduler.pause()
         await _wait_for_in_flight(rt)
@@ -122,6 +128,28 @@ async def serve(settings: Settings) -> None:
         runtime.uninstall()
         if bot is not None:
             log.info("Stopped")
+
+
+async def _serve_webhook(dispatcher: Dispatcher, bot: Bot, settings: Settings, username: str) -> None:
+    """Telegram calls us; we only wait for SIGTERM/SIGINT. The webhook stays set for the other replicas."""
+    await dispatcher.emit_startup(bot=bot)
+    await bot.set_webhook(
+        settings.webhook_url or "",
+        secret_token=settings.webhook_secret,
+        allowed_updates=dispatcher.resolve_used_update_types(),
+        drop_pending_updates=False,
+    )
+    log.info("Bot @%s is up: receiving updates at %s", username, settings.webhook_url)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signal_number in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signal_number, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        for signal_number in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(signal_number)
+        await dispatcher.emit_shutdown(bot=bot)
 
 
 def _create_bot(settings: Settings) -> Bot:

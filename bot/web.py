@@ -1,7 +1,10 @@
-"""The HTTP side: liveness, readiness and Prometheus metrics on WEB_PORT."""
+"""The HTTP side: liveness, readiness and Prometheus metrics, and in webhook mode Telegram's updates."""
 
 import logging
+from dataclasses import dataclass
 
+from aiogram import Bot, Dispatcher
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
@@ -36,17 +39,30 @@ async def metrics_endpoint(_: web.Request) -> web.Response:
     return web.Response(body=generate_latest(metrics.REGISTRY), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
 
-def create_app() -> web.Application:
+@dataclass(frozen=True)
+class Webhook:
+    dispatcher: Dispatcher
+    bot: Bot
+    path: str
+    secret: str
+
+
+def create_app(webhook: Webhook | None = None) -> web.Application:
     app = web.Application()
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics_endpoint)
+    if webhook is not None:
+        # Requests without Telegram's secret-token header, or with another one, get 401.
+        SimpleRequestHandler(webhook.dispatcher, webhook.bot, secret_token=webhook.secret).register(
+            app, path=webhook.path
+        )
     return app
 
 
-async def start(host: str, port: int) -> web.AppRunner:
-    runner = web.AppRunner(create_app(), access_log=None)
+async def start(host: str, port: int, webhook: Webhook | None = None) -> web.AppRunner:
+    runner = web.AppRunner(create_app(webhook), access_log=None)
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
-    log.info("Health and metrics on http://%s:%s (/healthz, /readyz, /metrics)", host, port)
+    log.info("HTTP on %s:%s: /healthz, /readyz, /metrics%s", host, port, f", {webhook.path}" if webhook else "")
     return runner

@@ -2,6 +2,7 @@ import re
 from datetime import time, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator, model_validator
@@ -11,6 +12,10 @@ from sqlalchemy.engine import make_url
 from services.durations import parse_clock, parse_duration, parse_durations, parse_weekdays
 
 _TOKEN = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{20,}$")
+_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+DEFAULT_WEBHOOK_PORT = 8080
+# Never echoed in errors: they are secrets, or URLs that may carry a password.
+_SECRET_BEARING = frozenset({"BOT_TOKEN", "WEBHOOK_SECRET", "DATABASE_URL", "REDIS_URL"})
 DbKind = Literal["sqlite", "postgresql"]
 
 
@@ -41,6 +46,8 @@ class Settings(BaseSettings):
     default_language: Literal["ru", "en"] = "ru"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     redis_url: str | None = None
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
     web_host: str = "0.0.0.0"
     web_port: int | None = Field(default=None, ge=1, le=65535)
 
@@ -59,6 +66,24 @@ class Settings(BaseSettings):
             return None
         if not value.strip().startswith(("redis://", "rediss://", "unix://")):
             raise ValueError("must be a redis:// URL")
+        return value.strip()
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if not value.strip().startswith(("https://", "http://")):
+            raise ValueError("must be the public https:// URL Telegram should call")
+        return value.strip()
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _webhook_secret(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if not _SECRET.match(value.strip()):
+            raise ValueError("use 1-256 characters: letters, digits, _ and -")
         return value.strip()
 
     @field_validator("web_port", mode="before")
@@ -143,9 +168,22 @@ class Settings(BaseSettings):
     def _consistent(self) -> "Settings":
         if self.work_end <= self.work_start:
             raise ValueError(f"WORK_END ({self.work_end:%H:%M}) must be after WORK_START")
+        if self.webhook_url is not None and self.webhook_secret is None:
+            raise ValueError("WEBHOOK_SECRET must be set with WEBHOOK_URL: it authenticates Telegram's requests")
         if self.db_type is not None and self.db_type != self.db_kind:
             raise ValueError(f"DB_TYPE={self.db_type} contradicts DATABASE_URL, which is {self.db_kind}")
         return self
+
+    @property
+    def http_port(self) -> int | None:
+        """The HTTP server's port: WEB_PORT, or 8080 in webhook mode, or none when polling."""
+        if self.web_port is not None:
+            return self.web_port
+        return DEFAULT_WEBHOOK_PORT if self.webhook_url else None
+
+    @property
+    def webhook_path(self) -> str:
+        return urlsplit(self.webhook_url or "").path or "/"
 
     @property
     def db_kind(self) -> DbKind:
@@ -202,8 +240,8 @@ def _describe(error: ValidationError) -> str:
                 problems.append("BOT_TOKEN is not set: put the token from @BotFather in .env or the environment")
             else:
                 problems.append(f"{name} is not set")
-        elif name == "BOT_TOKEN":
-            problems.append(f"BOT_TOKEN is invalid: {message}")
+        elif name in _SECRET_BEARING:
+            problems.append(f"{name} is invalid: {message}")
         elif name:
             problems.append(f"{name}={item['input']!r} is invalid: {message}")
         else:

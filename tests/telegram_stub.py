@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from aiohttp import web
+from aiohttp import ClientSession, web
 
 TOKEN = "123456789:AAHstandInTokenForTestsOnly_0123456"
 BOT_USER = {"id": 123456789, "is_bot": True, "first_name": "Booking bot", "username": "booking_test_bot"}
@@ -46,6 +46,7 @@ MAX_TEXT = 4096
 MAX_CALLBACK_DATA = 64
 MAX_CALLBACK_ANSWER = 200
 MAX_BUTTONS = 100
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
 class ApiError(Exception):
@@ -271,7 +272,11 @@ class TelegramStub:
     faults: list[Fault] = field(default_factory=list)
     user_messages: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
     flood_limits: bool = False
-    conflicts: int = 0  # Telegram's: about 30 messages a second overall, 1 a second per chat
+    conflicts: int = 0
+    webhook: tuple[str, str] | None = None  # (url, secret token) once the bot set one
+    webhook_statuses: list[int] = field(
+        default_factory=list
+    )  # Telegram's: about 30 messages a second overall, 1 a second per chat
 
     GLOBAL_PER_SECOND: ClassVar[int] = 30
     SENDING: ClassVar[frozenset[str]] = frozenset({"sendMessage", "copyMessage", "sendPhoto", "sendDocument"})
@@ -285,6 +290,7 @@ class TelegramStub:
         self._runner: web.AppRunner | None = None
         self._recent_sends: deque[float] = deque()
         self._polls = 0
+        self._tasks: set[asyncio.Task[None]] = set()
         self._last_send_to: dict[int, float] = {}
 
     @property
@@ -301,6 +307,8 @@ class TelegramStub:
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
 
     async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -313,8 +321,27 @@ class TelegramStub:
         update = {"update_id": next(self._update_ids), **payload}
         if "callback_query" in payload:
             self._pending_queries.add(payload["callback_query"]["id"])
-        self.updates.append(update)
+        if self.webhook is not None:
+            self._tasks.add(asyncio.get_running_loop().create_task(self._post(update)))
+        else:
+            self.updates.append(update)
         asyncio.get_running_loop().create_task(self._notify())
+
+    async def _post(self, update: dict[str, Any]) -> None:
+        """Deliver an update to the webhook as Telegram does, retrying while the bot is not answering."""
+        assert self.webhook is not None
+        url, secret = self.webhook
+        async with ClientSession() as http:
+            for _ in range(20):
+                try:
+                    async with http.post(url, json=update, headers={SECRET_HEADER: secret}) as response:
+                        self.webhook_statuses.append(response.status)
+                        if response.status == 200:
+                            break
+                except OSError:
+                    pass
+                await asyncio.sleep(0.25)
+        await self._notify()
 
     def fail(
         self,
@@ -422,12 +449,27 @@ class TelegramStub:
     async def _api_deleteWebhook(self, params: dict[str, Any]) -> bool:
         if str(params.get("drop_pending_updates", "")).lower() == "true":
             self.updates.clear()
+        self.webhook = None
+        return True
+
+    async def _api_setWebhook(self, params: dict[str, Any]) -> bool:
+        self.webhook = (params["url"], params.get("secret_token", ""))
+        pending, self.updates = self.updates, []
+        if str(params.get("drop_pending_updates", "")).lower() != "true":
+            for update in pending:
+                self._tasks.add(asyncio.get_running_loop().create_task(self._post(update)))
         return True
 
     async def _api_setMyCommands(self, params: dict[str, Any]) -> bool:
         return True
 
     async def _api_getUpdates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        if self.webhook is not None:
+            raise ApiError(
+                409,
+                "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete "
+                "the webhook first",
+            )
         offset = int(params.get("offset") or 0)
         timeout = min(float(params.get("timeout") or 0), 1.0)  # short polls keep tests brisk
         self._polls += 1

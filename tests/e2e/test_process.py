@@ -81,7 +81,7 @@ async def test_process_sigterm_shuts_down_cleanly_and_keeps_pending_updates(
     await early.wait_message("Hello, Early bird")
     assert await bot.terminate() == 0
     log = bot.log_path.read_text()
-    assert "Polling stopped; shutting down" in log
+    assert "Stopped taking updates; shutting down" in log
     assert "Stopped" in log
     assert "Traceback" not in log
 

@@ -78,7 +78,7 @@ def test_config_normalises_sqlite_urls() -> None:
         ({"reminders": "2h,soon"}, "REMINDERS='2h,soon' is invalid"),
         ({"cancel_cutoff": "two hours"}, "CANCEL_CUTOFF='two hours' is invalid"),
         ({"admin_ids": "1,bob"}, "ADMIN_IDS='1,bob' is invalid"),
-        ({"database_url": "mysql://x/y"}, "DATABASE_URL='mysql://x/y' is invalid"),
+        ({"database_url": "mysql://u:pw@x/y"}, "DATABASE_URL is invalid: only sqlite and postgresql"),
         ({"db_type": "postgresql"}, "DB_TYPE=postgresql contradicts DATABASE_URL, which is sqlite"),
         ({"default_language": "de"}, "DEFAULT_LANGUAGE='de' is invalid"),
     ],
@@ -101,3 +101,23 @@ def test_config_error_never_echoes_the_token() -> None:
 
 def test_config_db_type_matching_the_url_is_accepted() -> None:
     assert settings(database_url="postgresql://db/x", db_type="postgres").db_kind == "postgresql"
+
+
+def test_config_webhook_needs_a_secret_and_opens_the_http_port() -> None:
+    with pytest.raises(ConfigError, match="WEBHOOK_SECRET must be set with WEBHOOK_URL"):
+        settings(webhook_url="https://bot.example.com/tg")
+    with pytest.raises(ConfigError, match="WEBHOOK_SECRET is invalid") as error:
+        settings(webhook_url="https://bot.example.com/tg", webhook_secret="has spaces!")
+    assert "spaces" not in str(error.value), "secrets are never echoed"
+    hooked = settings(webhook_url="https://bot.example.com/tg/hook", webhook_secret="s3cret_-X")
+    assert hooked.http_port == 8080
+    assert hooked.webhook_path == "/tg/hook"
+    assert settings().http_port is None, "polling serves no HTTP unless WEB_PORT is set"
+    assert settings(web_port="9000").http_port == 9000
+
+
+def test_config_redis_url_must_be_redis() -> None:
+    assert settings(redis_url="redis://127.0.0.1:6379/2").redis_url == "redis://127.0.0.1:6379/2"
+    assert settings(redis_url="").redis_url is None
+    with pytest.raises(ConfigError, match="REDIS_URL is invalid"):
+        settings(redis_url="http://user:pw@nope")
