@@ -6,6 +6,8 @@ messages are counted across both.
 
 import asyncio
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -25,23 +27,36 @@ REPLICA_ENV = {
 }
 
 
+@asynccontextmanager
+async def two_processes(tmp_path: Path, env: dict[str, str]) -> AsyncIterator[list[BotProcess]]:
+    """Two bot processes on one database, each polling its own stand-in; killed and logged at the end."""
+    stubs = [TelegramStub(), TelegramStub()]
+    for stub in stubs:
+        await stub.start()
+    processes = [BotProcess(stub, tmp_path / name, env) for stub, name in zip(stubs, ("a", "b"), strict=True)]
+    try:
+        for process in processes:
+            process.workdir.mkdir()
+            await process.start()
+        yield processes
+    finally:
+        for process in processes:
+            if process.process is not None:
+                await process.kill()
+        for process in processes:
+            print(process.logs())
+        for stub in stubs:
+            await stub.stop()
+
+
 def leads(process: BotProcess) -> bool:
     return process.log_path.exists() and LEADER in process.log_path.read_text()
 
 
 @pytest.mark.timeout(300)
 async def test_replicas_run_one_scheduler_and_take_over_exactly_once(postgres_url: str, tmp_path: Path) -> None:
-    stubs = [TelegramStub(), TelegramStub()]
-    for stub in stubs:
-        await stub.start()
-    processes = [
-        BotProcess(stub, tmp_path / name, {"DATABASE_URL": postgres_url, **REPLICA_ENV})
-        for stub, name in zip(stubs, ("a", "b"), strict=True)
-    ]
-    try:
-        for process in processes:
-            process.workdir.mkdir()
-            await process.start()
+    async with two_processes(tmp_path, {"DATABASE_URL": postgres_url, **REPLICA_ENV}) as processes:
+        stubs = [process.stub for process in processes]
         await stubs[0].wait_for(lambda: any(leads(p) for p in processes), timeout=15, what="a leader")
         leader = next(p for p in processes if leads(p))
         follower = next(p for p in processes if p is not leader)
@@ -70,29 +85,14 @@ async def test_replicas_run_one_scheduler_and_take_over_exactly_once(postgres_ur
         await asyncio.sleep(max(0.0, (start - datetime.now(UTC)).total_seconds()) + 1)
         assert len(reminders()) == 2, "each reminder exactly once across both processes"
         assert takeover < 15
-    finally:
-        for process in processes:
-            if process.process is not None:
-                await process.kill()
-        for process in processes:
-            print(process.logs())
-        for stub in stubs:
-            await stub.stop()
 
 
 async def test_replicas_share_conversation_state_through_redis(
     postgres_url: str, redis_url: str, tmp_path: Path
 ) -> None:
-    stubs = [TelegramStub(), TelegramStub()]
-    for stub in stubs:
-        await stub.start()
     env = {"DATABASE_URL": postgres_url, "REDIS_URL": redis_url, "ADMIN_IDS": "9901"}
-    processes = [BotProcess(stub, tmp_path / name, env) for stub, name in zip(stubs, ("a", "b"), strict=True)]
-    try:
-        for process in processes:
-            process.workdir.mkdir()
-            await process.start()
-        on_a, on_b = stubs[0].user(9901, "Owner"), stubs[1].user(9901, "Owner")
+    async with two_processes(tmp_path, env) as processes:
+        on_a, on_b = processes[0].stub.user(9901, "Owner"), processes[1].stub.user(9901, "Owner")
         on_a.send("/start")
         await on_a.wait_message("Hello, Owner")
         on_a.send("/broadcast")
@@ -100,11 +100,3 @@ async def test_replicas_share_conversation_state_through_redis(
         on_b.send("Tomorrow we open at noon")  # the next update reaches the other process
         await on_b.wait_message("Recipients: 0")
         assert "Conversation state in Redis" in processes[1].log_path.read_text()
-    finally:
-        for process in processes:
-            if process.process is not None:
-                await process.kill()
-        for process in processes:
-            print(process.logs())
-        for stub in stubs:
-            await stub.stop()
