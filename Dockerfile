@@ -17,6 +17,8 @@ COPY database ./database
 RUN useradd --create-home --uid 10001 bot && mkdir -p /app/data && chown bot:bot /app/data
 USER bot
 VOLUME ["/app/data"]
+# Webhook mode and /healthz, /readyz, /metrics (WEB_PORT; 8080 by default in webhook mode).
+EXPOSE 8080
 
 # SIGTERM stops polling, lets in-flight reminders finish and exits 0.
 STOPSIGNAL SIGTERM
