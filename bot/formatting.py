@@ -4,7 +4,6 @@ from zoneinfo import ZoneInfo
 
 from bot.texts import Lang, t
 from database.models import Booking
-from services.durations import format_duration
 
 
 def local(moment: datetime, tz: ZoneInfo) -> datetime:
@@ -37,10 +36,6 @@ def when_phrase(lang: Lang, starts_at: datetime, now: datetime, tz: ZoneInfo) ->
     if start_day == today + timedelta(days=1):
         return t(lang, "when_tomorrow", time=time_text)
     return t(lang, "when_other", date=ddmm(start_day), weekday=weekday(lang, start_day), time=time_text)
-
-
-def human_duration(value: timedelta) -> str:
-    return format_duration(value)
 
 
 def booking_text(lang: Lang, key: str, booking: Booking, tz: ZoneInfo) -> str:

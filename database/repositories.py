@@ -228,16 +228,6 @@ class Notifications:
             delete(Notification).where(Notification.booking_id == booking_id, Notification.kind.like("reminder_%"))
         )
 
-    async def sent_count(self, booking_id: int, kind: str) -> int:
-        count = await self.session.scalar(
-            select(func.count(Notification.id)).where(
-                Notification.booking_id == booking_id,
-                Notification.kind == kind,
-                Notification.sent_at.is_not(None),
-            )
-        )
-        return count or 0
-
 
 class Feedbacks:
     def __init__(self, session: AsyncSession) -> None:

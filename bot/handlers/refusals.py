@@ -1,7 +1,7 @@
 from aiogram.types import CallbackQuery
 
-from bot.formatting import human_duration
 from bot.texts import Lang, t
+from services.durations import format_duration
 from services.errors import (
     BookingError,
     BookingInPast,
@@ -19,7 +19,7 @@ def refusal_text(lang: Lang, error: Exception) -> str:
     if isinstance(error, TooManyBookings):
         return t(lang, "too_many", limit=error.limit)
     if isinstance(error, TooLateToChange):
-        return t(lang, "too_late", cutoff=human_duration(error.cutoff))
+        return t(lang, "too_late", cutoff=format_duration(error.cutoff))
     keys: list[tuple[type[BookingError], str]] = [
         (SlotTaken, "slot_taken"),
         (SlotNotOffered, "slot_not_offered"),

@@ -5,11 +5,11 @@ from aiogram.filters import Command, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
 
-from bot.formatting import human_duration
 from bot.keyboards import main_menu
 from bot.texts import Lang, menu_texts, t
 from database.models import User
 from services.booking import BookingService
+from services.durations import format_duration
 
 router = Router(name=__name__)
 
@@ -24,9 +24,9 @@ async def start(message: Message, user: User, lang: Lang, state: FSMContext) -> 
 @router.message(F.text.in_(menu_texts("menu_help")))
 async def help_(message: Message, lang: Lang, booking_service: BookingService) -> None:
     settings = booking_service.settings
-    reminders = ", ".join(human_duration(offset) for offset in settings.reminders) or "—"
+    reminders = ", ".join(format_duration(offset) for offset in settings.reminders) or "—"
     await message.answer(
-        t(lang, "help", reminders=reminders, cutoff=human_duration(settings.cancel_cutoff)),
+        t(lang, "help", reminders=reminders, cutoff=format_duration(settings.cancel_cutoff)),
         reply_markup=main_menu(lang),
     )
 
