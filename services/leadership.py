@@ -22,6 +22,15 @@ log = logging.getLogger(__name__)
 LOCK_KEY = 0x426F6F6B  # "Book"
 RETRY_SECONDS = 3.0
 HEARTBEAT_SECONDS = 2.0
+# PostgreSQL frees the lock when the holder's connection closes. A holder that vanishes without closing it
+# (network loss, a frozen machine) is noticed by these server-side probes within about 11 seconds, instead
+# of the operating system's default of two hours.
+DEAD_PEER_SETTINGS = {
+    "tcp_keepalives_idle": "5",
+    "tcp_keepalives_interval": "2",
+    "tcp_keepalives_count": "3",
+    "tcp_user_timeout": "10000",
+}
 
 
 def asyncpg_dsn(database_url: str) -> str:
@@ -48,7 +57,7 @@ class SchedulerLeadership:
         while True:
             connection: asyncpg.Connection | None = None
             try:
-                connection = await asyncpg.connect(self.dsn, timeout=10)
+                connection = await asyncpg.connect(self.dsn, timeout=10, server_settings=DEAD_PEER_SETTINGS)
                 # Waits in PostgreSQL until the holder lets go, or its connection dies with it.
                 await connection.execute("SELECT pg_advisory_lock($1)", LOCK_KEY)
                 await connection.add_listener(JOBS_CHANGED, self._notified)
