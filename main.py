@@ -8,10 +8,6 @@ import sys
 from datetime import timedelta
 
 from aiogram import Bot, Dispatcher
-from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import TelegramAPIServer
-from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, DefaultKeyBuilder
 from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
 from aiogram.fsm.storage.redis import RedisStorage
@@ -24,12 +20,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot import web
 from bot.handlers import routers
 from bot.middlewares import UnitOfWorkMiddleware
-from bot.telegram_session import FloodWait
+from bot.telegram_session import create_bot
 from database.engine import DatabaseUnavailable, check_connection, commit, create_engine, create_sessionmaker
 from database.migrate import upgrade_to_head
 from database.models import BookingStatus, utcnow
 from database.repositories import Bookings
-from services import broadcast, runtime
+from services import broadcast, reminders, runtime
 from services.booking import ensure_default_service
 from services.config import ConfigError, Settings, load_settings
 from services.health import JOB_EVENTS
@@ -64,7 +60,7 @@ async def serve(settings: Settings) -> None:
 
         scheduler, store = create_scheduler(settings)
         jobs = ReminderJobs(scheduler, settings)
-        bot = _create_bot(settings)
+        bot = create_bot(settings.bot_token, settings.telegram_api_url)
         dispatcher = _create_dispatcher(settings, sessionmaker, jobs, storage, isolation)
         rt = runtime.Runtime(bot=bot, sessionmaker=sessionmaker, settings=settings, jobs=jobs, job_store=store)
         runtime.install(rt)
@@ -74,6 +70,15 @@ async def serve(settings: Settings) -> None:
         scheduler.start(paused=True)
 
         async def take_charge() -> None:
+            in_doubt = await reminders.renew_claims()
+            if in_doubt:
+                log.warning(
+                    "%d messages were being sent when their sender stopped: sending them in %s unless it "
+                    "reports back (any that had reached Telegram will arrive twice)",
+                    in_doubt,
+                    settings.claim_timeout,
+                )
+                jobs.retry_in_doubt(settings.claim_timeout + timedelta(seconds=1))
             await _reconcile(sessionmaker, jobs, store)
             jobs.add_sweeps()
             await _resume_broadcasts(sessionmaker, jobs)
@@ -150,14 +155,6 @@ async def _serve_webhook(dispatcher: Dispatcher, bot: Bot, settings: Settings, u
         for signal_number in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(signal_number)
         await dispatcher.emit_shutdown(bot=bot)
-
-
-def _create_bot(settings: Settings) -> Bot:
-    session = AiohttpSession()
-    if settings.telegram_api_url:
-        session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
-    session.middleware(FloodWait())
-    return Bot(settings.bot_token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
 
 
 async def _create_fsm_storage(settings: Settings) -> tuple[BaseStorage, BaseEventIsolation]:

@@ -2,27 +2,44 @@ import asyncio
 import logging
 
 from aiogram import Bot
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
-from aiogram.exceptions import TelegramAPIError, TelegramRetryAfter
-from aiogram.methods import Response, TelegramMethod
+from aiogram.client.telegram import PRODUCTION, TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.exceptions import TelegramAPIError, TelegramNetworkError, TelegramRetryAfter, TelegramServerError
+from aiogram.methods import GetUpdates, Response, TelegramMethod
 from aiogram.methods.base import TelegramType
 
 from services import metrics
 
 log = logging.getLogger(__name__)
 
+TRANSIENT_BACKOFF_SECONDS = (1, 2, 4)
+# Telegram answers in well under a second; a hung request must end long before a claim expires.
+REQUEST_TIMEOUT_SECONDS = 20
 
-class FloodWait(BaseRequestMiddleware):
-    """Every Bot API call — replies, edits, callback answers — waits out a short flood limit and retries.
 
+def create_bot(token: str, api_url: str | None = None) -> Bot:
+    """The bot as every part of the product uses it: HTML texts, bounded requests, retried hiccups."""
+    api = TelegramAPIServer.from_base(api_url) if api_url else PRODUCTION
+    session = AiohttpSession(api=api, timeout=REQUEST_TIMEOUT_SECONDS)
+    session.middleware(TelegramRetries())
+    return Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
+
+
+class TelegramRetries(BaseRequestMiddleware):
+    """Every Bot API call — replies, edits, callback answers, reminders — rides out a short hiccup.
+
+    A flood limit of up to `max_flood_wait` seconds is waited out; a 5xx or a failed connection is
+    retried after 1, 2 and 4 seconds. Longer trouble is left to the caller: delivery of reminders and
+    broadcasts has its own policy, and polling (getUpdates) backs off in aiogram's own loop.
     It also counts Telegram's errors by kind for /metrics.
-
-    Longer waits are left to the caller (delivery of reminders and broadcasts has its own policy).
     """
 
-    def __init__(self, max_wait: float = 10, max_retries: int = 3) -> None:
-        self.max_wait = max_wait
-        self.max_retries = max_retries
+    def __init__(self, max_flood_wait: float = 10, max_flood_retries: int = 3) -> None:
+        self.max_flood_wait = max_flood_wait
+        self.max_flood_retries = max_flood_retries
 
     async def __call__(
         self,
@@ -30,15 +47,23 @@ class FloodWait(BaseRequestMiddleware):
         bot: Bot,
         method: TelegramMethod[TelegramType],
     ) -> Response[TelegramType]:
-        for attempt in range(self.max_retries + 1):
+        flood_retries = transient_retries = 0
+        while True:
             try:
                 return await make_request(bot, method)
             except TelegramAPIError as error:
                 metrics.TELEGRAM_ERRORS.labels(kind=type(error).__name__).inc()
-                if not isinstance(error, TelegramRetryAfter):
+                if isinstance(error, TelegramRetryAfter):
+                    if flood_retries == self.max_flood_retries or error.retry_after > self.max_flood_wait:
+                        raise
+                    flood_retries += 1
+                    delay: float = error.retry_after
+                elif isinstance(error, TelegramServerError | TelegramNetworkError):
+                    if isinstance(method, GetUpdates) or transient_retries == len(TRANSIENT_BACKOFF_SECONDS):
+                        raise
+                    delay = TRANSIENT_BACKOFF_SECONDS[transient_retries]
+                    transient_retries += 1
+                else:
                     raise
-                if attempt == self.max_retries or error.retry_after > self.max_wait:
-                    raise
-                log.info("Flood limit on %s: retrying in %ss", type(method).__name__, error.retry_after)
-                await asyncio.sleep(error.retry_after)
-        raise AssertionError("unreachable")
+                log.info("%s on %s: retrying in %ss", type(error).__name__, type(method).__name__, delay)
+                await asyncio.sleep(delay)

@@ -2,7 +2,10 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+import asyncpg
 from sqlalchemy import event, text
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from services.config import Settings
@@ -13,6 +16,34 @@ SQLITE_BUSY_TIMEOUT_MS = 15_000
 
 class DatabaseUnavailable(Exception):
     pass
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """The database could not be reached (down, restarting, connection lost): worth retrying later.
+
+    As opposed to a bug or a constraint violation, which a retry would only repeat.
+    """
+    if isinstance(error, DBAPIError):
+        return (
+            error.connection_invalidated
+            or isinstance(error, OperationalError | InterfaceError)
+            or _is_connection_failure(error.orig)
+        )
+    return isinstance(error, PoolTimeout) or _is_connection_failure(error)
+
+
+def _is_connection_failure(error: BaseException | None) -> bool:
+    # asyncpg's errors raised while connecting (e.g. "the database system is starting up") arrive
+    # unwrapped; OSError covers refused and reset connections and connect timeouts.
+    return isinstance(error, _CONNECTION_ERRORS)
+
+
+_CONNECTION_ERRORS = (
+    OSError,
+    asyncpg.exceptions.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,  # admin shutdown, crash shutdown, starting up
+    asyncpg.exceptions.InterfaceError,  # the connection is closed
+)
 
 
 def create_engine(settings: Settings) -> AsyncEngine:

@@ -214,14 +214,24 @@ class Notifications:
             )
         )
 
-    async def kinds_for(self, booking_ids: Sequence[int]) -> set[tuple[int, str]]:
-        """(booking, kind) pairs already sent or claimed."""
+    async def taken(self, booking_ids: Sequence[int], claimed_since: datetime) -> set[tuple[int, str]]:
+        """(booking, kind) pairs sent, or claimed since `claimed_since` (an older unsent claim is stale)."""
         if not booking_ids:
             return set()
         rows = await self.session.execute(
-            select(Notification.booking_id, Notification.kind).where(Notification.booking_id.in_(booking_ids))
+            select(Notification.booking_id, Notification.kind).where(
+                Notification.booking_id.in_(booking_ids),
+                Notification.sent_at.is_not(None) | (Notification.claimed_at >= claimed_since),
+            )
         )
         return {(row.booking_id, row.kind) for row in rows}
+
+    async def renew_unsent(self, now: datetime) -> int:
+        """Give every unsent claim a fresh lease; the number of claims that were in doubt."""
+        result = await self.session.execute(
+            update(Notification).where(Notification.sent_at.is_(None)).values(claimed_at=now)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
 
     async def forget_reminders(self, booking_id: int) -> None:
         await self.session.execute(

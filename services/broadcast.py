@@ -192,6 +192,8 @@ async def _run(rt: runtime.Runtime, broadcast_id: int) -> None:
 async def _send_one(bot: Bot, broadcast_id: int, user_id: int, source: tuple[int, int]) -> None:
     rt = runtime.current()
     key = (BroadcastDelivery.broadcast_id == broadcast_id) & (BroadcastDelivery.user_id == user_id)
+    # The slot first, then the claim: a crash leaves "unknown" only the copies really on their way.
+    await rt.limiter.acquire()
     async with rt.sessionmaker() as session:
         claimed = await session.execute(
             update(BroadcastDelivery)
@@ -201,7 +203,7 @@ async def _send_one(bot: Bot, broadcast_id: int, user_id: int, source: tuple[int
         await commit(session)
     if not getattr(claimed, "rowcount", 0):
         return
-    delivery = await deliver_copy(bot, user_id, source[0], source[1], limiter=rt.limiter)
+    delivery = await deliver_copy(bot, user_id, source[0], source[1], limiter=rt.limiter, slot_taken=True)
     state = {
         DeliveryStatus.SENT: DeliveryState.SENT,
         DeliveryStatus.BLOCKED: DeliveryState.BLOCKED,

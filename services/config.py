@@ -14,6 +14,7 @@ from services.durations import parse_clock, parse_duration, parse_durations, par
 _TOKEN = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{20,}$")
 _SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 DEFAULT_WEBHOOK_PORT = 8080
+MIN_CLAIM_TIMEOUT = timedelta(seconds=5)
 # Never echoed in errors: they are secrets, or URLs that may carry a password.
 _SECRET_BEARING = frozenset({"BOT_TOKEN", "WEBHOOK_SECRET", "DATABASE_URL", "REDIS_URL"})
 DbKind = Literal["sqlite", "postgresql"]
@@ -43,6 +44,7 @@ class Settings(BaseSettings):
     reminders: Annotated[tuple[timedelta, ...], NoDecode] = (timedelta(hours=24), timedelta(hours=2))
     feedback_after: timedelta = timedelta(hours=2)
     sweep_24h_at: time = time(10, 0)
+    claim_timeout: timedelta = timedelta(minutes=2)
     default_language: Literal["ru", "en"] = "ru"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     redis_url: str | None = None
@@ -148,6 +150,14 @@ class Settings(BaseSettings):
     @classmethod
     def _duration(cls, value: Any) -> Any:
         return parse_duration(value) if isinstance(value, str) else value
+
+    @field_validator("claim_timeout", mode="before")
+    @classmethod
+    def _claim_timeout(cls, value: Any) -> Any:
+        value = parse_duration(value) if isinstance(value, str) else value
+        if isinstance(value, timedelta) and value < MIN_CLAIM_TIMEOUT:
+            raise ValueError(f"must be at least {MIN_CLAIM_TIMEOUT.seconds}s")
+        return value
 
     @field_validator("reminders", mode="before")
     @classmethod

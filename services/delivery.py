@@ -1,6 +1,7 @@
 import asyncio
 import enum
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -18,7 +19,6 @@ from services.rate_limit import RateLimiter
 
 log = logging.getLogger(__name__)
 
-MAX_TRANSIENT_ATTEMPTS = 4
 MAX_FLOOD_WAIT_SECONDS = 300
 
 
@@ -43,31 +43,61 @@ async def deliver(
     reply_markup: InlineKeyboardMarkup | None = None,
     *,
     limiter: RateLimiter | None = None,
+    slot_taken: bool = False,
+    give_up_after: float | None = None,
 ) -> Delivery:
-    """Send one message, honouring flood limits and riding out brief outages."""
-    return await _with_retries(chat_id, lambda: bot.send_message(chat_id, text, reply_markup=reply_markup), limiter)
+    """Send one message, honouring flood limits.
+
+    `slot_taken`: the caller already took this send's first slot from `limiter` (so that it could claim
+    the message right before sending, not while queueing for the slot). `give_up_after`: seconds after
+    which no further flood wait starts (a claim must not outlive its sender's patience).
+    """
+    return await _with_retries(
+        chat_id,
+        lambda: bot.send_message(chat_id, text, reply_markup=reply_markup),
+        limiter,
+        slot_taken,
+        give_up_after,
+    )
 
 
 async def deliver_copy(
-    bot: Bot, chat_id: int, from_chat_id: int, message_id: int, *, limiter: RateLimiter | None = None
+    bot: Bot,
+    chat_id: int,
+    from_chat_id: int,
+    message_id: int,
+    *,
+    limiter: RateLimiter | None = None,
+    slot_taken: bool = False,
 ) -> Delivery:
     """Copy a message (text, or a photo with its caption) to a chat, with the same care."""
-    return await _with_retries(chat_id, lambda: bot.copy_message(chat_id, from_chat_id, message_id), limiter)
+    return await _with_retries(
+        chat_id, lambda: bot.copy_message(chat_id, from_chat_id, message_id), limiter, slot_taken, None
+    )
 
 
 async def _with_retries(
-    chat_id: int, send: Callable[[], Awaitable[Message | MessageId]], limiter: RateLimiter | None
+    chat_id: int,
+    send: Callable[[], Awaitable[Message | MessageId]],
+    limiter: RateLimiter | None,
+    slot_taken: bool,
+    give_up_after: float | None,
 ) -> Delivery:
-    transient_failures = 0
     flood_waited = 0.0
+    started = time.monotonic()
+
+    def out_of_patience(wait: float) -> bool:
+        return give_up_after is not None and time.monotonic() + wait - started > give_up_after
+
     while True:
-        if limiter is not None:
+        if limiter is not None and not slot_taken:
             await limiter.acquire()
+        slot_taken = False
         try:
             sent = await send()
             return Delivery(DeliveryStatus.SENT, sent.message_id)
         except TelegramRetryAfter as error:
-            if flood_waited + error.retry_after > MAX_FLOOD_WAIT_SECONDS:
+            if flood_waited + error.retry_after > MAX_FLOOD_WAIT_SECONDS or out_of_patience(error.retry_after):
                 return Delivery(DeliveryStatus.UNAVAILABLE, error=str(error))
             log.info("Flood limit for chat %s: waiting %ss", chat_id, error.retry_after)
             flood_waited += error.retry_after
@@ -83,8 +113,6 @@ async def _with_retries(
             log.error("Telegram rejected a message to chat %s: %s", chat_id, error.message)
             return Delivery(DeliveryStatus.REJECTED, error=str(error))
         except (TelegramNetworkError, TelegramServerError) as error:
-            transient_failures += 1
-            if transient_failures >= MAX_TRANSIENT_ATTEMPTS:
-                log.warning("Giving up on chat %s for now: %s", chat_id, error)
-                return Delivery(DeliveryStatus.UNAVAILABLE, error=str(error))
-            await asyncio.sleep(2 ** (transient_failures - 1))
+            # The Bot session has already retried it (bot.telegram_session): this is an outage, for later.
+            log.warning("Giving up on chat %s for now: %s", chat_id, error)
+            return Delivery(DeliveryStatus.UNAVAILABLE, error=str(error))

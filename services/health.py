@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from services.runtime import Runtime
 
 JobKind = Literal["reminder", "feedback", "sweep", "other"]
-SWEEP_IDS = ("reminder_24h", "reminder_2h", "reminder_1h", "catch_up")
+SWEEP_IDS = ("reminder_24h", "reminder_2h", "reminder_1h", "catch_up", "in_doubt")
 JOB_EVENTS = EVENT_JOB_EXECUTED | EVENT_JOB_ERROR | EVENT_JOB_MISSED
 
 

@@ -7,6 +7,7 @@ job, a sweep, the catch-up at startup, a double fire — only the holder of the 
 
 import asyncio
 import enum
+import itertools
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -15,12 +16,12 @@ from aiogram.types import InlineKeyboardMarkup
 
 from bot import notifications
 from bot.texts import Lang, pick_language
-from database.engine import commit
+from database.engine import commit, is_unavailable
 from database.models import Booking, BookingStatus, utcnow
 from database.repositories import Bookings, Notifications, Users
 from services import metrics, runtime
 from services.config import Settings
-from services.delivery import DeliveryStatus, deliver
+from services.delivery import Delivery, DeliveryStatus, deliver
 from services.reminder_plan import (
     FEEDBACK_CATCH_UP,
     FEEDBACK_KIND,
@@ -32,8 +33,8 @@ from services.scheduling import BookingTimes
 
 log = logging.getLogger(__name__)
 
-CLAIM_TIMEOUT = timedelta(minutes=10)
 SWEEP_CONCURRENCY = 8
+RECORD_PATIENCE = timedelta(minutes=10)
 
 Compose = Callable[[Booking, Lang, datetime, Settings], tuple[str, InlineKeyboardMarkup | None]]
 Pick = Callable[[Booking, datetime, Settings], tuple[str, datetime] | None]
@@ -79,7 +80,8 @@ async def sweep(sweep_id: str) -> None:
             upcoming = await bookings.active_starting_between(now, now + horizon)
             feedback_due_by = now - rt.settings.feedback_after
             ended = await bookings.ended_between(feedback_due_by - FEEDBACK_CATCH_UP, feedback_due_by)
-            claimed = await Notifications(session).kinds_for([b.id for b in (*upcoming, *ended)])
+            ids = [b.id for b in (*upcoming, *ended)]
+            claimed = await Notifications(session).taken(ids, now - rt.settings.claim_timeout)
             await commit(session)
         reminders = [
             b.id for b in upcoming if (due := _due_reminder(b, now, rt.settings)) and (b.id, due[0]) not in claimed
@@ -123,9 +125,26 @@ def _due_feedback(booking: Booking, now: datetime, settings: Settings) -> tuple[
     return FEEDBACK_KIND, feedback_at(booking.ends_at, settings.feedback_after)
 
 
+async def renew_claims() -> int:
+    """On taking charge of the scheduler: claims that no one stamped sent are in doubt.
+
+    Their sender stopped (or lost the database) after claiming — perhaps after Telegram accepted the
+    message, perhaps before it was sent. A fresh lease gives a sender that is still alive the whole claim
+    timeout to record its outcome; after that the caller's follow-up catch-up sends what is still unsent.
+    """
+    rt = runtime.current()
+    async with rt.sessionmaker() as session:
+        renewed = await Notifications(session).renew_unsent(utcnow())
+        await commit(session)
+    return renewed
+
+
 async def _notify_once(
     rt: runtime.Runtime, booking_id: int, pick: Pick, compose: Compose
 ) -> tuple[Outcome, BookingTimes | None]:
+    # Queue for a send slot before claiming: a claim then lives only as long as the request itself,
+    # so a crash leaves in doubt only the messages that were really on their way to Telegram.
+    await rt.limiter.acquire()
     now = utcnow()
     async with rt.sessionmaker() as session:
         booking = await Bookings(session).get(booking_id)
@@ -138,7 +157,7 @@ async def _notify_once(
         kind, due_at = due
         if kind == FEEDBACK_KIND and booking.status == BookingStatus.ACTIVE:
             booking.status = BookingStatus.COMPLETED
-        token = await Notifications(session).claim(booking.id, kind, now, CLAIM_TIMEOUT)
+        token = await Notifications(session).claim(booking.id, kind, now, rt.settings.claim_timeout)
         await commit(session)
         if token is None:
             return Outcome.ALREADY, times
@@ -146,22 +165,20 @@ async def _notify_once(
         text, markup = compose(booking, lang, now, rt.settings)
         chat_id = booking.user_id
 
-    delivery = await deliver(rt.bot, chat_id, text, markup, limiter=rt.limiter)
-
-    async with rt.sessionmaker() as session:
-        log_ = Notifications(session)
-        if delivery.status is DeliveryStatus.SENT:
-            sent_at = utcnow()
-            await log_.mark_sent(booking_id, kind, token, delivery.message_id, sent_at)
-            if kind != FEEDBACK_KIND:
-                rt.counters.reminder_sent(due_at, sent_at)
-                metrics.REMINDER_LATENESS.observe((sent_at - due_at).total_seconds())
-        else:
-            await log_.release(booking_id, kind, token)
-        if delivery.status is DeliveryStatus.BLOCKED:
-            await Users(session).set_blocked(chat_id, True)
-            log.info("User %s has blocked the bot; no more messages to them", chat_id)
-        await commit(session)
+    delivery = await deliver(
+        rt.bot,
+        chat_id,
+        text,
+        markup,
+        limiter=rt.limiter,
+        slot_taken=True,
+        give_up_after=rt.settings.claim_timeout.total_seconds() / 2,
+    )
+    sent_at = utcnow()
+    await _record(rt, booking_id, kind, token, chat_id, delivery, sent_at)
+    if delivery.status is DeliveryStatus.SENT and kind != FEEDBACK_KIND:
+        rt.counters.reminder_sent(due_at, sent_at)
+        metrics.REMINDER_LATENESS.observe((sent_at - due_at).total_seconds())
     outcome = {
         DeliveryStatus.SENT: Outcome.SENT,
         DeliveryStatus.BLOCKED: Outcome.SKIPPED,
@@ -170,3 +187,37 @@ async def _notify_once(
     }[delivery.status]
     metrics.MESSAGES.labels(kind="feedback" if kind == FEEDBACK_KIND else "reminder", outcome=outcome).inc()
     return outcome, times
+
+
+async def _record(
+    rt: runtime.Runtime,
+    booking_id: int,
+    kind: str,
+    token: str,
+    chat_id: int,
+    delivery: Delivery,
+    sent_at: datetime,
+) -> None:
+    """Stamp the claim sent (or release it), waiting out a database outage.
+
+    Once Telegram has accepted the message, losing this stamp would make it go out a second time.
+    """
+    give_up_at = asyncio.get_running_loop().time() + RECORD_PATIENCE.total_seconds()
+    for attempt in itertools.count(1):
+        try:
+            async with rt.sessionmaker() as session:
+                log_ = Notifications(session)
+                if delivery.status is DeliveryStatus.SENT:
+                    await log_.mark_sent(booking_id, kind, token, delivery.message_id, sent_at)
+                else:
+                    await log_.release(booking_id, kind, token)
+                if delivery.status is DeliveryStatus.BLOCKED:
+                    await Users(session).set_blocked(chat_id, True)
+                    log.info("User %s has blocked the bot; no more messages to them", chat_id)
+                await commit(session)
+            return
+        except Exception as error:
+            if not is_unavailable(error) or asyncio.get_running_loop().time() > give_up_at:
+                raise
+            log.warning("Cannot record the %s of booking %s yet, retrying: %s", kind, booking_id, error)
+            await asyncio.sleep(min(0.5 * 2 ** (attempt - 1), 5))

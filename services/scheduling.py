@@ -33,7 +33,7 @@ SWEEP_JOB = "services.reminders:sweep"
 ADMIN_EVENT_JOB = "services.admin_events:notify_admins"
 BROADCAST_JOB = "services.broadcast:run_broadcast"
 SWEEP_GRACE = timedelta(minutes=30)
-RETRY_DELAY = timedelta(minutes=1)
+RETRY_DELAY = timedelta(seconds=30)
 _BOOKING_JOB_ID = re.compile(r"^(reminder|feedback)_(\d+)$")
 
 
@@ -181,6 +181,18 @@ class ReminderJobs:
             replace_existing=True,
             misfire_grace_time=int(timedelta(hours=1).total_seconds()),
         )
+
+    def retry_in_doubt(self, after: timedelta) -> None:
+        """Send, once their claims have expired, the messages whose sender stopped mid-send."""
+        self.scheduler.add_job(
+            SWEEP_JOB,
+            trigger=DateTrigger(run_date=datetime.now(UTC) + after, timezone=UTC),
+            args=["in_doubt"],
+            id="in_doubt",
+            replace_existing=True,
+            misfire_grace_time=int(timedelta(hours=1).total_seconds()),
+        )
+        self._changed()
 
     def unschedule(self, booking_id: int) -> None:
         self._remove(reminder_job_id(booking_id))

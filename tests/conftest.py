@@ -1,19 +1,32 @@
+import asyncio
 import os
 import secrets
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import psycopg2
 import pytest
 from sqlalchemy.engine import make_url
 
 from services.config import Settings
+from tests.postgres_server import PostgresServer, find_bin_dir
 from tests.telegram_stub import TOKEN, TelegramStub
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+T = TypeVar("T")
+
+
+async def eventually(probe: Callable[[], T | None], *, timeout: float = 15, what: str = "a condition") -> T:
+    """Poll `probe` until it returns something truthy; fail after `timeout` seconds, naming `what`."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not (result := probe()):
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        await asyncio.sleep(0.05)
+    return result
 
 
 def _admin_dsn() -> str:
@@ -32,6 +45,23 @@ def postgres_admin() -> str:
             pytest.fail(f"{reason} (CI=true: PostgreSQL tests must run)", pytrace=False)
         pytest.skip(reason)
     return _admin_dsn()
+
+
+@pytest.fixture
+def postgres_server() -> Iterator[PostgresServer]:
+    """A private PostgreSQL server that a test may stop and start; the shared one is never restarted."""
+    bin_dir = find_bin_dir()
+    if bin_dir is None:
+        reason = "PostgreSQL server programs (initdb, pg_ctl) not found"
+        if os.environ.get("CI"):
+            pytest.fail(f"{reason} (CI=true: PostgreSQL tests must run)", pytrace=False)
+        pytest.skip(reason)
+    server = PostgresServer(bin_dir)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.remove()
 
 
 @pytest.fixture(scope="session")
@@ -73,9 +103,12 @@ def postgres_url(postgres_admin: str) -> Iterator[str]:
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """SQLite and the shared PostgreSQL; `restartable` (by indirect parametrization) is a private server."""
     if request.param == "sqlite":
         return f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
-    return request.getfixturevalue("postgres_url")
+    if request.param == "restartable":
+        return str(request.getfixturevalue("postgres_server").url)
+    return str(request.getfixturevalue("postgres_url"))
 
 
 def make_settings(database_url: str, **overrides: Any) -> Settings:

@@ -47,6 +47,7 @@ MAX_CALLBACK_DATA = 64
 MAX_CALLBACK_ANSWER = 200
 MAX_BUTTONS = 100
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+_SERVER_ERRORS = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable"}
 
 
 class ApiError(Exception):
@@ -274,10 +275,12 @@ class TelegramStub:
     flood_limits: bool = False
     conflicts: int = 0
     webhook: tuple[str, str] | None = None  # (url, secret token) once the bot set one
-    webhook_statuses: list[int] = field(
-        default_factory=list
-    )  # Telegram's: about 30 messages a second overall, 1 a second per chat
+    webhook_statuses: list[int] = field(default_factory=list)
+    outage: int | None = None  # while set, every method answers this 5xx status, as Telegram does in incidents
+    holds: dict[str, asyncio.Event] = field(default_factory=dict)  # method -> answered only once set
+    held: int = 0  # requests accepted and waiting on a hold
 
+    # Telegram's flood limits: about 30 messages a second overall, 1 a second per chat.
     GLOBAL_PER_SECOND: ClassVar[int] = 30
     SENDING: ClassVar[frozenset[str]] = frozenset({"sendMessage", "copyMessage", "sendPhoto", "sendDocument"})
 
@@ -300,7 +303,8 @@ class TelegramStub:
     async def start(self) -> None:
         app = web.Application()
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None)
+        # A long poll in progress does not hold up going offline.
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
@@ -311,6 +315,22 @@ class TelegramStub:
             task.cancel()
         if self._runner is not None:
             await self._runner.cleanup()
+            self._runner = None
+
+    async def go_offline(self) -> None:
+        """Stop listening: the bot's connections are refused, as when Telegram is unreachable."""
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def come_back(self) -> None:
+        """Listen again on the same port."""
+        await self.start()
+
+    def hold(self, method: str) -> asyncio.Event:
+        """Accept calls of `method` but answer only when the returned event is set (a request in flight)."""
+        self.holds[method] = asyncio.Event()
+        return self.holds[method]
 
     def user(
         self, user_id: int, first_name: str = "Client", language_code: str = "en", username: str | None = None
@@ -384,12 +404,18 @@ class TelegramStub:
         self.calls[method] = self.calls.get(method, 0) + 1
         handler = getattr(self, f"_api_{method}", None)
         try:
+            if self.outage is not None:
+                raise ApiError(self.outage, _SERVER_ERRORS.get(self.outage, "Internal Server Error"))
             self._inject_fault(method, params)
             if self.flood_limits and method in self.SENDING:
                 self._check_flood(int(params.get("chat_id", 0)))
             if handler is None:
                 raise ApiError(404, "Not Found: method not found")
             result = await handler(params)
+            if method in self.holds:
+                self.held += 1
+                await self._notify()
+                await self.holds[method].wait()
         except ApiError as error:
             if method != "getUpdates":
                 self.errors.append((method, error.code, error.description))
@@ -412,7 +438,7 @@ class TelegramStub:
             fault.remaining -= 1
             if fault.code == 429:
                 raise ApiError(429, f"Too Many Requests: retry after {fault.retry_after}", fault.retry_after or 1)
-            raise ApiError(fault.code, {500: "Internal Server Error", 502: "Bad Gateway"}.get(fault.code, "Error"))
+            raise ApiError(fault.code, _SERVER_ERRORS.get(fault.code, "Error"))
 
     def _check_flood(self, chat_id: int) -> None:
         now = time.monotonic()

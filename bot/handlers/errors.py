@@ -2,9 +2,9 @@ import logging
 
 from aiogram import Router
 from aiogram.types import ErrorEvent
-from sqlalchemy.exc import DBAPIError, OperationalError
 
 from bot.texts import pick_language, t
+from database.engine import is_unavailable
 from services.config import Settings
 
 log = logging.getLogger(__name__)
@@ -14,9 +14,7 @@ router = Router(name=__name__)
 @router.errors()
 async def on_error(event: ErrorEvent, settings: Settings) -> None:
     error = event.exception
-    unavailable = isinstance(error, OperationalError | ConnectionError | OSError) or (
-        isinstance(error, DBAPIError) and error.connection_invalidated
-    )
+    unavailable = is_unavailable(error)
     if unavailable:
         log.warning("Update %s failed, database unavailable: %s", event.update.update_id, error)
     else:

@@ -1,14 +1,28 @@
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Connection, create_engine
+from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import Connection, create_engine, insert
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
 
+from database.migrate import upgrade_to_head
+from database.models import Booking, Service, User
 from tests.telegram_stub import SentMessage, StubUser, TelegramStub
 
 TIME = re.compile(r"^\d{2}:\d{2}$")
+
+
+def samples(text: str) -> dict[str, float]:
+    """Prometheus text as {'name{label=value,...}': value}."""
+    found = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            labels = ",".join(f"{k}={v}" for k, v in sorted(sample.labels.items()))
+            found[f"{sample.name}{{{labels}}}" if labels else sample.name] = sample.value
+    return found
 
 
 def time_buttons(message: SentMessage) -> list[dict[str, str]]:
@@ -52,3 +66,39 @@ def database(database_url: str) -> Iterator[Connection]:
             yield connection
     finally:
         engine.dispose()
+
+
+async def seed_bookings(
+    database_url: str, starts: dict[int, datetime], length: timedelta = timedelta(seconds=5)
+) -> None:
+    """Migrate the bot's database and give each client (user id -> start) a booking made a day ago.
+
+    For scenarios about what happens around a reminder, not about booking: any start to the second,
+    and as many clients as wanted.
+    """
+    engine = create_async_engine(database_url)
+    try:
+        await upgrade_to_head(engine)
+        booked_at = datetime.now(UTC) - timedelta(days=1)
+        async with engine.begin() as connection:
+            service_id = await connection.scalar(
+                insert(Service).values(name="Visit", duration_minutes=1).returning(Service.id)
+            )
+            await connection.execute(
+                insert(User), [{"id": client, "first_name": f"Client {client}"} for client in starts]
+            )
+            await connection.execute(
+                insert(Booking),
+                [
+                    {
+                        "user_id": client,
+                        "service_id": service_id,
+                        "starts_at": start,
+                        "ends_at": start + length,
+                        "booked_at": booked_at,
+                    }
+                    for client, start in starts.items()
+                ],
+            )
+    finally:
+        await engine.dispose()

@@ -1,26 +1,9 @@
-import socket
-
 import aiohttp
-from prometheus_client.parser import text_string_to_metric_families
 
 from tests.e2e.conftest import BotFactory
-from tests.e2e.helpers import book
+from tests.e2e.helpers import book, samples
+from tests.ports import free_port
 from tests.telegram_stub import TelegramStub
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def samples(text: str) -> dict[str, float]:
-    found = {}
-    for family in text_string_to_metric_families(text):
-        for sample in family.samples:
-            labels = ",".join(f"{k}={v}" for k, v in sorted(sample.labels.items()))
-            found[f"{sample.name}{{{labels}}}" if labels else sample.name] = sample.value
-    return found
 
 
 async def test_web_health_readiness_and_metrics(stub: TelegramStub, bot_factory: BotFactory, database_url: str) -> None:

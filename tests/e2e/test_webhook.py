@@ -1,7 +1,7 @@
 import aiohttp
 
 from tests.e2e.conftest import BotFactory
-from tests.e2e.test_web import free_port
+from tests.ports import free_port
 from tests.telegram_stub import SECRET_HEADER, TelegramStub
 
 

@@ -4,13 +4,11 @@ from typing import Any
 
 import pytest
 from aiogram import Bot
-from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import TelegramAPIServer
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.telegram_session import create_bot
 from database.engine import commit, create_engine, create_sessionmaker
 from database.migrate import upgrade_to_head
 from database.models import Booking, BookingStatus, Service, User, utcnow
@@ -128,8 +126,7 @@ def in_own_session(
 
 @pytest.fixture
 async def bot(stub: TelegramStub) -> AsyncIterator[Bot]:
-    session = AiohttpSession(api=TelegramAPIServer.from_base(stub.url))
-    bot = Bot(TOKEN, session=session, default=DefaultBotProperties(parse_mode="HTML"))
+    bot = create_bot(TOKEN, stub.url)
     yield bot
     await bot.session.close()
 

@@ -1,12 +1,15 @@
 import asyncio
 from datetime import timedelta
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from database.models import Booking, BookingStatus, Notification, User, utcnow
 from database.repositories import Notifications
 from services import reminders, runtime
+from tests.conftest import eventually
+from tests.postgres_server import PostgresServer
 from tests.services.conftest import BookingFactory, UserFactory
 from tests.telegram_stub import TelegramStub
 
@@ -194,3 +197,58 @@ async def test_notifications_claim_is_exclusive_and_stale_claims_are_taken_over(
         await Notifications(session).mark_sent(booking, "reminder_2h", taken_over, 1, utcnow())
         await session.commit()
     assert await claim(timeout * 10) is None, "a sent message is never claimed again"
+
+
+async def test_reminder_jobs_claim_left_by_a_stopped_sender_is_renewed_then_retried(
+    stub: TelegramStub,
+    installed_runtime: runtime.Runtime,
+    add_user: UserFactory,
+    add_booking: BookingFactory,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    user = await add_user(1)
+    booking = await add_booking(user, utcnow() + H, booked_at=utcnow() - 72 * H)
+    async with sessionmaker() as session:  # claimed long ago by a sender that never reported back
+        session.add(Notification(booking_id=booking, kind="reminder_2h", claimed_at=utcnow() - H, claim_token="gone"))
+        await session.commit()
+
+    assert await reminders.renew_claims() == 1
+    await reminders.sweep("catch_up")
+    assert stub.messages_to(user) == [], "a renewed claim gives its sender the whole timeout to report"
+
+    async with sessionmaker() as session:  # the timeout passes
+        expired = utcnow() - installed_runtime.settings.claim_timeout - timedelta(seconds=1)
+        await session.execute(update(Notification).values(claimed_at=expired))
+        await session.commit()
+    await reminders.sweep("in_doubt")
+    assert len(stub.messages_to(user)) == 1
+    assert await sent_kinds(sessionmaker, booking) == ["reminder_2h"]
+    assert await reminders.renew_claims() == 0, "nothing is in doubt once it is stamped"
+
+
+@pytest.mark.parametrize("database_url", ["restartable"], indirect=True)
+async def test_reminder_jobs_sent_stamp_waits_out_a_database_restart(
+    stub: TelegramStub,
+    installed_runtime: runtime.Runtime,
+    add_user: UserFactory,
+    add_booking: BookingFactory,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    postgres_server: PostgresServer,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    user = await add_user(1)
+    booking = await add_booking(user, utcnow() + H, booked_at=utcnow() - 72 * H)
+    answer = stub.hold("sendMessage")
+    sending = asyncio.create_task(reminders.send_reminder(booking))
+    await stub.wait_for(lambda: stub.held == 1, what="the reminder to reach Telegram")
+
+    # Telegram has the message; the database goes down before the bot can record that.
+    await asyncio.to_thread(postgres_server.stop)
+    answer.set()
+    await eventually(lambda: "Cannot record the reminder_2h" in caplog.text, what="the bot to retry the stamp")
+    await asyncio.to_thread(postgres_server.start)
+    await asyncio.wait_for(sending, 30)
+
+    assert await sent_kinds(sessionmaker, booking) == ["reminder_2h"]
+    await reminders.sweep("catch_up")
+    assert len(stub.messages_to(user)) == 1, "recorded once the database was back: never sent again"

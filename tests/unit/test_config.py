@@ -29,6 +29,7 @@ def test_config_defaults_match_the_documented_table() -> None:
     assert s.sweep_24h_at == time(10)
     assert s.default_language == "ru"
     assert s.admin_ids == frozenset()
+    assert s.claim_timeout == timedelta(minutes=2)
 
 
 def test_config_reads_env_and_dotenv(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -77,6 +78,7 @@ def test_config_normalises_sqlite_urls() -> None:
         ({"slot_minutes": "0"}, "SLOT_MINUTES='0' is invalid"),
         ({"reminders": "2h,soon"}, "REMINDERS='2h,soon' is invalid"),
         ({"cancel_cutoff": "two hours"}, "CANCEL_CUTOFF='two hours' is invalid"),
+        ({"claim_timeout": "1s"}, "CLAIM_TIMEOUT='1s' is invalid: must be at least 5s"),
         ({"admin_ids": "1,bob"}, "ADMIN_IDS='1,bob' is invalid"),
         ({"database_url": "mysql://u:pw@x/y"}, "DATABASE_URL is invalid: only sqlite and postgresql"),
         ({"db_type": "postgresql"}, "DB_TYPE=postgresql contradicts DATABASE_URL, which is sqlite"),
