@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import gc
 import logging
 import signal
 import sys
@@ -23,14 +24,12 @@ from bot.middlewares import UnitOfWorkMiddleware
 from bot.telegram_session import create_bot
 from database.engine import DatabaseUnavailable, check_connection, commit, create_engine, create_sessionmaker
 from database.migrate import upgrade_to_head
-from database.models import BookingStatus, utcnow
-from database.repositories import Bookings
 from services import broadcast, reminders, runtime
 from services.booking import ensure_default_service
 from services.config import ConfigError, Settings, load_settings
 from services.health import JOB_EVENTS
 from services.leadership import SchedulerLeadership, asyncpg_dsn
-from services.scheduling import BookingTimes, JobStoreInfo, ReminderJobs, create_scheduler
+from services.scheduling import ReminderJobs, create_scheduler
 
 log = logging.getLogger("bot")
 
@@ -79,7 +78,7 @@ async def serve(settings: Settings) -> None:
                     settings.claim_timeout,
                 )
                 jobs.retry_in_doubt(settings.claim_timeout + timedelta(seconds=1))
-            await _reconcile(sessionmaker, jobs, store)
+            await reminders.reconcile(sessionmaker, jobs, store)
             jobs.add_sweeps()
             await _resume_broadcasts(sessionmaker, jobs)
             jobs.catch_up()
@@ -91,6 +90,7 @@ async def serve(settings: Settings) -> None:
                 on_elected=take_charge,
                 on_deposed=scheduler.pause,
                 on_jobs_changed=scheduler.wakeup,
+                own_sender_id=jobs.sender_id,
             )
             campaign = asyncio.create_task(leadership.run(), name="scheduler-leadership")
         else:
@@ -200,23 +200,6 @@ async def _ensure_default_service(sessionmaker: async_sessionmaker[AsyncSession]
         await commit(session)
 
 
-async def _reconcile(sessionmaker: async_sessionmaker[AsyncSession], jobs: ReminderJobs, store: JobStoreInfo) -> None:
-    now = utcnow()
-    async with sessionmaker() as session:
-        bookings = await Bookings(session).with_pending_messages(now - jobs.settings.feedback_after)
-        times = [BookingTimes.of(b) for b in bookings if b.status != BookingStatus.CANCELLED]
-    report = jobs.reconcile(times, now)
-    log.info(
-        "Reconciled %s job store with %d bookings: %d kept, %d added, %d moved, %d removed",
-        store.kind,
-        len(times),
-        report.kept,
-        report.added,
-        report.moved,
-        report.removed,
-    )
-
-
 async def _resume_broadcasts(sessionmaker: async_sessionmaker[AsyncSession], jobs: ReminderJobs) -> None:
     async with sessionmaker() as session:
         unfinished = await broadcast.running_ids(session)
@@ -255,6 +238,11 @@ def main() -> int:
         print(f"Configuration error: {error}", file=sys.stderr)
         return 2
     _configure_logging(settings.log_level)
+    # The hundreds of thousands of objects made by the imports (aiogram's pydantic models above all) live for
+    # the whole process: frozen, they are no longer scanned by every full garbage collection, which would
+    # otherwise stop the event loop for a quarter of a second at a time (bench/README.md).
+    gc.collect()
+    gc.freeze()
     try:
         asyncio.run(serve(settings))
     except DatabaseUnavailable as error:

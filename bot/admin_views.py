@@ -21,6 +21,7 @@ from bot.callbacks import (
     AdminUnblock,
 )
 from bot.formatting import day_label, ddmm, hhmm
+from bot.keyboards import callback_button
 from bot.texts import Lang
 from database.models import BlockedPeriod, Booking, BookingStatus, User
 from services.admin import DayAgenda
@@ -60,8 +61,7 @@ def menu(lang: Lang) -> InlineKeyboardMarkup:
         "admins",
         "audit",
     )
-    for item in items:
-        builder.button(text=at(lang, f"btn_{item}"), callback_data=AdminMenu(item=item))
+    builder.add(*(callback_button(at(lang, f"btn_{item}"), AdminMenu(item=item)) for item in items))
     builder.adjust(2)
     return builder.as_markup()
 
@@ -95,11 +95,15 @@ def day_view(
 
     builder = InlineKeyboardBuilder()
     cancellable = [b for _, b in pages[page] if b is not None and b.status == BookingStatus.ACTIVE and b.ends_at > now]
-    for booking in cancellable:
-        builder.button(
-            text=f"❌ {hhmm(booking.starts_at, tz)} {booking.user.first_name}"[:60],
-            callback_data=AdminCancelAsk(booking_id=booking.id),
+    builder.add(
+        *(
+            callback_button(
+                f"❌ {hhmm(booking.starts_at, tz)} {booking.user.first_name}"[:60],
+                AdminCancelAsk(booking_id=booking.id),
+            )
+            for booking in cancellable
         )
+    )
     builder.adjust(2)
     nav = InlineKeyboardBuilder()
     key = agenda.day.strftime("%Y%m%d")
@@ -127,13 +131,15 @@ def conflicts(
 ) -> InlineKeyboardMarkup | None:
     if not bookings:
         return None
-    builder = InlineKeyboardBuilder()
+    buttons = []
     for booking in bookings[:45]:
         label = (
             f"{ddmm(booking.starts_at.astimezone(tz).date())} {hhmm(booking.starts_at, tz)} {booking.user.first_name}"
         )
-        builder.button(text=f"↩️ {label}"[:60], callback_data=AdminKeep(booking_id=booking.id))
-        builder.button(text=f"❌ {label}"[:60], callback_data=AdminCancelDo(booking_id=booking.id, block_id=block.id))
+        buttons.append(callback_button(f"↩️ {label}"[:60], AdminKeep(booking_id=booking.id)))
+        buttons.append(callback_button(f"❌ {label}"[:60], AdminCancelDo(booking_id=booking.id, block_id=block.id)))
+    builder = InlineKeyboardBuilder()
+    builder.add(*buttons)
     builder.adjust(2)
     return builder.as_markup()
 
@@ -141,14 +147,17 @@ def conflicts(
 def blocks_view(lang: Lang, blocks: Sequence[BlockedPeriod], tz: ZoneInfo) -> tuple[str, InlineKeyboardMarkup | None]:
     if not blocks:
         return at(lang, "blocks_none"), None
-    builder = InlineKeyboardBuilder()
     lines = [at(lang, "blocks_title")]
+    buttons = []
     for block in blocks[:50]:
         lines.append(_block_line(lang, block, tz, with_day=True))
-        builder.button(
-            text=at(lang, "btn_unblock", start=_moment(block.starts_at, tz)),
-            callback_data=AdminUnblock(block_id=block.id),
+        buttons.append(
+            callback_button(
+                at(lang, "btn_unblock", start=_moment(block.starts_at, tz)), AdminUnblock(block_id=block.id)
+            )
         )
+    builder = InlineKeyboardBuilder()
+    builder.add(*buttons)
     builder.adjust(1)
     return "\n".join(lines), builder.as_markup()
 
@@ -172,9 +181,14 @@ def _plain(value: object) -> str:
 
 def clients(users: Sequence[User]) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    for user in users:
-        handle = f" @{user.username}" if user.username else ""
-        builder.button(text=f"{user.full_name}{handle}"[:60], callback_data=AdminBookFor(client_id=user.id))
+    builder.add(
+        *(
+            callback_button(
+                f"{user.full_name}{' @' + user.username if user.username else ''}"[:60], AdminBookFor(client_id=user.id)
+            )
+            for user in users
+        )
+    )
     builder.adjust(1)
     return builder.as_markup()
 

@@ -2,7 +2,8 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from aiogram.types import InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.callbacks import (
@@ -25,6 +26,12 @@ from bot.texts import Lang, t
 from database.models import Booking, Service
 
 
+def callback_button(text: str, data: CallbackData) -> InlineKeyboardButton:
+    """For building many buttons at once: one `builder.add(*buttons)` copies the keyboard once, whereas each
+    `builder.button(...)` copies everything added so far (quadratic: 30 % of an update's CPU with 48 times)."""
+    return InlineKeyboardButton(text=text, callback_data=data.pack())
+
+
 def main_menu(lang: Lang) -> ReplyKeyboardMarkup:
     return ReplyKeyboardMarkup(
         keyboard=[
@@ -38,11 +45,14 @@ def main_menu(lang: Lang) -> ReplyKeyboardMarkup:
 
 def services(lang: Lang, items: Sequence[Service], scope: FlowScope = OWN_NEW_BOOKING) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    for service in items:
-        builder.button(
-            text=f"{service.name} · {service.duration_minutes}′",
-            callback_data=ServicePick(service_id=service.id, **scope.fields()),
+    builder.add(
+        *(
+            callback_button(
+                f"{service.name} · {service.duration_minutes}′", ServicePick(service_id=service.id, **scope.fields())
+            )
+            for service in items
         )
+    )
     builder.button(text=t(lang, "btn_abort"), callback_data=FlowAbort())
     builder.adjust(1)
     return builder.as_markup()
@@ -52,11 +62,14 @@ def dates(
     lang: Lang, service_id: int, days: Sequence[date], *, scope: FlowScope = OWN_NEW_BOOKING, with_back: bool
 ) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    for day in days:
-        builder.button(
-            text=day_label(lang, day),
-            callback_data=DatePick(service_id=service_id, day=day.strftime("%Y%m%d"), **scope.fields()),
+    builder.add(
+        *(
+            callback_button(
+                day_label(lang, day), DatePick(service_id=service_id, day=day.strftime("%Y%m%d"), **scope.fields())
+            )
+            for day in days
         )
+    )
     builder.adjust(3)
     footer = InlineKeyboardBuilder()
     if with_back:
@@ -83,11 +96,14 @@ def times(
     pages = max(1, -(-len(starts) // TIMES_PER_PAGE))
     page = min(max(page, 0), pages - 1)
     builder = InlineKeyboardBuilder()
-    for start in starts[page * TIMES_PER_PAGE : (page + 1) * TIMES_PER_PAGE]:
-        builder.button(
-            text=hhmm(start, tz),
-            callback_data=TimePick(service_id=service_id, start=int(start.timestamp()), **scope.fields()),
+    builder.add(
+        *(
+            callback_button(
+                hhmm(start, tz), TimePick(service_id=service_id, start=int(start.timestamp()), **scope.fields())
+            )
+            for start in starts[page * TIMES_PER_PAGE : (page + 1) * TIMES_PER_PAGE]
         )
+    )
     builder.adjust(4)
     if pages > 1:
         day = local(starts[0], tz).strftime("%Y%m%d")
@@ -128,11 +144,13 @@ def summary(
 
 
 def my_bookings(lang: Lang, bookings: Sequence[Booking], tz: ZoneInfo) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    buttons = []
     for booking in bookings:
         labels = {"date": ddmm(local(booking.starts_at, tz).date()), "time": hhmm(booking.starts_at, tz)}
-        builder.button(text=t(lang, "btn_cancel_booking", **labels), callback_data=CancelAsk(booking_id=booking.id))
-        builder.button(text=t(lang, "btn_reschedule", **labels), callback_data=RescheduleStart(booking_id=booking.id))
+        buttons.append(callback_button(t(lang, "btn_cancel_booking", **labels), CancelAsk(booking_id=booking.id)))
+        buttons.append(callback_button(t(lang, "btn_reschedule", **labels), RescheduleStart(booking_id=booking.id)))
+    builder = InlineKeyboardBuilder()
+    builder.add(*buttons)
     builder.adjust(2)
     return builder.as_markup()
 

@@ -1,3 +1,4 @@
+import asyncio
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -94,9 +95,18 @@ def after_commit(session: AsyncSession, callback: Callable[[], None]) -> None:
 
 
 async def commit(session: AsyncSession) -> None:
-    """The one way a unit of work ends: commit, then the side effects that need committed data."""
+    """The one way a unit of work ends: commit, then the side effects that need committed data.
+
+    Those (scheduling jobs) may be synchronous round trips to the job store, so they run in a worker thread
+    rather than stall every other update on the event loop.
+    """
     await session.commit()
     callbacks: list[Callable[[], None]] = session.info.pop("after_commit", [])
+    if callbacks:
+        await asyncio.to_thread(_run_all, callbacks)
+
+
+def _run_all(callbacks: list[Callable[[], None]]) -> None:
     for callback in callbacks:
         callback()
 

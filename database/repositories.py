@@ -117,6 +117,9 @@ class Bookings:
             query = query.where(Booking.id != exclude_id)
         return (await self.session.scalars(query)).all()
 
+    async def newest_id(self) -> int:
+        return await self.session.scalar(select(func.max(Booking.id))) or 0
+
     async def with_pending_messages(self, ended_after: datetime) -> Sequence[Booking]:
         """Bookings that may still be owed a reminder or a feedback request."""
         result = await self.session.scalars(

@@ -44,8 +44,10 @@ class SchedulerLeadership:
         on_elected: Callable[[], Awaitable[None]],
         on_deposed: Callable[[], None],
         on_jobs_changed: Callable[[], None],
+        own_sender_id: str = "",
     ) -> None:
         self.dsn = dsn
+        self.own_sender_id = own_sender_id
         self.on_elected = on_elected
         self.on_deposed = on_deposed
         self.on_jobs_changed = on_jobs_changed
@@ -85,5 +87,6 @@ class SchedulerLeadership:
                 if connection is not None:
                     connection.terminate()
 
-    def _notified(self, *_: object) -> None:
-        self.on_jobs_changed()
+    def _notified(self, _connection: object, _pid: int, _channel: str, sender: str) -> None:
+        if sender != self.own_sender_id:  # this process's own scheduler already knows its own jobs
+            self.on_jobs_changed()

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from aiogram.types import InlineKeyboardMarkup
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import notifications
 from bot.texts import Lang, pick_language
@@ -29,7 +30,7 @@ from services.reminder_plan import (
     feedback_at,
     feedback_still_wanted,
 )
-from services.scheduling import BookingTimes
+from services.scheduling import BookingTimes, JobStoreInfo, ReconcileReport, ReminderJobs
 
 log = logging.getLogger(__name__)
 
@@ -53,9 +54,9 @@ async def send_reminder(booking_id: int) -> None:
     async with rt.tracked():
         outcome, times = await _notify_once(rt, booking_id, _due_reminder, notifications.reminder)
         if outcome is Outcome.RETRY:
-            rt.jobs.retry_reminder(booking_id)
+            await asyncio.to_thread(rt.jobs.retry_reminder, booking_id)
         elif times is not None:
-            rt.jobs.schedule_reminder(times)
+            await asyncio.to_thread(rt.jobs.schedule_reminder, times)
         log.info("Reminder for booking %s: %s", booking_id, outcome)
 
 
@@ -64,7 +65,7 @@ async def send_feedback_request(booking_id: int) -> None:
     async with rt.tracked():
         outcome, _ = await _notify_once(rt, booking_id, _due_feedback, notifications.feedback_request)
         if outcome is Outcome.RETRY:
-            rt.jobs.retry_feedback(booking_id)
+            await asyncio.to_thread(rt.jobs.retry_feedback, booking_id)
         log.info("Feedback request for booking %s: %s", booking_id, outcome)
 
 
@@ -123,6 +124,29 @@ def _due_feedback(booking: Booking, now: datetime, settings: Settings) -> tuple[
     if not feedback_still_wanted(booking.ends_at, settings.feedback_after, now):
         return None
     return FEEDBACK_KIND, feedback_at(booking.ends_at, settings.feedback_after)
+
+
+async def reconcile(
+    sessionmaker: async_sessionmaker[AsyncSession], jobs: ReminderJobs, store: JobStoreInfo
+) -> ReconcileReport:
+    """Make the job store match the bookings table (at every start, and when taking over the scheduler)."""
+    now = utcnow()
+    async with sessionmaker() as session:
+        newest = await Bookings(session).newest_id()
+        bookings = await Bookings(session).with_pending_messages(now - jobs.settings.feedback_after)
+        times = [BookingTimes.of(b) for b in bookings if b.status != BookingStatus.CANCELLED]
+    # Thousands of job-store round trips: in a worker thread, so updates keep being served meanwhile.
+    report = await asyncio.to_thread(jobs.reconcile, times, now, newest)
+    log.info(
+        "Reconciled %s job store with %d bookings: %d kept, %d added, %d moved, %d removed",
+        store.kind,
+        report.bookings,
+        report.kept,
+        report.added,
+        report.moved,
+        report.removed,
+    )
+    return report
 
 
 async def renew_claims() -> int:

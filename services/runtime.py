@@ -26,8 +26,10 @@ class Runtime:
     jobs: ReminderJobs
     job_store: JobStoreInfo = field(default_factory=lambda: JobStoreInfo("memory", "not reported"))
     counters: Counters = field(default_factory=Counters)
-    # Telegram allows about 30 messages a second per bot; 25 leaves room for replies to clients.
-    limiter: RateLimiter = field(default_factory=lambda: RateLimiter(per_second=25, burst=5))
+    # Telegram allows about 30 messages a second per bot. At 28 a second with no burst, at most 29 go out in
+    # any one second; the rest of the ceiling is for replies to clients (a reply that meets a flood limit
+    # during a big sweep waits it out: bot.telegram_session).
+    limiter: RateLimiter = field(default_factory=lambda: RateLimiter(per_second=28, burst=1))
     in_flight: set[asyncio.Task[object]] = field(default_factory=set)
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
 

@@ -5,6 +5,7 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Literal
+from uuid import uuid4
 
 import sqlalchemy
 from apscheduler.executors.asyncio import AsyncIOExecutor
@@ -63,6 +64,7 @@ class BookingTimes:
 
 @dataclass(slots=True)
 class ReconcileReport:
+    bookings: int = 0
     kept: int = 0
     added: int = 0
     moved: int = 0
@@ -70,9 +72,30 @@ class ReconcileReport:
     removed_ids: list[str] = field(default_factory=list)
 
 
+class CoalescingScheduler(AsyncIOScheduler):
+    """An AsyncIOScheduler whose wake-ups, requested in a burst, run once.
+
+    Every added job asks for a wake-up, and each wake-up reads the job store on the event loop; a reconcile
+    adding thousands of jobs would otherwise queue thousands of them back to back.
+    """
+
+    _wakeup_pending = False
+
+    def wakeup(self) -> None:
+        if self._wakeup_pending:
+            return
+        self._wakeup_pending = True
+        self._eventloop.call_soon_threadsafe(self._wake)
+
+    def _wake(self) -> None:
+        self._wakeup_pending = False  # before processing: a job added meanwhile asks for a fresh wake-up
+        self._stop_timer()
+        self._start_timer(self._process_jobs())
+
+
 def create_scheduler(settings: Settings) -> tuple[AsyncIOScheduler, JobStoreInfo]:
     store, info = _create_job_store(settings)
-    scheduler = AsyncIOScheduler(
+    scheduler = CoalescingScheduler(
         jobstores={"default": store},
         executors={"default": AsyncIOExecutor()},
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60},
@@ -105,6 +128,11 @@ def _create_job_store(settings: Settings) -> tuple[BaseJobStore, JobStoreInfo]:
     )
 
 
+def _newer_than(job_id: str, newest_booking_id: int | None) -> bool:
+    match = _BOOKING_JOB_ID.match(job_id)
+    return newest_booking_id is not None and match is not None and int(match[2]) > newest_booking_id
+
+
 def reminder_job_id(booking_id: int) -> str:
     return f"reminder_{booking_id}"
 
@@ -122,6 +150,8 @@ class ReminderJobs:
         self.reminder_grace = max(settings.reminders, default=timedelta(hours=1))
         store = scheduler._jobstores.get("default")
         self._shared_store = store.engine if isinstance(store, SQLAlchemyJobStore) else None
+        # Signs this process's NOTIFYs, so that the process running the scheduler can ignore its own.
+        self.sender_id = uuid4().hex
 
     def schedule(self, times: BookingTimes, now: datetime | None = None) -> None:
         now = now or datetime.now(UTC)
@@ -217,11 +247,18 @@ class ReminderJobs:
                 misfire_grace_time=int(SWEEP_GRACE.total_seconds()),
             )
 
-    def reconcile(self, bookings: Iterable[BookingTimes], now: datetime | None = None) -> ReconcileReport:
-        """Make the booking jobs exactly what the bookings table says they should be."""
+    def reconcile(
+        self, bookings: Iterable[BookingTimes], now: datetime | None = None, newest_booking_id: int | None = None
+    ) -> ReconcileReport:
+        """Make the booking jobs exactly what the bookings table says they should be.
+
+        `bookings` is a snapshot; `newest_booking_id` is the highest id the table had when it was taken. Other
+        processes keep taking bookings meanwhile, and the jobs of those newer bookings are left alone.
+        """
         now = now or datetime.now(UTC)
         wanted: dict[str, tuple[int, datetime]] = {}
-        for times in bookings:
+        wanted_bookings = list(bookings)
+        for times in wanted_bookings:
             upcoming = next_reminder(times.starts_at, times.booked_at, self.settings.reminders, now)
             if upcoming is not None:
                 wanted[reminder_job_id(times.booking_id)] = (times.booking_id, upcoming.at)
@@ -229,10 +266,10 @@ class ReminderJobs:
             if at > now:
                 wanted[feedback_job_id(times.booking_id)] = (times.booking_id, at)
 
-        report = ReconcileReport()
+        report = ReconcileReport(bookings=len(wanted_bookings))
         existing = {job.id: job for job in self.scheduler.get_jobs() if _BOOKING_JOB_ID.match(job.id)}
         for job_id in existing:
-            if job_id not in wanted:
+            if job_id not in wanted and not _newer_than(job_id, newest_booking_id):
                 self._remove(job_id)
                 report.removed += 1
                 report.removed_ids.append(job_id)
@@ -242,22 +279,28 @@ class ReminderJobs:
                 report.kept += 1
                 continue
             if job_id.startswith("reminder_"):
-                self._put_reminder(booking_id, at)
+                self._put_reminder(booking_id, at, notify=False)
             else:
-                self._put_feedback(booking_id, at)
+                self._put_feedback(booking_id, at, notify=False)
             if job is None:
                 report.added += 1
             else:
                 report.moved += 1
+        if report.added or report.moved:
+            self._changed()  # once, not per job: thousands of them at a takeover
         return report
 
-    def _put_reminder(self, booking_id: int, at: datetime) -> None:
-        self._put(REMINDER_JOB, reminder_job_id(booking_id), "reminder", booking_id, at, self.reminder_grace)
+    def _put_reminder(self, booking_id: int, at: datetime, *, notify: bool = True) -> None:
+        job_id = reminder_job_id(booking_id)
+        self._put(REMINDER_JOB, job_id, "reminder", booking_id, at, self.reminder_grace, notify)
 
-    def _put_feedback(self, booking_id: int, at: datetime) -> None:
-        self._put(FEEDBACK_JOB, feedback_job_id(booking_id), "feedback request", booking_id, at, FEEDBACK_CATCH_UP)
+    def _put_feedback(self, booking_id: int, at: datetime, *, notify: bool = True) -> None:
+        job_id = feedback_job_id(booking_id)
+        self._put(FEEDBACK_JOB, job_id, "feedback request", booking_id, at, FEEDBACK_CATCH_UP, notify)
 
-    def _put(self, func: str, job_id: str, what: str, booking_id: int, at: datetime, grace: timedelta) -> None:
+    def _put(
+        self, func: str, job_id: str, what: str, booking_id: int, at: datetime, grace: timedelta, notify: bool
+    ) -> None:
         self.scheduler.add_job(
             func,
             trigger=DateTrigger(run_date=at, timezone=UTC),
@@ -267,13 +310,17 @@ class ReminderJobs:
             replace_existing=True,
             misfire_grace_time=int(grace.total_seconds()),
         )
-        self._changed()
+        if notify:
+            self._changed()
 
     def _changed(self) -> None:
         # The process running the scheduler may be another one, asleep until the next run time it knows.
         if self._shared_store is not None:
             with self._shared_store.begin() as connection:
-                connection.execute(sqlalchemy.text(f"NOTIFY {JOBS_CHANGED}"))
+                connection.execute(
+                    sqlalchemy.text("SELECT pg_notify(:channel, :sender)"),
+                    {"channel": JOBS_CHANGED, "sender": self.sender_id},
+                )
 
     def _remove(self, job_id: str) -> None:
         with suppress(JobLookupError):

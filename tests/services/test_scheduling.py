@@ -1,3 +1,4 @@
+import asyncio
 import logging
 import pickle
 from datetime import timedelta
@@ -100,6 +101,48 @@ async def test_scheduling_reconcile_heals_drift(tmp_path: Path) -> None:
         assert scheduler.get_job("reminder_24h") is not None, "sweeps are not booking jobs"
         again = jobs.reconcile([keep, move, add])
         assert (again.kept, again.moved, again.added, again.removed) == (6, 0, 0, 0)
+    finally:
+        scheduler.shutdown(wait=False)
+
+
+async def test_scheduling_reconcile_leaves_bookings_newer_than_its_snapshot_alone(tmp_path: Path) -> None:
+    settings = make_settings(f"sqlite+aiosqlite:///{tmp_path}/x.db")
+    scheduler, _ = create_scheduler(settings)
+    scheduler.start(paused=True)
+    try:
+        jobs = ReminderJobs(scheduler, settings)
+        jobs.schedule(times(4, 30))  # deleted before the snapshot was taken
+        jobs.schedule(times(7, 30))  # booked by another process after it
+        report = jobs.reconcile([times(1, 30)], newest_booking_id=5)
+        assert sorted(report.removed_ids) == ["feedback_4", "reminder_4"]
+        assert scheduler.get_job("reminder_7") is not None
+        assert scheduler.get_job("feedback_7") is not None
+    finally:
+        scheduler.shutdown(wait=False)
+
+
+async def test_scheduling_many_job_changes_wake_the_scheduler_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = make_settings(f"sqlite+aiosqlite:///{tmp_path}/x.db")
+    scheduler, _ = create_scheduler(settings)
+    scheduler.start()
+    passes = 0
+    process_jobs = scheduler._process_jobs
+
+    def counted() -> float | None:
+        nonlocal passes
+        passes += 1
+        return process_jobs()
+
+    monkeypatch.setattr(scheduler, "_process_jobs", counted)
+    try:
+        jobs = ReminderJobs(scheduler, settings)
+        await asyncio.to_thread(lambda: [jobs.schedule(times(n, 30)) for n in range(1, 201)])
+        await asyncio.sleep(0.05)
+        assert len(scheduler.get_jobs()) == 400
+        print(f"{passes} passes over the job store for 400 added jobs")
+        assert 1 <= passes < 100
     finally:
         scheduler.shutdown(wait=False)
 
