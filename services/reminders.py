@@ -133,8 +133,8 @@ async def reconcile(
     now = utcnow()
     async with sessionmaker() as session:
         newest = await Bookings(session).newest_id()
-        bookings = await Bookings(session).with_pending_messages(now - jobs.settings.feedback_after)
-        times = [BookingTimes.of(b) for b in bookings if b.status != BookingStatus.CANCELLED]
+        rows = await Bookings(session).pending_times(now - jobs.settings.feedback_after)
+        times = [BookingTimes(*row) for row in rows]
     # Thousands of job-store round trips: in a worker thread, so updates keep being served meanwhile.
     report = await asyncio.to_thread(jobs.reconcile, times, now, newest)
     log.info(
