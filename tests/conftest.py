@@ -1,8 +1,6 @@
 import asyncio
 import os
-import secrets
 from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -11,7 +9,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from services.config import Settings
-from tests.postgres_server import PostgresServer, find_bin_dir
+from tests.postgres_server import PostgresServer, admin_dsn, find_bin_dir, fresh_postgres_database
 from tests.telegram_stub import TOKEN, TelegramStub
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
@@ -29,22 +27,17 @@ async def eventually(probe: Callable[[], T | None], *, timeout: float = 15, what
     return result
 
 
-def _admin_dsn() -> str:
-    url = make_url(TEST_DATABASE_URL).set(drivername="postgresql")
-    return url.render_as_string(hide_password=False)
-
-
 @pytest.fixture(scope="session")
 def postgres_admin() -> str:
     """PostgreSQL is required under CI; on a laptop without it, its tests skip and say why."""
     try:
-        psycopg2.connect(_admin_dsn(), connect_timeout=3).close()
+        psycopg2.connect(admin_dsn(TEST_DATABASE_URL), connect_timeout=3).close()
     except psycopg2.OperationalError as error:
         reason = f"PostgreSQL unreachable at {make_url(TEST_DATABASE_URL).render_as_string()}: {error}".strip()
         if os.environ.get("CI"):
             pytest.fail(f"{reason} (CI=true: PostgreSQL tests must run)", pytrace=False)
         pytest.skip(reason)
-    return _admin_dsn()
+    return admin_dsn(TEST_DATABASE_URL)
 
 
 @pytest.fixture
@@ -79,25 +72,9 @@ def redis_url() -> str:
     return TEST_REDIS_URL
 
 
-@contextmanager
-def fresh_postgres_database(admin_dsn: str) -> Iterator[str]:
-    """A new, empty database (its async URL), dropped afterwards: each test run is isolated."""
-    name = f"bot_test_{secrets.token_hex(6)}"
-    connection = psycopg2.connect(admin_dsn)
-    connection.autocommit = True
-    with connection.cursor() as cursor:
-        cursor.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield make_url(TEST_DATABASE_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        connection.close()
-
-
 @pytest.fixture
 def postgres_url(postgres_admin: str) -> Iterator[str]:
-    with fresh_postgres_database(postgres_admin) as url:
+    with fresh_postgres_database(postgres_admin, TEST_DATABASE_URL) as url:
         yield url
 
 

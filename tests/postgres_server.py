@@ -5,13 +5,40 @@ these tests get a throwaway cluster of their own (initdb + pg_ctl, about a secon
 """
 
 import os
+import secrets
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from glob import glob
 from pathlib import Path
 
+import psycopg2
+from sqlalchemy.engine import make_url
+
 from tests.ports import free_port
+
+
+def admin_dsn(database_url: str) -> str:
+    """A libpq DSN for the server behind `database_url`, for creating and dropping databases."""
+    return make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+@contextmanager
+def fresh_postgres_database(admin: str, database_url: str) -> Iterator[str]:
+    """A new, empty database on the server of `database_url` (its async URL), dropped afterwards."""
+    name = f"bot_test_{secrets.token_hex(6)}"
+    connection = psycopg2.connect(admin)
+    connection.autocommit = True
+    with connection.cursor() as cursor:
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield make_url(database_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.close()
 
 
 def find_bin_dir() -> Path | None:

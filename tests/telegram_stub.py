@@ -50,6 +50,13 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 _SERVER_ERRORS = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable"}
 
 
+def _chat_of(params: dict[str, Any]) -> int:
+    try:
+        return int(params.get("chat_id") or 0)
+    except ValueError:
+        return 0
+
+
 class ApiError(Exception):
     def __init__(self, code: int, description: str, retry_after: int | None = None) -> None:
         super().__init__(description)
@@ -279,6 +286,7 @@ class TelegramStub:
     outage: int | None = None  # while set, every method answers this 5xx status, as Telegram does in incidents
     holds: dict[str, asyncio.Event] = field(default_factory=dict)  # method -> answered only once set
     held: int = 0  # requests accepted and waiting on a hold
+    timeline: list[tuple[float, str, int]] = field(default_factory=list)  # (monotonic time, method, chat)
 
     # Telegram's flood limits: about 30 messages a second overall, 1 a second per chat.
     GLOBAL_PER_SECOND: ClassVar[int] = 30
@@ -295,6 +303,7 @@ class TelegramStub:
         self._polls = 0
         self._tasks: set[asyncio.Task[None]] = set()
         self._last_send_to: dict[int, float] = {}
+        self._sent_to: dict[int, list[SentMessage]] = {}
 
     @property
     def url(self) -> str:
@@ -376,7 +385,12 @@ class TelegramStub:
         self.faults.append(Fault(method, chat_id, times, code, retry_after))
 
     def messages_to(self, chat_id: int) -> list[SentMessage]:
-        return [m for m in self.sent if m.chat_id == chat_id]
+        return list(self._sent_to.get(chat_id, ()))
+
+    def _record(self, message: SentMessage) -> None:
+        self.sent.append(message)
+        # By chat too: waiting users look up their own messages on every change (cheap with hundreds of them).
+        self._sent_to.setdefault(message.chat_id, []).append(message)
 
     async def wait_for(self, probe: Callable[[], Any], *, timeout: float = 15, what: str = "a condition") -> Any:
         deadline = asyncio.get_running_loop().time() + timeout
@@ -402,6 +416,7 @@ class TelegramStub:
         params: dict[str, Any] = dict(await request.post()) if request.method == "POST" else {}
         params.update(request.query)
         self.calls[method] = self.calls.get(method, 0) + 1
+        self.timeline.append((time.monotonic(), method, _chat_of(params)))
         handler = getattr(self, f"_api_{method}", None)
         try:
             if self.outage is not None:
@@ -461,7 +476,7 @@ class TelegramStub:
         text = source.get("text") or source.get("caption") or ""
         copy = SentMessage(chat_id, next(self._message_ids), text, text, None, time.time())
         copy.copied = True
-        self.sent.append(copy)
+        self._record(copy)
         return {"message_id": copy.message_id}
 
     async def _api_getMe(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -520,7 +535,7 @@ class TelegramStub:
         text = self._checked_text(html, params.get("parse_mode"))
         markup = self._checked_markup(params.get("reply_markup"))
         message = SentMessage(chat_id, next(self._message_ids), text, html, markup, time.time())
-        self.sent.append(message)
+        self._record(message)
         return message.as_api()
 
     async def _api_sendDocument(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -602,8 +617,8 @@ class TelegramStub:
 
     def _find(self, params: dict[str, Any]) -> SentMessage:
         chat_id, message_id = int(params.get("chat_id", 0)), int(params.get("message_id", 0))
-        for message in self.sent:
-            if message.chat_id == chat_id and message.message_id == message_id:
+        for message in self._sent_to.get(chat_id, ()):
+            if message.message_id == message_id:
                 return message
         raise ApiError(400, "Bad Request: message to edit not found")
 

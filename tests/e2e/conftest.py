@@ -6,8 +6,9 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from tests.conftest import fresh_postgres_database
+from tests.conftest import TEST_DATABASE_URL
 from tests.e2e.bot_process import BotProcess
+from tests.postgres_server import fresh_postgres_database
 from tests.telegram_stub import TelegramStub
 
 BotFactory = Callable[..., BotProcess]
@@ -48,7 +49,8 @@ async def shared_bot(
         if request.param == "sqlite":
             url = f"sqlite+aiosqlite:///{workdir / 'bot.db'}"
         else:
-            url = cleanup.enter_context(fresh_postgres_database(request.getfixturevalue("postgres_admin")))
+            admin = request.getfixturevalue("postgres_admin")
+            url = cleanup.enter_context(fresh_postgres_database(admin, TEST_DATABASE_URL))
         stub = TelegramStub()
         await stub.start()
         process = BotProcess(stub, workdir, {"DATABASE_URL": url})

@@ -1,0 +1,129 @@
+"""The benchmark's results as a Markdown table and PNG plots (matplotlib, headless)."""
+
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+
+from bench.harness import DATABASE_KINDS
+
+
+def write_markdown(document: dict[str, Any], path: Path) -> None:
+    results = document["results"]
+    lines = [
+        f"# Benchmark results{' (quick)' if document['quick'] else ''}",
+        "",
+        f"{document['when']} · {document['machine']} · the last run took {document['seconds']} s. "
+        "Produced by `python -m bench`; figures are from single runs of the real bot against the Bot API "
+        "stand-in (see bench/README.md for the method).",
+        "",
+    ]
+    if "punctuality" in results:
+        lines += ["## 1. Punctuality", "", "| database | reminders | window | p50 | p95 | p99 | max | duplicates |"]
+        lines += ["|---|---|---|---|---|---|---|---|"]
+        for kind in DATABASE_KINDS:
+            r = results["punctuality"][kind]
+            s = r["lateness_s"]
+            lines.append(
+                f"| {kind} | {r['reminders']} | {r['window_s']} s | {s['p50']} s | {s['p95']} s | {s['p99']} s "
+                f"| {s['max']} s | {r['duplicates']} |"
+            )
+        lines += ["", "![lateness](punctuality.png)" if not document["quick"] else "", ""]
+    if "burst" in results:
+        lines += ["## 2. Burst at the ceiling", "", "| sender | messages | seconds (ideal) | msg/s | share of ceiling"]
+        lines[-1] += " | 429s | lost | duplicated |"
+        lines += ["|---|---|---|---|---|---|---|---|"]
+        for kind in DATABASE_KINDS:
+            r = results["burst"][kind]
+            lines.append(
+                f"| bot, {kind} | {r['reminders']} | {r['seconds']} ({r['ideal_seconds']}) | {r['per_second']} "
+                f"| {r['share_of_ceiling']:.0%} | {r['http_429']} | {r['lost']} | {r['duplicates']} |"
+            )
+        naive = results["burst"]["naive"]
+        lines.append(
+            f"| naive `send_message` loop | {naive['reminders']} | {naive['seconds']} | – | – "
+            f"| {naive['http_429']} | {naive['lost']} | {naive['duplicates']} |"
+        )
+        lines.append("")
+    if "restart" in results:
+        r = results["restart"]
+        lines += [
+            "## 3. Restart",
+            "",
+            f"`import main` alone: {r['import_main_s']} s (aiogram's pydantic models; upstream aiogram #1891).",
+            "",
+            "| database | future bookings | to serving updates | to scheduler reconciled | peak RSS |",
+            "|---|---|---|---|---|",
+        ]
+        for kind in DATABASE_KINDS:
+            for row in r[kind]:
+                lines.append(
+                    f"| {kind} | {row['bookings']} | {row['to_serving_s']} s | {row['to_reconciled_s']} s "
+                    f"| {row['peak_rss_mb']} MiB |"
+                )
+        lines += ["", "![restart](restart.png)" if not document["quick"] else "", ""]
+    if "interactive" in results:
+        lines += ["## 4. Interactive latency", "", "| database | clients | updates | updates/s | p50 | p95 | p99 |"]
+        lines += ["|---|---|---|---|---|---|---|"]
+        for kind in DATABASE_KINDS:
+            r = results["interactive"][kind]
+            s = r["reply_ms"]
+            lines.append(
+                f"| {kind} | {r['clients']} | {r['updates']} | {r['updates_per_second']} | {s['p50']} ms "
+                f"| {s['p95']} ms | {s['p99']} ms |"
+            )
+        lines.append("")
+    if "loop" in results:
+        lines += [
+            "## 5. Event-loop health (longest stall)",
+            "",
+            "| database | phase | longest stall |",
+            "|---|---|---|",
+        ]
+        for kind in DATABASE_KINDS:
+            for phase, value in results["loop"][kind].items():
+                if phase.endswith("_ms"):
+                    lines.append(f"| {kind} | {phase.removesuffix('_ms').replace('_', ' ')} | {value} ms |")
+        lines.append("")
+    path.write_text("\n".join(lines))
+
+
+def write_plots(document: dict[str, Any], directory: Path) -> None:
+    if document["quick"]:
+        return  # smoke runs are too small to be worth a picture
+    results = document["results"]
+    if "punctuality" in results:
+        figure, axes = plt.subplots(figsize=(7, 3.5))
+        for kind in DATABASE_KINDS:
+            samples = results["punctuality"][kind]["lateness_samples"]
+            axes.plot(samples, [i / len(samples) for i in range(1, len(samples) + 1)], label=kind)
+        axes.set_xlabel("lateness (s): delivery at the stand-in minus scheduled time")
+        axes.set_ylabel("share of reminders")
+        axes.set_title("Punctuality: reminders falling due over a minute (cumulative)")
+        axes.axvline(1.0, color="grey", linestyle=":", label="target p99 < 1 s")
+        axes.legend()
+        figure.tight_layout()
+        figure.savefig(directory / "punctuality.png", dpi=110)
+        plt.close(figure)
+    if "restart" in results:
+        figure, axes = plt.subplots(figsize=(7, 3.5))
+        for kind in DATABASE_KINDS:
+            rows = results["restart"][kind]
+            sizes = [row["bookings"] for row in rows]
+            axes.plot(sizes, [row["to_serving_s"] for row in rows], marker="o", label=f"{kind}: serving updates")
+            axes.plot(
+                sizes, [row["to_reconciled_s"] for row in rows], marker="x", linestyle="--", label=f"{kind}: reconciled"
+            )
+        axes.axhline(results["restart"]["import_main_s"], color="grey", linestyle=":", label="import main alone")
+        axes.set_xscale("symlog", linthresh=1000)
+        axes.set_xlim(left=0)
+        axes.set_xlabel("future bookings")
+        axes.set_ylabel("seconds from process start")
+        axes.set_title("Restart")
+        axes.legend(fontsize=8)
+        figure.tight_layout()
+        figure.savefig(directory / "restart.png", dpi=110)
+        plt.close(figure)

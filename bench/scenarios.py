@@ -1,0 +1,353 @@
+"""The five scenarios of the benchmark. Each returns plain figures (JSON-ready) and prints them."""
+
+import asyncio
+import gc
+import random
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from aiogram import Bot
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.exceptions import TelegramAPIError
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bench.harness import (
+    TELEGRAM_CEILING_PER_SECOND,
+    LoopLagProbe,
+    bot_process,
+    database,
+    peak_rss_mb,
+    stand_in,
+    summary,
+    wait_for_log,
+    workspace,
+)
+from bot.telegram_session import create_bot
+from database.engine import after_commit, commit, create_engine, create_sessionmaker
+from database.migrate import upgrade_to_head
+from services import reminders, runtime
+from services.config import Settings
+from services.scheduling import BookingTimes, ReminderJobs, create_scheduler
+from tests.e2e.bot_process import ROOT
+from tests.e2e.helpers import seed_bookings, time_buttons
+from tests.telegram_stub import TOKEN, StubUser, TelegramStub
+
+Figures = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Sizes:
+    reminders_spread: int  # punctuality: reminders falling due evenly over `window_s`
+    window_s: float
+    startup_margin_s: float  # the first one falls due this long after the seeding, once the bot is up
+    burst: int
+    restart_bookings: tuple[int, ...]
+    import_runs: int
+    clients: int
+    reconcile_bookings: int
+    sweep_due: int
+
+
+FULL = Sizes(500, 60, 20, 1000, (0, 10_000, 100_000), 3, 100, 10_000, 1000)
+QUICK = Sizes(50, 5, 10, 100, (0, 1000), 1, 10, 500, 100)  # a smoke run: under two minutes
+FIRST_CLIENT = 100_000
+REPLIES = frozenset({"sendMessage", "editMessageText", "editMessageReplyMarkup"})
+
+
+def report(name: str, figures: Figures) -> Figures:
+    print(f"  {name}: " + ", ".join(f"{key} {value}" for key, value in figures.items()), flush=True)
+    return figures
+
+
+def reminders_by_client(stub: TelegramStub) -> dict[int, list[float]]:
+    sent: dict[int, list[float]] = {}
+    for message in stub.sent:
+        if "Reminder" in message.text:
+            sent.setdefault(message.chat_id, []).append(message.sent_at)
+    return sent
+
+
+async def punctuality(kind: str, sizes: Sizes) -> Figures:
+    """N reminders falling due spread over a window, to distinct clients: how late does each arrive?"""
+    count, window = sizes.reminders_spread, sizes.window_s
+    async with workspace() as workdir, database(kind, workdir) as url, stand_in() as stub:
+        first_due = datetime.now(UTC) + timedelta(seconds=sizes.startup_margin_s)
+        due = {FIRST_CLIENT + n: first_due + timedelta(seconds=window * n / count) for n in range(count)}
+        starts = {client: at + timedelta(hours=1) for client, at in due.items()}
+        await seed_bookings(url, starts, length=timedelta(milliseconds=50))
+        env = {"DATABASE_URL": url, "REMINDERS": "1h", "FEEDBACK_AFTER": "1d"}
+        async with bot_process(stub, workdir, env):
+            await stub.wait_for(
+                lambda: len(reminders_by_client(stub)) >= count, timeout=window + 90, what="every reminder"
+            )
+        sent = reminders_by_client(stub)
+    lateness = [times[0] - due[client].timestamp() for client, times in sent.items()]
+    return report(
+        f"punctuality [{kind}]",
+        {
+            "reminders": count,
+            "window_s": window,
+            "lateness_s": summary(lateness),
+            "duplicates": sum(len(t) - 1 for t in sent.values()),
+            "lateness_samples": sorted(round(x, 4) for x in lateness),
+        },
+    )
+
+
+async def burst(kind: str, sizes: Sizes) -> Figures:
+    """N reminders all due at once (the sweep after downtime), against Telegram's flood limits."""
+    count = sizes.burst
+    async with workspace() as workdir, database(kind, workdir) as url, stand_in(flood_limits=True) as stub:
+        soon = datetime.now(UTC) + timedelta(minutes=30)
+        await seed_bookings(
+            url,
+            {FIRST_CLIENT + n: soon + timedelta(seconds=n) for n in range(count)},
+            length=timedelta(milliseconds=500),
+        )
+        env = {"DATABASE_URL": url, "REMINDERS": "2h", "FEEDBACK_AFTER": "1d"}
+        async with bot_process(stub, workdir, env):
+            await stub.wait_for(
+                lambda: len(reminders_by_client(stub)) >= count,
+                timeout=count / 10 + 60,
+                what="every reminder of the burst",
+            )
+            await asyncio.sleep(1)  # anything sent twice would arrive right behind
+        sent = reminders_by_client(stub)
+        floods = sum(1 for _, code, _ in stub.errors if code == 429)
+    first, last = min(t[0] for t in sent.values()), max(t[0] for t in sent.values())
+    rate = (count - 1) / (last - first)
+    return report(
+        f"burst [{kind}]",
+        {
+            "reminders": count,
+            "seconds": round(last - first, 2),
+            "ideal_seconds": round((count - 1) / TELEGRAM_CEILING_PER_SECOND, 2),
+            "per_second": round(rate, 2),
+            "share_of_ceiling": round(rate / TELEGRAM_CEILING_PER_SECOND, 3),
+            "http_429": floods,
+            "lost": count - len(sent),
+            "duplicates": sum(len(t) - 1 for t in sent.values()),
+        },
+    )
+
+
+async def naive_burst(sizes: Sizes) -> Figures:
+    """What most bots do: a loop of bot.send_message against the same flood limits, errors logged and skipped."""
+    count = sizes.burst
+    async with stand_in(flood_limits=True) as stub:
+        bot = Bot(TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(stub.url)))
+        lost = 0
+        started = time.monotonic()
+        try:
+            for n in range(count):
+                try:
+                    await bot.send_message(FIRST_CLIENT + n, "Reminder: your appointment is today at 14:00")
+                except TelegramAPIError:
+                    lost += 1
+        finally:
+            await bot.session.close()
+        elapsed = time.monotonic() - started
+        floods = sum(1 for _, code, _ in stub.errors if code == 429)
+    return report(
+        "burst [naive send_message loop]",
+        {"reminders": count, "seconds": round(elapsed, 2), "http_429": floods, "lost": lost, "duplicates": 0},
+    )
+
+
+def import_seconds(runs: int) -> float:
+    """How long `import main` takes by itself: the floor under any restart (mostly aiogram's pydantic models).
+
+    Timed inside the child: the interpreter's own start and its teardown of that heap are not part of it.
+    """
+    timer = "import time; t = time.perf_counter(); import main; print(time.perf_counter() - t)"
+    timings = [
+        float(
+            subprocess.run([sys.executable, "-c", timer], cwd=ROOT, check=True, capture_output=True, text=True).stdout
+        )
+        for _ in range(runs)
+    ]
+    return round(statistics.median(timings), 2)
+
+
+async def restart(kind: str, bookings: int) -> Figures:
+    """From process start to serving updates, with N future bookings (PostgreSQL: the store already filled)."""
+    async with workspace() as workdir, database(kind, workdir) as url, stand_in(flood_limits=False) as stub:
+        now = datetime.now(UTC)
+        spacing = timedelta(days=13) / max(bookings, 1)
+        await seed_bookings(
+            url,
+            {FIRST_CLIENT + n: now + timedelta(days=1) + spacing * n for n in range(bookings)},
+            length=min(spacing / 2, timedelta(minutes=30)),
+        )
+        env = {"DATABASE_URL": url, "REMINDERS": "24h,2h", "FEEDBACK_AFTER": "2h"}
+        if kind == "postgresql":  # the first start fills the persistent job store; the restart is measured
+            async with bot_process(stub, workdir, env) as first:
+                await wait_for_log(first, "Reconciled", give_up_after=1800)
+                await first.terminate()
+        polls = stub.calls.get("getUpdates", 0)
+        spawned_wall, spawned = datetime.now(), time.monotonic()  # noqa: DTZ005 (compared with the log's local time)
+        async with bot_process(stub, workdir, env) as bot:
+            serving = next(t for t, method, _ in stub.timeline if method == "getUpdates" and (polls := polls - 1) < 0)
+            reconciled = await wait_for_log(bot, "Reconciled", give_up_after=1800)
+            assert bot.process is not None
+            rss = peak_rss_mb(bot.process.pid)
+    return report(
+        f"restart [{kind}, {bookings} bookings]",
+        {
+            "bookings": bookings,
+            "to_serving_s": round(serving - spawned, 2),
+            "to_reconciled_s": round((reconciled - spawned_wall).total_seconds(), 2),
+            "peak_rss_mb": round(rss, 1),
+        },
+    )
+
+
+THINK_SECONDS = (0.3, 1.5)  # a person reading the reply before the next click
+
+
+async def interactive(kind: str, sizes: Sizes) -> Figures:
+    """Simulated clients booking at the same time, each at a person's pace: from each click to the bot's reply.
+
+    The clients start within the first second and pause 0.3-1.5 s between clicks, so their sessions overlap
+    throughout; all clicking in the same millisecond would measure only the queue on one core.
+    """
+    clients = sizes.clients
+    latencies: list[float] = []
+    async with workspace() as workdir, database(kind, workdir) as url, stand_in(flood_limits=False) as stub:
+        env = {"DATABASE_URL": url, "SLOT_MINUTES": "15", "BOOKING_MIN_LEAD": "0s", "MAX_ACTIVE_BOOKINGS": "5"}
+        async with bot_process(stub, workdir, env):
+            # A process that has run for a while has built its caches (pydantic answer models, compiled
+            # queries): one client goes through the flow first, unmeasured.
+            await _book_as(stub, stub.user(FIRST_CLIENT - 1, "Warm-up"), [])
+            started = time.monotonic()
+            outcomes = await asyncio.gather(
+                *(_book_as(stub, stub.user(FIRST_CLIENT + n, f"Client {n}"), latencies) for n in range(clients))
+            )
+            elapsed = time.monotonic() - started
+    return report(
+        f"interactive [{kind}]",
+        {
+            "clients": clients,
+            "updates": len(latencies),
+            "updates_per_second": round(len(latencies) / elapsed, 1),
+            "reply_ms": summary(latencies, scale=1000, digits=1),
+            "booked": outcomes.count("booked"),
+            "slot_taken_meanwhile": outcomes.count("taken"),
+        },
+    )
+
+
+async def _book_as(stub: TelegramStub, client: StubUser, latencies: list[float]) -> str:
+    """/book → a day → a time → confirm, timing each step from the update to the bot's first reply."""
+    rng = random.Random(client.id)
+    await asyncio.sleep(rng.uniform(0, 1))
+
+    async def step(act: Any, expect: Any) -> Any:
+        if latencies:
+            await asyncio.sleep(rng.uniform(*THINK_SECONDS))
+        pushed = time.monotonic()
+        act()
+        result = await stub.wait_for(expect, timeout=60, what=f"a reply to client {client.id}")
+        replied = next(
+            t for t, method, chat in stub.timeline if chat == client.id and t >= pushed and method in REPLIES
+        )
+        latencies.append(replied - pushed)
+        return result
+
+    flow = await step(
+        lambda: client.send("/book"), lambda: next((m for m in client.messages() if "day" in m.text), None)
+    )
+    await step(lambda: client.click(flow, rng.choice(flow.buttons()[:7])["text"]), lambda: "time" in flow.text)
+    await step(
+        lambda: client.click(flow, rng.choice(time_buttons(flow))["text"]),
+        lambda: "Confirm?" in flow.text or "taken" in flow.text,
+    )
+    if "Confirm?" not in flow.text:
+        return "taken"  # someone else got the time first: the bot offered a fresh choice
+    await step(lambda: client.click(flow, "✅"), lambda: "Booked" in flow.text or "taken" in flow.text)
+    return "booked" if "Booked" in flow.text else "taken"
+
+
+async def loop_health(kind: str, sizes: Sizes) -> Figures:
+    """The longest event-loop stall while reconciling at startup, sweeping 1 000 due reminders, adding 1 000 jobs.
+
+    Run in this process on the real services, with a lag probe on the same loop.
+    """
+    future, due = sizes.reconcile_bookings, sizes.sweep_due
+    stalls: dict[str, float] = {}
+    async with workspace() as workdir, database(kind, workdir) as url, stand_in(flood_limits=True) as stub:
+        now = datetime.now(UTC)
+        await seed_bookings(
+            url,
+            {FIRST_CLIENT + n: now + timedelta(days=1, minutes=n) for n in range(future)}
+            | {FIRST_CLIENT + future + n: now + timedelta(minutes=30, seconds=n) for n in range(due)},
+            length=timedelta(milliseconds=500),
+        )
+        settings = Settings(
+            _env_file=None,  # type: ignore[call-arg]
+            bot_token=TOKEN,
+            database_url=url,
+            telegram_api_url=stub.url,
+            reminders="24h,2h",
+            default_language="en",
+        )
+        gc.collect()
+        gc.freeze()  # as main() does once the imports are done
+        engine = create_engine(settings)
+        await upgrade_to_head(engine)
+        sessionmaker = create_sessionmaker(engine)
+        scheduler, store = create_scheduler(settings)
+        scheduler.start(paused=True)
+        jobs = ReminderJobs(scheduler, settings)
+        bot = create_bot(TOKEN, stub.url)
+        runtime.install(runtime.Runtime(bot=bot, sessionmaker=sessionmaker, settings=settings, jobs=jobs))
+        try:
+            async with LoopLagProbe() as probe:
+                reconciled = await reminders.reconcile(sessionmaker, jobs, store)
+            stalls[f"reconcile_{reconciled.bookings}_bookings_ms"] = probe.worst
+            async with LoopLagProbe() as probe:
+                await reminders.sweep("catch_up")
+            stalls[f"sweep_{due}_due_ms"] = probe.worst
+            later = now + timedelta(days=20)
+            fresh = [
+                BookingTimes(10**9 + n, later + timedelta(minutes=n), later + timedelta(minutes=n + 1), now)
+                for n in range(1000)
+            ]
+            async with LoopLagProbe() as probe:
+                await add_jobs_as_bookings_arrive(sessionmaker, jobs, fresh)
+            stalls["add_1000_jobs_ms"] = probe.worst
+        finally:
+            runtime.uninstall()
+            scheduler.shutdown(wait=False)
+            await bot.session.close()
+            await engine.dispose()
+        sent = len(reminders_by_client(stub))
+    return report(
+        f"event loop [{kind}]",
+        {name: round(seconds * 1000, 1) for name, seconds in stalls.items()} | {"sweep_sent": sent},
+    )
+
+
+async def add_jobs_as_bookings_arrive(
+    sessionmaker: async_sessionmaker[AsyncSession], jobs: ReminderJobs, times: list[BookingTimes]
+) -> None:
+    """Each booking's jobs are added the way BookingService adds them: once its transaction has committed.
+
+    Up to ten updates commit at a time, as many as the database pool serves at once.
+    """
+    committing = asyncio.Semaphore(10)
+
+    async def one(booking: BookingTimes) -> None:
+        async with committing, sessionmaker() as session:
+            await session.execute(text("SELECT 1"))
+            after_commit(session, lambda: jobs.schedule(booking))
+            await commit(session)
+
+    await asyncio.gather(*(one(t) for t in times))
