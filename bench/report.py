@@ -1,5 +1,6 @@
 """The benchmark's results as a Markdown table and PNG plots (matplotlib, headless)."""
 
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -10,9 +11,18 @@ import matplotlib.pyplot as plt
 
 from bench.harness import DATABASE_KINDS
 
+QUANTILES = ("p50", "p95", "p99", "max")
+
+
+def _table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    return [*lines, ""]
+
 
 def write_markdown(document: dict[str, Any], path: Path) -> None:
     results = document["results"]
+    plots = not document["quick"]
     lines = [
         f"# Benchmark results{' (quick)' if document['quick'] else ''}",
         "",
@@ -22,32 +32,50 @@ def write_markdown(document: dict[str, Any], path: Path) -> None:
         "",
     ]
     if "punctuality" in results:
-        lines += ["## 1. Punctuality", "", "| database | reminders | window | p50 | p95 | p99 | max | duplicates |"]
-        lines += ["|---|---|---|---|---|---|---|---|"]
+        lines += ["## 1. Punctuality", ""]
+        rows = []
         for kind in DATABASE_KINDS:
             r = results["punctuality"][kind]
-            s = r["lateness_s"]
-            lines.append(
-                f"| {kind} | {r['reminders']} | {r['window_s']} s | {s['p50']} s | {s['p95']} s | {s['p99']} s "
-                f"| {s['max']} s | {r['duplicates']} |"
+            late = r["lateness_s"]
+            rows.append(
+                [kind, r["reminders"], f"{r['window_s']} s", *(f"{late[q]} s" for q in QUANTILES), r["duplicates"]]
             )
-        lines += ["", "![lateness](punctuality.png)" if not document["quick"] else "", ""]
+        lines += _table(["database", "reminders", "window", "p50", "p95", "p99", "max", "duplicates"], rows)
+        lines += ["![lateness](punctuality.png)", ""] if plots else []
     if "burst" in results:
-        lines += ["## 2. Burst at the ceiling", "", "| sender | messages | seconds (ideal) | msg/s | share of ceiling"]
-        lines[-1] += " | 429s | lost | duplicated |"
-        lines += ["|---|---|---|---|---|---|---|---|"]
+        lines += ["## 2. Burst at the ceiling", ""]
+        rows = []
         for kind in DATABASE_KINDS:
             r = results["burst"][kind]
-            lines.append(
-                f"| bot, {kind} | {r['reminders']} | {r['seconds']} ({r['ideal_seconds']}) | {r['per_second']} "
-                f"| {r['share_of_ceiling']:.0%} | {r['http_429']} | {r['lost']} | {r['duplicates']} |"
+            seconds = f"{r['seconds']} ({r['ideal_seconds']})"
+            share = f"{r['share_of_ceiling']:.0%}"
+            rows.append(
+                [
+                    f"bot, {kind}",
+                    r["reminders"],
+                    seconds,
+                    r["per_second"],
+                    share,
+                    r["http_429"],
+                    r["lost"],
+                    r["duplicates"],
+                ]
             )
         naive = results["burst"]["naive"]
-        lines.append(
-            f"| naive `send_message` loop | {naive['reminders']} | {naive['seconds']} | – | – "
-            f"| {naive['http_429']} | {naive['lost']} | {naive['duplicates']} |"
+        rows.append(
+            [
+                "naive `send_message` loop",
+                naive["reminders"],
+                naive["seconds"],
+                "–",
+                "–",
+                naive["http_429"],
+                naive["lost"],
+                naive["duplicates"],
+            ]
         )
-        lines.append("")
+        header = ["sender", "messages", "seconds (ideal)", "msg/s", "share of ceiling", "429s", "lost", "duplicated"]
+        lines += _table(header, rows)
     if "restart" in results:
         r = results["restart"]
         lines += [
@@ -55,39 +83,41 @@ def write_markdown(document: dict[str, Any], path: Path) -> None:
             "",
             f"`import main` alone: {r['import_main_s']} s (aiogram's pydantic models; upstream aiogram #1891).",
             "",
-            "| database | future bookings | to serving updates | to scheduler reconciled | peak RSS |",
-            "|---|---|---|---|---|",
         ]
-        for kind in DATABASE_KINDS:
-            for row in r[kind]:
-                lines.append(
-                    f"| {kind} | {row['bookings']} | {row['to_serving_s']} s | {row['to_reconciled_s']} s "
-                    f"| {row['peak_rss_mb']} MiB |"
-                )
-        lines += ["", "![restart](restart.png)" if not document["quick"] else "", ""]
+        rows = [
+            [
+                kind,
+                row["bookings"],
+                f"{row['to_serving_s']} s",
+                f"{row['to_reconciled_s']} s",
+                f"{row['peak_rss_mb']} MiB",
+            ]
+            for kind in DATABASE_KINDS
+            for row in r[kind]
+        ]
+        lines += _table(
+            ["database", "future bookings", "to serving updates", "to scheduler reconciled", "peak RSS"], rows
+        )
+        lines += ["![restart](restart.png)", ""] if plots else []
     if "interactive" in results:
-        lines += ["## 4. Interactive latency", "", "| database | clients | updates | updates/s | p50 | p95 | p99 |"]
-        lines += ["|---|---|---|---|---|---|---|"]
+        lines += ["## 4. Interactive latency", ""]
+        rows = []
         for kind in DATABASE_KINDS:
             r = results["interactive"][kind]
-            s = r["reply_ms"]
-            lines.append(
-                f"| {kind} | {r['clients']} | {r['updates']} | {r['updates_per_second']} | {s['p50']} ms "
-                f"| {s['p95']} ms | {s['p99']} ms |"
+            reply = r["reply_ms"]
+            rows.append(
+                [kind, r["clients"], r["updates"], r["updates_per_second"], *(f"{reply[q]} ms" for q in QUANTILES[:3])]
             )
-        lines.append("")
+        lines += _table(["database", "clients", "updates", "updates/s", "p50", "p95", "p99"], rows)
     if "loop" in results:
-        lines += [
-            "## 5. Event-loop health (longest stall)",
-            "",
-            "| database | phase | longest stall |",
-            "|---|---|---|",
+        lines += ["## 5. Event-loop health (longest stall)", ""]
+        rows = [
+            [kind, phase.removesuffix("_ms").replace("_", " "), f"{value} ms"]
+            for kind in DATABASE_KINDS
+            for phase, value in results["loop"][kind].items()
+            if phase.endswith("_ms")
         ]
-        for kind in DATABASE_KINDS:
-            for phase, value in results["loop"][kind].items():
-                if phase.endswith("_ms"):
-                    lines.append(f"| {kind} | {phase.removesuffix('_ms').replace('_', ' ')} | {value} ms |")
-        lines.append("")
+        lines += _table(["database", "phase", "longest stall"], rows)
     path.write_text("\n".join(lines))
 
 
