@@ -146,16 +146,15 @@ class Settings(BaseSettings):
     def _clock(cls, value: Any) -> Any:
         return parse_clock(value) if isinstance(value, str) else value
 
-    @field_validator("booking_min_lead", "cancel_cutoff", "feedback_after", mode="before")
+    @field_validator("booking_min_lead", "cancel_cutoff", "feedback_after", "claim_timeout", mode="before")
     @classmethod
     def _duration(cls, value: Any) -> Any:
         return parse_duration(value) if isinstance(value, str) else value
 
-    @field_validator("claim_timeout", mode="before")
+    @field_validator("claim_timeout")
     @classmethod
-    def _claim_timeout(cls, value: Any) -> Any:
-        value = parse_duration(value) if isinstance(value, str) else value
-        if isinstance(value, timedelta) and value < MIN_CLAIM_TIMEOUT:
+    def _claim_timeout(cls, value: timedelta) -> timedelta:
+        if value < MIN_CLAIM_TIMEOUT:
             raise ValueError(f"must be at least {MIN_CLAIM_TIMEOUT.seconds}s")
         return value
 

@@ -132,8 +132,9 @@ async def reconcile(
     """Make the job store match the bookings table (at every start, and when taking over the scheduler)."""
     now = utcnow()
     async with sessionmaker() as session:
-        newest = await Bookings(session).newest_id()
-        rows = await Bookings(session).pending_times(now - jobs.settings.feedback_after)
+        bookings = Bookings(session)
+        newest = await bookings.newest_id()  # first: a booking made after it is in `rows` or left alone
+        rows = await bookings.pending_times(now - jobs.settings.feedback_after)
         times = [BookingTimes(*row) for row in rows]
     # Thousands of job-store round trips: in a worker thread, so updates keep being served meanwhile.
     report = await asyncio.to_thread(jobs.reconcile, times, now, newest)

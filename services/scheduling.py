@@ -204,25 +204,22 @@ class ReminderJobs:
 
     def catch_up(self) -> None:
         """Send at once whatever fell due while no scheduler was running."""
-        self.scheduler.add_job(
-            SWEEP_JOB,
-            args=["catch_up"],
-            id="catch_up",
-            replace_existing=True,
-            misfire_grace_time=int(timedelta(hours=1).total_seconds()),
-        )
+        self._sweep_once("catch_up", datetime.now(UTC))
 
     def retry_in_doubt(self, after: timedelta) -> None:
         """Send, once their claims have expired, the messages whose sender stopped mid-send."""
+        self._sweep_once("in_doubt", datetime.now(UTC) + after)
+
+    def _sweep_once(self, sweep_id: str, at: datetime) -> None:
+        # Added by the process taking charge of the scheduler, whose own scheduler wakes for it: no NOTIFY.
         self.scheduler.add_job(
             SWEEP_JOB,
-            trigger=DateTrigger(run_date=datetime.now(UTC) + after, timezone=UTC),
-            args=["in_doubt"],
-            id="in_doubt",
+            trigger=DateTrigger(run_date=at, timezone=UTC),
+            args=[sweep_id],
+            id=sweep_id,
             replace_existing=True,
             misfire_grace_time=int(timedelta(hours=1).total_seconds()),
         )
-        self._changed()
 
     def unschedule(self, booking_id: int) -> None:
         self._remove(reminder_job_id(booking_id))
