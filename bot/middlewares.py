@@ -1,8 +1,14 @@
+import asyncio
 import time
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 
-from aiogram import BaseMiddleware
+from aiogram import BaseMiddleware, Bot
+from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
+from aiogram.methods import Response, TelegramMethod
+from aiogram.methods.base import TelegramType
 from aiogram.types import TelegramObject
 from aiogram.types import User as TelegramUser
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -18,11 +24,22 @@ from services.scheduling import ReminderJobs
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
 
+@dataclass(frozen=True, slots=True)
+class _OpenUnit:
+    task: asyncio.Task[Any] | None
+    session: AsyncSession
+
+
+_open_unit: ContextVar[_OpenUnit | None] = ContextVar("open_unit", default=None)
+
+
 class UnitOfWorkMiddleware(BaseMiddleware):
-    """One session and one transaction per update, committed when the handler is done.
+    """One session per update; its work is committed when the handler is done, or before it talks to Telegram.
 
     A handler that is about to promise something ("booked", "cancelled") commits through
     `BookingService.commit` first, so no confirmation ever outlives a crash of its transaction.
+    Whatever else is pending is committed by `CommitBeforeTelegram` before the first Bot API call,
+    so no transaction (SQLite's write lock, a pooled connection) is held while Telegram answers.
     It also registers (or refreshes) the sender, so every handler has `user` and `lang`.
     """
 
@@ -48,6 +65,7 @@ class UnitOfWorkMiddleware(BaseMiddleware):
     async def _handle(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         sender: TelegramUser | None = data.get("event_from_user")
         async with self.sessionmaker() as session:
+            opened = _open_unit.set(_OpenUnit(asyncio.current_task(), session))
             service = BookingService(session, self.settings, self.jobs)
             data["session"] = session
             data["booking_service"] = service
@@ -67,5 +85,27 @@ class UnitOfWorkMiddleware(BaseMiddleware):
             except BaseException:
                 await rollback(session)
                 raise
+            finally:
+                _open_unit.reset(opened)
             await commit(session)
             return result
+
+
+class CommitBeforeTelegram(BaseRequestMiddleware):
+    """Commits the update's pending work before the handler's first call to Telegram.
+
+    A reply may wait a long time (flood limits, retries after a 5xx); on SQLite every other update
+    would queue behind the write lock for as long. Calls from other tasks (a job, a task the handler
+    started) leave the update's session alone.
+    """
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        unit = _open_unit.get()
+        if unit is not None and unit.task is asyncio.current_task() and unit.session.in_transaction():
+            await commit(unit.session)
+        return await make_request(bot, method)

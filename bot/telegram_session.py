@@ -11,6 +11,7 @@ from aiogram.exceptions import TelegramAPIError, TelegramNetworkError, TelegramR
 from aiogram.methods import GetUpdates, Response, TelegramMethod
 from aiogram.methods.base import TelegramType
 
+from bot.middlewares import CommitBeforeTelegram
 from services import metrics
 
 log = logging.getLogger(__name__)
@@ -21,9 +22,11 @@ REQUEST_TIMEOUT_SECONDS = 20
 
 
 def create_bot(token: str, api_url: str | None = None) -> Bot:
-    """The bot as every part of the product uses it: HTML texts, bounded requests, retried hiccups."""
+    """The bot as every part of the product uses it: HTML texts, bounded requests, retried hiccups,
+    and no database transaction held open while Telegram answers."""
     api = TelegramAPIServer.from_base(api_url) if api_url else PRODUCTION
     session = AiohttpSession(api=api, timeout=REQUEST_TIMEOUT_SECONDS)
+    session.middleware(CommitBeforeTelegram())
     session.middleware(KeepResponseModels())
     session.middleware(TelegramRetries())
     return Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))

@@ -188,3 +188,24 @@ async def test_booking_flow_speaks_russian_to_russian_users(stub: TelegramStub, 
     client.send("📅 Записаться")
     await client.wait_message("Выберите день")
     assert not stub.errors
+
+
+async def test_booking_flow_reply_waiting_on_telegram_holds_up_no_other_client(
+    stub: TelegramStub, bot: BotProcess
+) -> None:
+    slow, other = stub.user(1012, "Slow"), stub.user(1013, "Other")
+    slow.send("/book")
+    flow = await slow.wait_message("Choose a day")
+    held_before = stub.held
+    answer = stub.hold("answerCallbackQuery")
+    try:
+        slow.click(flow, flow.buttons()[0]["text"])
+        await stub.wait_for(lambda: stub.held > held_before, what="Telegram sitting on the callback answer")
+        # On SQLite an open transaction would keep the write lock until Telegram answers (15 s busy timeout).
+        other.send("/book")
+        await other.wait_message("Choose a day", timeout=5)
+    finally:
+        answer.set()
+        del stub.holds["answerCallbackQuery"]
+    await stub.wait_for(lambda: "Choose a time" in flow.text, what="the slow client's times")
+    assert not stub.errors
