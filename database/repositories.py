@@ -105,17 +105,18 @@ class Bookings:
             .options(joinedload(Booking.service))
         )
 
-    async def active_between(
+    async def active_times_between(
         self, start: datetime, end: datetime, *, exclude_id: int | None = None
-    ) -> Sequence[Booking]:
-        query = select(Booking).where(
+    ) -> Sequence[tuple[datetime, datetime]]:
+        """(starts_at, ends_at) of the active bookings overlapping [start, end): two columns, no Booking objects."""
+        query = select(Booking.starts_at, Booking.ends_at).where(
             Booking.status == BookingStatus.ACTIVE,
             Booking.starts_at < end,
             Booking.ends_at > start,
         )
         if exclude_id is not None:
             query = query.where(Booking.id != exclude_id)
-        return (await self.session.scalars(query)).all()
+        return (await self.session.execute(query)).all()
 
     async def pending_times(self, ended_after: datetime) -> Sequence[tuple[int, datetime, datetime, datetime]]:
         """(id, starts_at, ends_at, booked_at) of the bookings that may still be owed a message, not cancelled.

@@ -1,4 +1,5 @@
-from collections.abc import Iterable, Sequence
+from bisect import bisect_right
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -64,19 +65,29 @@ class WorkSchedule:
         The grid is laid in wall-clock time from WORK_START; a wall time that does not exist on a
         DST-change day is skipped, and lengths are measured in real (UTC) time.
         """
+        return list(self.grid(day, duration))
+
+    def grid(self, day: date, duration: timedelta) -> Iterator[datetime]:
+        """`grid_starts`, one at a time: a caller that needs only the first free one stops early."""
         bounds = self.day_bounds(day)
         if bounds is None:
-            return []
-        starts = []
+            return
         wall = datetime.combine(day, self.work_start)
         day_end = datetime.combine(day, self.work_end)
+        if bounds.end - bounds.start == day_end - wall:
+            # No clock change within opening hours (nearly every day): wall-clock steps are real steps.
+            start = bounds.start
+            while start < bounds.end:
+                if start + duration <= bounds.end:
+                    yield start
+                start += self.slot_step
+            return
         while wall < day_end:
             if _exists(wall, self.tz):
                 start = _local_to_utc(wall, self.tz)
                 if start + duration <= bounds.end:
-                    starts.append(start)
+                    yield start
             wall += self.slot_step
-        return starts
 
 
 def free_starts(
@@ -87,16 +98,7 @@ def free_starts(
     now: datetime,
 ) -> list[datetime]:
     """Starts on `day` a client can book now: on the grid, inside the booking window, not busy."""
-    window = schedule.booking_window(now)
-    busy = sorted(busy, key=lambda interval: interval.start)
-    result = []
-    for start in schedule.grid_starts(day, duration):
-        if not window.start <= start <= window.end:
-            continue
-        candidate = Interval(start, start + duration)
-        if not any(candidate.overlaps(interval) for interval in busy):
-            result.append(start)
-    return result
+    return list(_free(schedule, day, duration, _Busy(busy), schedule.booking_window(now)))
 
 
 def days_with_free_starts(
@@ -105,7 +107,40 @@ def days_with_free_starts(
     busy: Sequence[Interval],
     now: datetime,
 ) -> list[date]:
-    return [day for day in schedule.window_days(now) if free_starts(schedule, day, duration, busy, now)]
+    window, taken = schedule.booking_window(now), _Busy(busy)
+    return [
+        day
+        for day in schedule.window_days(now)
+        if next(_free(schedule, day, duration, taken, window), None) is not None
+    ]
+
+
+def _free(
+    schedule: WorkSchedule, day: date, duration: timedelta, busy: "_Busy", window: Interval
+) -> Iterator[datetime]:
+    for start in schedule.grid(day, duration):
+        if start > window.end:
+            return
+        if start >= window.start and not busy.overlaps(start, start + duration):
+            yield start
+
+
+class _Busy:
+    """Busy intervals merged into disjoint ones in time order, so an overlap test is one binary search."""
+
+    def __init__(self, intervals: Iterable[Interval]) -> None:
+        merged: list[Interval] = []
+        for interval in sorted(intervals, key=lambda item: item.start):
+            if merged and interval.start <= merged[-1].end:
+                merged[-1] = Interval(merged[-1].start, max(merged[-1].end, interval.end))
+            else:
+                merged.append(interval)
+        self._starts = [interval.start for interval in merged]
+        self._ends = [interval.end for interval in merged]
+
+    def overlaps(self, start: datetime, end: datetime) -> bool:
+        first_ending_after = bisect_right(self._ends, start)
+        return first_ending_after < len(self._starts) and self._starts[first_ending_after] < end
 
 
 def _exists(wall: datetime, tz: ZoneInfo) -> bool:

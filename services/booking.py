@@ -262,9 +262,9 @@ class BookingService:
         await Notifications(self.session).forget_reminders(booking_id)
 
     async def _busy(self, start: datetime, end: datetime, exclude_booking_id: int | None) -> list[Interval]:
-        bookings = await self.bookings.active_between(start, end, exclude_id=exclude_booking_id)
+        bookings = await self.bookings.active_times_between(start, end, exclude_id=exclude_booking_id)
         blocked = await self.blocked.overlapping(start, end)
-        return [Interval(item.starts_at, item.ends_at) for item in (*bookings, *blocked)]
+        return [Interval(*times) for times in bookings] + [Interval(item.starts_at, item.ends_at) for item in blocked]
 
     def _schedule_after_commit(self, booking: Booking, event: str | None) -> None:
         """Jobs for the booking once it is committed, and a notice to admins of what the client did."""

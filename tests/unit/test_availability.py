@@ -1,9 +1,11 @@
+import random
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from services.availability import Interval, WorkSchedule, days_with_free_starts, free_starts
 
 HOUR = timedelta(hours=1)
+QUARTER = timedelta(minutes=15)
 MONDAY = date(2026, 11, 23)
 
 
@@ -100,3 +102,28 @@ def test_availability_dst_fall_back_measures_real_time() -> None:
 def test_availability_end_of_day_slot_fits_exactly() -> None:
     starts = schedule(work_end=time(17, 30), slot_step=timedelta(minutes=30)).grid_starts(MONDAY, HOUR)
     assert hours(starts)[-1] == "16:30"
+
+
+def test_availability_free_starts_agree_with_checking_every_slot_against_every_busy_interval() -> None:
+    rng = random.Random(7)
+    for tz, day in (("UTC", MONDAY), ("Europe/Berlin", date(2026, 3, 29)), ("Europe/Berlin", date(2026, 10, 25))):
+        every_day = schedule(
+            tz=ZoneInfo(tz), work_days=frozenset(range(1, 8)), work_start=time(0), work_end=time(20), slot_step=QUARTER
+        )
+        opening = every_day.day_bounds(day)
+        assert opening is not None
+        for _ in range(200):
+            busy = []
+            for _ in range(rng.randint(0, 12)):
+                start = opening.start + rng.randint(-4, 84) * QUARTER
+                busy.append(Interval(start, start + rng.randint(1, 8) * QUARTER))
+            duration = rng.randint(1, 6) * QUARTER
+            now = opening.start + rng.randint(-8, 40) * QUARTER
+            window = every_day.booking_window(now)
+            expected = [
+                start
+                for start in every_day.grid_starts(day, duration)
+                if window.start <= start <= window.end
+                and not any(Interval(start, start + duration).overlaps(taken) for taken in busy)
+            ]
+            assert free_starts(every_day, day, duration, busy, now) == expected
