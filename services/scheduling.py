@@ -1,7 +1,8 @@
 import logging
 import re
-from collections.abc import Iterable
-from contextlib import suppress
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Literal
@@ -73,15 +74,34 @@ class ReconcileReport:
 
 
 class CoalescingScheduler(AsyncIOScheduler):
-    """An AsyncIOScheduler whose wake-ups, requested in a burst, run once.
+    """An AsyncIOScheduler that reads its job store on the event loop only when it has to.
 
-    Every added job asks for a wake-up, and each wake-up reads the job store on the event loop; a reconcile
-    adding thousands of jobs would otherwise queue thousands of them back to back.
+    Every added job asks for a wake-up, and each wake-up reads the job store on the event loop. Wake-ups
+    asked for in a burst run once (a reconcile adds thousands of jobs), and a job added with
+    `adding_job_due` asks for none when the timer already set fires no later than the job is due: a
+    booking's reminder, hours away, does not make every booking read the store (8 % of the CPU of
+    100 clients booking on PostgreSQL, measured).
     """
 
     _wakeup_pending = False
+    _processing = False
+    _timer_due: datetime | None = None  # when the armed timer fires; None: no timer armed
+    _adding = threading.local()
+
+    @contextmanager
+    def adding_job_due(self, at: datetime) -> Iterator[None]:
+        self._adding.due = at
+        try:
+            yield
+        finally:
+            self._adding.due = None
 
     def wakeup(self) -> None:
+        due: datetime | None = getattr(self._adding, "due", None)
+        timer_due = self._timer_due
+        # While the store is being read, the reading may have missed this job: it must wake up again.
+        if due is not None and timer_due is not None and due >= timer_due and not self._processing:
+            return
         if self._wakeup_pending:
             return
         self._wakeup_pending = True
@@ -89,8 +109,20 @@ class CoalescingScheduler(AsyncIOScheduler):
 
     def _wake(self) -> None:
         self._wakeup_pending = False  # before processing: a job added meanwhile asks for a fresh wake-up
-        self._stop_timer()
-        self._start_timer(self._process_jobs())
+        self._processing = True
+        try:
+            self._stop_timer()
+            self._start_timer(self._process_jobs())
+        finally:
+            self._processing = False  # only once the new timer is known
+
+    def _start_timer(self, wait_seconds: float | None) -> None:
+        super()._start_timer(wait_seconds)
+        self._timer_due = None if wait_seconds is None else datetime.now(UTC) + timedelta(seconds=wait_seconds)
+
+
+def _expecting_job_due(scheduler: AsyncIOScheduler, at: datetime) -> AbstractContextManager[None]:
+    return scheduler.adding_job_due(at) if isinstance(scheduler, CoalescingScheduler) else nullcontext()
 
 
 def create_scheduler(settings: Settings) -> tuple[AsyncIOScheduler, JobStoreInfo]:
@@ -155,22 +187,23 @@ class ReminderJobs:
 
     def schedule(self, times: BookingTimes, now: datetime | None = None) -> None:
         now = now or datetime.now(UTC)
-        self.schedule_reminder(times, now)
-        self.schedule_feedback(times, now)
+        self.schedule_reminder(times, now, notify=False)
+        self.schedule_feedback(times, now, notify=False)
+        self._changed()
 
-    def schedule_reminder(self, times: BookingTimes, now: datetime | None = None) -> None:
+    def schedule_reminder(self, times: BookingTimes, now: datetime | None = None, *, notify: bool = True) -> None:
         now = now or datetime.now(UTC)
         upcoming = next_reminder(times.starts_at, times.booked_at, self.settings.reminders, now)
         if upcoming is None:
             self._remove(reminder_job_id(times.booking_id))
         else:
-            self._put_reminder(times.booking_id, upcoming.at)
+            self._put_reminder(times.booking_id, upcoming.at, notify=notify)
 
-    def schedule_feedback(self, times: BookingTimes, now: datetime | None = None) -> None:
+    def schedule_feedback(self, times: BookingTimes, now: datetime | None = None, *, notify: bool = True) -> None:
         now = now or datetime.now(UTC)
         at = feedback_at(times.ends_at, self.settings.feedback_after)
         if at > now:
-            self._put_feedback(times.booking_id, at)
+            self._put_feedback(times.booking_id, at, notify=notify)
         else:
             self._remove(feedback_job_id(times.booking_id))
 
@@ -298,15 +331,16 @@ class ReminderJobs:
     def _put(
         self, func: str, job_id: str, what: str, booking_id: int, at: datetime, grace: timedelta, notify: bool
     ) -> None:
-        self.scheduler.add_job(
-            func,
-            trigger=DateTrigger(run_date=at, timezone=UTC),
-            id=job_id,
-            name=f"{what} for booking {booking_id}",
-            args=[booking_id],
-            replace_existing=True,
-            misfire_grace_time=int(grace.total_seconds()),
-        )
+        with _expecting_job_due(self.scheduler, at):
+            self.scheduler.add_job(
+                func,
+                trigger=DateTrigger(run_date=at, timezone=UTC),
+                id=job_id,
+                name=f"{what} for booking {booking_id}",
+                args=[booking_id],
+                replace_existing=True,
+                misfire_grace_time=int(grace.total_seconds()),
+            )
         if notify:
             self._changed()
 
