@@ -105,10 +105,20 @@ def write_markdown(document: dict[str, Any], path: Path) -> None:
         for kind in DATABASE_KINDS:
             r = results["interactive"][kind]
             reply = r["reply_ms"]
+            cpu = f"{r['bot_cpu_ms_per_update']} ms" if "bot_cpu_ms_per_update" in r else "–"
             rows.append(
-                [kind, r["clients"], r["updates"], r["updates_per_second"], *(f"{reply[q]} ms" for q in QUANTILES[:3])]
+                [
+                    kind,
+                    r["clients"],
+                    r["updates"],
+                    r["updates_per_second"],
+                    cpu,
+                    *(f"{reply[q]} ms" for q in QUANTILES[:3]),
+                ]
             )
-        lines += _table(["database", "clients", "updates", "updates/s", "p50", "p95", "p99"], rows)
+        lines += _table(
+            ["database", "clients", "updates", "updates/s", "bot CPU per update", "p50", "p95", "p99"], rows
+        )
     if "loop" in results:
         lines += ["## 5. Event-loop health (longest stall)", ""]
         rows = [

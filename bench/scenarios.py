@@ -22,6 +22,7 @@ from bench.harness import (
     TELEGRAM_CEILING_PER_SECOND,
     LoopLagProbe,
     bot_process,
+    cpu_seconds,
     database,
     peak_rss_mb,
     stand_in,
@@ -224,21 +225,23 @@ async def interactive(kind: str, sizes: Sizes) -> Figures:
     latencies: list[float] = []
     async with workspace() as workdir, database(kind, workdir) as url, stand_in(flood_limits=False) as stub:
         env = {"DATABASE_URL": url, "SLOT_MINUTES": "15", "BOOKING_MIN_LEAD": "0s", "MAX_ACTIVE_BOOKINGS": "5"}
-        async with bot_process(stub, workdir, env):
+        async with bot_process(stub, workdir, env) as bot:
             # A process that has run for a while has built its caches (pydantic answer models, compiled
             # queries): one client goes through the flow first, unmeasured.
             await _book_as(stub, stub.user(FIRST_CLIENT - 1, "Warm-up"), [])
-            started = time.monotonic()
+            assert bot.process is not None
+            started, cpu_before = time.monotonic(), cpu_seconds(bot.process.pid)
             outcomes = await asyncio.gather(
                 *(_book_as(stub, stub.user(FIRST_CLIENT + n, f"Client {n}"), latencies) for n in range(clients))
             )
-            elapsed = time.monotonic() - started
+            elapsed, cpu_used = time.monotonic() - started, cpu_seconds(bot.process.pid) - cpu_before
     return report(
         f"interactive [{kind}]",
         {
             "clients": clients,
             "updates": len(latencies),
             "updates_per_second": round(len(latencies) / elapsed, 1),
+            "bot_cpu_ms_per_update": round(cpu_used * 1000 / len(latencies), 1),
             "reply_ms": summary(latencies, scale=1000, digits=1),
             "booked": outcomes.count("booked"),
             "slot_taken_meanwhile": outcomes.count("taken"),
