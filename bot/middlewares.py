@@ -7,6 +7,7 @@ from typing import Any
 
 from aiogram import BaseMiddleware, Bot
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
+from aiogram.dispatcher.flags import get_flag
 from aiogram.methods import Response, TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiogram.types import TelegramObject
@@ -14,7 +15,7 @@ from aiogram.types import User as TelegramUser
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.texts import pick_language
-from database.engine import commit, rollback
+from database.engine import TransactionMode, commit, rollback, use_transactions
 from services import metrics
 from services.admin import AdminService
 from services.booking import BookingService, TelegramProfile
@@ -71,6 +72,7 @@ class UnitOfWorkMiddleware(BaseMiddleware):
             data["booking_service"] = service
             data["admin_service"] = AdminService(session, self.settings, self.jobs)
             try:
+                await use_transactions(session, TransactionMode.READ)
                 if sender is not None and not sender.is_bot:
                     data["user"] = await service.register_user(
                         TelegramProfile(
@@ -81,6 +83,8 @@ class UnitOfWorkMiddleware(BaseMiddleware):
                             language=sender.language_code,
                         )
                     )
+                # Handlers may write unless they say otherwise (ReadOnlyHandlers).
+                await use_transactions(session, TransactionMode.WRITE)
                 result = await handler(event, data)
             except BaseException:
                 await rollback(session)
@@ -89,6 +93,22 @@ class UnitOfWorkMiddleware(BaseMiddleware):
                 _open_unit.reset(opened)
             await commit(session)
             return result
+
+
+READ_ONLY = {"read_only": True}  # handler flags: `@router.message(..., flags=READ_ONLY)`
+
+
+class ReadOnlyHandlers(BaseMiddleware):
+    """Handlers flagged READ_ONLY (the booking flow's pickers, listings) read in READ transactions.
+
+    On SQLite those take no write lock, so a hundred clients browsing times do not queue behind each other
+    or behind a booking being written. The flag is a promise: such a handler writes nothing.
+    """
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        if get_flag(data, "read_only"):
+            await use_transactions(data["session"], TransactionMode.READ)
+        return await handler(event, data)
 
 
 class CommitBeforeTelegram(BaseRequestMiddleware):

@@ -2,6 +2,8 @@ import asyncio
 import logging
 import sqlite3
 from collections.abc import Callable
+from contextvars import ContextVar
+from enum import StrEnum
 from typing import Any
 
 import asyncpg
@@ -59,14 +61,33 @@ def create_engine(settings: Settings) -> AsyncEngine:
     return engine
 
 
+class TransactionMode(StrEnum):
+    WRITE = "write"  # may write: on SQLite it queues for the write lock at BEGIN
+    READ = "read"  # only reads: on SQLite a snapshot that waits for no one
+
+
+_transaction_mode: ContextVar[TransactionMode] = ContextVar("transaction_mode", default=TransactionMode.WRITE)
+
+
+async def use_transactions(session: AsyncSession, mode: TransactionMode) -> None:
+    """This task's transactions begin for `mode` from now on; a transaction in progress is committed first.
+
+    Only SQLite tells them apart: a READ transaction takes no write lock, so updates that only read do not
+    queue behind those that write. A READ transaction that writes after all may do so if nothing was
+    written since it began, and fails with "database is locked" otherwise rather than write on a stale read.
+    """
+    if _transaction_mode.get() is mode or session.get_bind().dialect.name != "sqlite":
+        return
+    if session.in_transaction():
+        await commit(session)
+    _transaction_mode.set(mode)
+
+
 def _serialise_sqlite_writers(engine: AsyncEngine) -> None:
-    # Every transaction starts with BEGIN IMMEDIATE: writers queue on SQLite's write lock up front,
+    # A WRITE transaction starts with BEGIN IMMEDIATE: writers queue on SQLite's write lock up front,
     # so a read-then-write transaction (the per-client limit) cannot interleave with another one,
     # and none fails half-way with "database is locked". pysqlite's own BEGIN handling is switched off.
-    # Within the process they queue in arrival order on an asyncio lock first: SQLite's own busy
-    # handler polls with sleeps of up to 100 ms, so under load a waiter could lose the lock for seconds
-    # to later arrivals (p95 wait 0.9 s for 6 ms transactions, measured with 100 clients).
-    writer = asyncio.Lock()
+    writers = _SqliteWriters()
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -79,44 +100,83 @@ def _serialise_sqlite_writers(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        _wait_for_turn(writer)  # the event runs in AsyncEngine's greenlet, which can await
-        connection.info[_HOLDS_WRITER_TURN] = True
-        try:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
-        except BaseException:
-            _end_turn(writer, connection.info)
-            raise
+        writers.begin(connection)
+
+    @event.listens_for(engine.sync_engine, "before_cursor_execute")
+    def _on_execute(connection: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if _READ_SINCE in connection.info and statement.lstrip()[:7].upper().startswith(_WRITES):
+            writers.upgrade(connection)
 
     @event.listens_for(engine.sync_engine, "commit")
-    @event.listens_for(engine.sync_engine, "rollback")
-    def _on_end(connection: Any) -> None:
+    def _on_commit(connection: Any) -> None:
         if not connection.invalidated:  # an invalidated one gave its turn back with its connection
-            _end_turn(writer, connection.info)
+            writers.end(connection.info, committed=True)
+
+    @event.listens_for(engine.sync_engine, "rollback")
+    def _on_rollback(connection: Any) -> None:
+        if not connection.invalidated:
+            writers.end(connection.info, committed=False)
 
     @event.listens_for(engine.sync_engine.pool, "checkin")
     @event.listens_for(engine.sync_engine.pool, "invalidate")
     def _on_release(_dbapi_connection: Any, record: Any, *_: Any) -> None:
-        _end_turn(writer, record.info)  # a connection lost mid-transaction never sees its rollback
+        writers.end(record.info, committed=False)  # a connection lost mid-transaction never sees its rollback
 
 
-_HOLDS_WRITER_TURN = "holds_writer_turn"
+_HOLDS_TURN = "holds_writer_turn"
+_READ_SINCE = "read_since_commit"
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 
 
-def _wait_for_turn(writer: asyncio.Lock) -> None:
-    try:
-        await_(_acquire(writer))
-    except TimeoutError:
-        raise sqlite3.OperationalError("database is locked (waited for another transaction)") from None
+class _SqliteWriters:
+    """SQLite's one writer at a time, queued in arrival order within the process.
 
+    SQLite's own busy handler polls with sleeps of up to 100 ms, so under load a waiter could lose the lock
+    for seconds to later arrivals (p95 wait 0.9 s for 6 ms transactions, measured with 100 clients); an
+    asyncio lock in front of it serves them in turn. The events call it from AsyncEngine's greenlet,
+    which can await.
+    """
 
-async def _acquire(lock: asyncio.Lock) -> None:
-    async with asyncio.timeout(SQLITE_BUSY_TIMEOUT_MS / 1000):
-        await lock.acquire()
+    def __init__(self) -> None:
+        self.turn = asyncio.Lock()
+        self.commits = 0  # write transactions committed by this process: a READ one began before or after
 
+    def begin(self, connection: Any) -> None:
+        if _transaction_mode.get() is TransactionMode.READ:
+            connection.exec_driver_sql("BEGIN")
+            connection.info[_READ_SINCE] = self.commits
+            return
+        self._wait_for_turn(connection.info)
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            self.end(connection.info, committed=False)
+            raise
 
-def _end_turn(writer: asyncio.Lock, info: dict[str, Any]) -> None:
-    if info.pop(_HOLDS_WRITER_TURN, False):
-        writer.release()
+    def upgrade(self, connection: Any) -> None:
+        """A READ transaction is about to write: fine if no writer has committed since it began."""
+        began_after = connection.info.pop(_READ_SINCE)
+        self._wait_for_turn(connection.info)
+        if self.commits != began_after:
+            self.end(connection.info, committed=False)
+            raise sqlite3.OperationalError("database is locked: written to since this transaction read")
+
+    def end(self, info: dict[str, Any], *, committed: bool) -> None:
+        info.pop(_READ_SINCE, None)
+        if info.pop(_HOLDS_TURN, False):
+            self.commits += committed
+            self.turn.release()
+
+    def _wait_for_turn(self, info: dict[str, Any]) -> None:
+        try:
+            await_(self._acquire())
+        except TimeoutError:
+            raise sqlite3.OperationalError("database is locked (waited for another transaction)") from None
+        info[_HOLDS_TURN] = True
+
+    async def _acquire(self) -> None:
+        async with asyncio.timeout(SQLITE_BUSY_TIMEOUT_MS / 1000):
+            await self.turn.acquire()
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -27,8 +27,9 @@ class Users:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def get(self, user_id: int) -> User | None:
-        return await self.session.get(User, user_id)
+    async def get(self, user_id: int, *, fresh: bool = False) -> User | None:
+        """`fresh`: read the row again even if the session already holds the user."""
+        return await self.session.get(User, user_id, populate_existing=fresh)
 
     async def lock(self, user_id: int) -> None:
         """Serialise booking transactions of one client (row lock on PostgreSQL).

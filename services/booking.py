@@ -5,7 +5,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from database.engine import after_commit, commit
+from database.engine import TransactionMode, after_commit, commit, use_transactions
 from database.models import Booking, BookingStatus, CancelledBy, Feedback, Service, User, utcnow
 from database.repositories import BlockedPeriods, Bookings, Feedbacks, Notifications, Services, Users
 from services import metrics
@@ -64,7 +64,12 @@ class BookingService:
         await commit(self.session)
 
     async def register_user(self, profile: TelegramProfile) -> User:
+        """The sender as a User, created or brought up to date; for a known, unchanged one, a read."""
         user = await self.users.get(profile.id)
+        if user is not None and _is_current(user, profile):
+            return user
+        await use_transactions(self.session, TransactionMode.WRITE)
+        user = await self.users.get(profile.id, fresh=True)
         if user is None:
             user = User(id=profile.id, first_name=profile.first_name)
             self.session.add(user)
@@ -272,6 +277,16 @@ class BookingService:
         after_commit(self.session, lambda: self.jobs.schedule(times))
         if event is not None:
             after_commit(self.session, lambda: self.jobs.announce(event, times.booking_id))
+
+
+def _is_current(user: User, profile: TelegramProfile) -> bool:
+    return (user.first_name, user.last_name, user.username, user.language, user.blocked_bot) == (
+        profile.first_name,
+        profile.last_name,
+        profile.username,
+        profile.language,
+        False,
+    )
 
 
 def _duration(service: Service) -> timedelta:

@@ -18,6 +18,7 @@ from bot.admin_views import client_link
 from bot.callbacks import ConfirmBooking, DatePick, FlowAbort, FlowBack, FlowScope, ServicePick, TimePick
 from bot.formatting import booking_text, day_label, ddmm, hhmm, local, weekday
 from bot.handlers.refusals import refuse
+from bot.middlewares import READ_ONLY
 from bot.replies import show
 from bot.texts import Lang, menu_texts, pick_language, t
 from database.models import Booking, Service, User, utcnow
@@ -40,15 +41,15 @@ class Acting:
         return FlowScope(booking.id if booking else 0, self.client.id if self.by_admin else 0)
 
 
-@router.message(Command("book"))
-@router.message(F.text.in_(menu_texts("menu_book")))
+@router.message(Command("book"), flags=READ_ONLY)
+@router.message(F.text.in_(menu_texts("menu_book")), flags=READ_ONLY)
 async def begin(message: Message, lang: Lang, user: User, booking_service: BookingService, state: FSMContext) -> None:
     await state.clear()
     text, markup = await first_step(booking_service, lang, Acting(user, by_admin=False))
     await message.answer(text, reply_markup=markup)
 
 
-@router.callback_query(ServicePick.filter())
+@router.callback_query(ServicePick.filter(), flags=READ_ONLY)
 async def service_picked(
     callback: CallbackQuery,
     callback_data: ServicePick,
@@ -68,7 +69,7 @@ async def service_picked(
     await show(callback, *await _dates_view(booking_service, lang, service, booking, acting))
 
 
-@router.callback_query(DatePick.filter())
+@router.callback_query(DatePick.filter(), flags=READ_ONLY)
 async def date_picked(
     callback: CallbackQuery,
     callback_data: DatePick,
@@ -94,7 +95,7 @@ async def date_picked(
     await show(callback, *view)
 
 
-@router.callback_query(TimePick.filter())
+@router.callback_query(TimePick.filter(), flags=READ_ONLY)
 async def time_picked(
     callback: CallbackQuery,
     callback_data: TimePick,
@@ -184,7 +185,7 @@ async def confirmed(
         await deliver(bot, client_id, booking_text(client_lang, notice, booking, tz))
 
 
-@router.callback_query(FlowBack.filter())
+@router.callback_query(FlowBack.filter(), flags=READ_ONLY)
 async def went_back(
     callback: CallbackQuery,
     callback_data: FlowBack,

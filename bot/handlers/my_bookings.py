@@ -10,6 +10,7 @@ from bot.callbacks import CancelAsk, CancelConfirm, CancelKeep, RescheduleStart
 from bot.formatting import booking_text, ddmm, hhmm, local, weekday
 from bot.handlers.booking import Acting, dates_view_for_reschedule
 from bot.handlers.refusals import refuse
+from bot.middlewares import READ_ONLY
 from bot.replies import show
 from bot.texts import Lang, menu_texts, t
 from database.models import User, utcnow
@@ -19,8 +20,8 @@ from services.errors import BookingError
 router = Router(name=__name__)
 
 
-@router.message(Command("my"))
-@router.message(F.text.in_(menu_texts("menu_my")))
+@router.message(Command("my"), flags=READ_ONLY)
+@router.message(F.text.in_(menu_texts("menu_my")), flags=READ_ONLY)
 async def my_bookings(
     message: Message, lang: Lang, user: User, booking_service: BookingService, state: FSMContext
 ) -> None:
@@ -98,7 +99,7 @@ async def cancel_declined(
     await show(callback, t(lang, "kept"))
 
 
-@router.callback_query(RescheduleStart.filter())
+@router.callback_query(RescheduleStart.filter(), flags=READ_ONLY)
 async def reschedule_started(
     callback: CallbackQuery,
     callback_data: RescheduleStart,

@@ -4,9 +4,10 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from database.engine import create_engine
+from database.engine import TransactionMode, commit, create_engine, create_sessionmaker, rollback, use_transactions
 from tests.conftest import eventually, make_settings
 
 
@@ -58,3 +59,45 @@ async def test_engine_sqlite_lost_connection_mid_transaction_frees_the_write_loc
             await connection.execute(text("INSERT INTO arrivals VALUES (2)"))
 
     await asyncio.wait_for(write(), 5)
+
+
+async def test_engine_sqlite_read_transactions_do_not_wait_for_a_writer(sqlite_engine: AsyncEngine) -> None:
+    release = asyncio.Event()
+
+    async def slow_writer() -> None:
+        async with sqlite_engine.begin() as connection:
+            await connection.execute(text("INSERT INTO arrivals VALUES (1)"))
+            await release.wait()
+
+    writing = asyncio.create_task(slow_writer())
+    await eventually(lambda: sqlite_engine.sync_engine.pool.checkedout() == 1, what="the writer in its transaction")
+    try:
+        async with create_sessionmaker(sqlite_engine)() as session:
+            await use_transactions(session, TransactionMode.READ)
+            seen = await asyncio.wait_for(session.scalar(text("SELECT count(*) FROM arrivals")), 5)
+        assert seen == 0, "the writer has not committed"
+    finally:
+        release.set()
+        await writing
+
+
+async def test_engine_sqlite_read_transaction_writes_only_if_nothing_was_written_since_it_began(
+    sqlite_engine: AsyncEngine,
+) -> None:
+    sessionmaker = create_sessionmaker(sqlite_engine)
+    async with sessionmaker() as session:
+        await use_transactions(session, TransactionMode.READ)
+        await session.scalar(text("SELECT count(*) FROM arrivals"))
+        await session.execute(text("INSERT INTO arrivals VALUES (1)"))
+        await commit(session)
+
+        await session.scalar(text("SELECT count(*) FROM arrivals"))
+        async with sqlite_engine.begin() as other:
+            await other.execute(text("INSERT INTO arrivals VALUES (2)"))
+        with pytest.raises(OperationalError, match="database is locked"):
+            await session.execute(text("INSERT INTO arrivals VALUES (3)"))
+        await rollback(session)
+
+    async with sqlite_engine.connect() as connection:
+        rows = (await connection.execute(text("SELECT n FROM arrivals ORDER BY rowid"))).scalars().all()
+    assert rows == [1, 2]
