@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import web
 from bot.handlers import routers
-from bot.middlewares import ReadOnlyHandlers, UnitOfWorkMiddleware
+from bot.middlewares import HandlerTransactions, UnitOfWorkMiddleware
 from bot.telegram_session import create_bot
 from database.engine import DatabaseUnavailable, check_connection, commit, create_engine, create_sessionmaker
 from database.migrate import upgrade_to_head
@@ -190,8 +190,8 @@ def _create_dispatcher(
     # Updates of one user are handled one at a time (double clicks queue up instead of racing).
     dispatcher = Dispatcher(storage=storage, events_isolation=isolation, settings=settings)
     dispatcher.update.outer_middleware(UnitOfWorkMiddleware(sessionmaker, settings, jobs))
-    dispatcher.message.middleware(ReadOnlyHandlers())
-    dispatcher.callback_query.middleware(ReadOnlyHandlers())
+    dispatcher.message.middleware(HandlerTransactions())
+    dispatcher.callback_query.middleware(HandlerTransactions())
     dispatcher.include_routers(*routers())
     return dispatcher
 

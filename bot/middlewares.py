@@ -72,6 +72,7 @@ class UnitOfWorkMiddleware(BaseMiddleware):
             data["booking_service"] = service
             data["admin_service"] = AdminService(session, self.settings, self.jobs)
             try:
+                # Registration and the routers' filters (the admin check) only read; see HandlerTransactions.
                 await use_transactions(session, TransactionMode.READ)
                 if sender is not None and not sender.is_bot:
                     data["user"] = await service.register_user(
@@ -83,8 +84,6 @@ class UnitOfWorkMiddleware(BaseMiddleware):
                             language=sender.language_code,
                         )
                     )
-                # Handlers may write unless they say otherwise (ReadOnlyHandlers).
-                await use_transactions(session, TransactionMode.WRITE)
                 result = await handler(event, data)
             except BaseException:
                 await rollback(session)
@@ -98,16 +97,17 @@ class UnitOfWorkMiddleware(BaseMiddleware):
 READ_ONLY = {"read_only": True}  # handler flags: `@router.message(..., flags=READ_ONLY)`
 
 
-class ReadOnlyHandlers(BaseMiddleware):
-    """Handlers flagged READ_ONLY (the booking flow's pickers, listings) read in READ transactions.
+class HandlerTransactions(BaseMiddleware):
+    """A handler's transactions begin WRITE, unless it is flagged READ_ONLY (the booking pickers, /my).
 
-    On SQLite those take no write lock, so a hundred clients browsing times do not queue behind each other
-    or behind a booking being written. The flag is a promise: such a handler writes nothing.
+    On SQLite a READ transaction takes no write lock, so a hundred clients browsing times do not queue
+    behind each other or behind a booking being written. The flag is a promise that the handler writes
+    nothing. Registered on the message and callback-query observers, the only ones the routers use.
     """
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-        if get_flag(data, "read_only"):
-            await use_transactions(data["session"], TransactionMode.READ)
+        if not get_flag(data, "read_only"):
+            await use_transactions(data["session"], TransactionMode.WRITE)
         return await handler(event, data)
 
 

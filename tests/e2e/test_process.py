@@ -1,9 +1,11 @@
 import asyncio
 import os
+import sqlite3
 import sys
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import make_url
 
 from tests.e2e.bot_process import BASE_ENV, ROOT, BotProcess
 from tests.e2e.conftest import BotFactory
@@ -114,3 +116,28 @@ async def test_process_two_pollers_on_one_token_get_409_and_keep_running(
     assert second.process.returncode is None
     logs = first.logs() + second.logs()
     assert "Conflict: terminated by other getUpdates request" in logs
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_process_sqlite_browsing_is_served_while_a_writer_holds_the_database(
+    stub: TelegramStub, bot_factory: BotFactory, database_url: str
+) -> None:
+    bot = bot_factory()
+    await bot.start()
+    client = stub.user(1030, "Browser")
+    client.send("/start")
+    await client.wait_message("Hello")
+
+    # Another writer (a backup, a long import) holds SQLite's write lock; the bot's writes would wait for it.
+    writer = sqlite3.connect(str(make_url(database_url).database), isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")
+    try:
+        client.send("/book")
+        flow = await client.wait_message("Choose a day", timeout=5)
+        client.click(flow, flow.buttons()[1]["text"])
+        await stub.wait_for(lambda: "Choose a time" in flow.text, timeout=5, what="the times, read without waiting")
+    finally:
+        writer.rollback()
+        writer.close()
+    client.click(flow, flow.buttons()[0]["text"])
+    await stub.wait_for(lambda: "Confirm?" in flow.text, what="the summary")
