@@ -28,7 +28,7 @@ def write_markdown(document: dict[str, Any], path: Path) -> None:
         "",
         f"{document['when']} · {document['machine']} · the last run took {document['seconds']} s. "
         "Produced by `python -m bench`; figures are from single runs of the real bot against the Bot API "
-        "stand-in (see bench/README.md for the method).",
+        "stand-in, except interactive latency (the median of repeated runs); see bench/README.md for the method.",
         "",
     ]
     if "punctuality" in results:
@@ -105,20 +105,19 @@ def write_markdown(document: dict[str, Any], path: Path) -> None:
         for kind in DATABASE_KINDS:
             r = results["interactive"][kind]
             reply = r["reply_ms"]
-            cpu = f"{r['bot_cpu_ms_per_update']} ms" if "bot_cpu_ms_per_update" in r else "–"
             rows.append(
                 [
                     kind,
                     r["clients"],
-                    r["updates"],
+                    r.get("runs", 1),
                     r["updates_per_second"],
-                    cpu,
+                    f"{r['bot_cpu_ms_per_update']} ms" if "bot_cpu_ms_per_update" in r else "–",
                     *(f"{reply[q]} ms" for q in QUANTILES[:3]),
                 ]
             )
-        lines += _table(
-            ["database", "clients", "updates", "updates/s", "bot CPU per update", "p50", "p95", "p99"], rows
-        )
+        header = ["database", "clients", "runs", "updates/s", "bot CPU per update", "p50", "p95", "p99"]
+        lines += _table(header, rows)
+        lines += ["Medians over the runs; each run's figures are in latest.json.", ""]
     if "loop" in results:
         lines += ["## 5. Event-loop health (longest stall)", ""]
         rows = [
