@@ -23,6 +23,9 @@ def _insert_dialect(session: AsyncSession):  # type: ignore[no-untyped-def]
     return postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
 
 
+READ_BATCH = 2000
+
+
 class Users:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -122,14 +125,18 @@ class Bookings:
     async def pending_times(self, ended_after: datetime) -> Sequence[tuple[int, datetime, datetime, datetime]]:
         """(id, starts_at, ends_at, booked_at) of the bookings that may still be owed a message, not cancelled.
 
-        Plain rows rather than Booking objects: a reconcile reads tens of thousands on the event loop.
+        Plain rows rather than Booking objects, read in batches: a reconcile reads tens of thousands on the
+        event loop, and 11 000 rows at once kept it from serving anything else for ~50 ms (SQLite).
         """
-        result = await self.session.execute(
+        result = await self.session.stream(
             select(Booking.id, Booking.starts_at, Booking.ends_at, Booking.booked_at)
             .where(Booking.status != BookingStatus.CANCELLED, Booking.ends_at > ended_after)
             .order_by(Booking.starts_at)
         )
-        return [tuple(row) for row in result.all()]  # type: ignore[misc]
+        rows: list[tuple[int, datetime, datetime, datetime]] = []
+        async for batch in result.partitions(READ_BATCH):
+            rows.extend(tuple(row) for row in batch)  # type: ignore[misc]
+        return rows
 
     async def newest_id(self) -> int:
         return await self.session.scalar(select(func.max(Booking.id))) or 0
