@@ -112,13 +112,14 @@ class CoalescingScheduler(AsyncIOScheduler):
         self._processing = True
         try:
             self._stop_timer()
-            self._start_timer(self._process_jobs())
+            # Taken before the pass reads the clock: the time computed is then never after the next job is due,
+            # so jobs due at the same moment as the one the timer is for ask for no wake-up of their own.
+            started = datetime.now(UTC)
+            wait_seconds = self._process_jobs()
+            self._start_timer(wait_seconds)
+            self._timer_due = None if wait_seconds is None else started + timedelta(seconds=wait_seconds)
         finally:
             self._processing = False  # only once the new timer is known
-
-    def _start_timer(self, wait_seconds: float | None) -> None:
-        super()._start_timer(wait_seconds)
-        self._timer_due = None if wait_seconds is None else datetime.now(UTC) + timedelta(seconds=wait_seconds)
 
 
 def _expecting_job_due(scheduler: AsyncIOScheduler, at: datetime) -> AbstractContextManager[None]:
