@@ -1,3 +1,4 @@
+import contextvars
 import logging
 import re
 import threading
@@ -105,7 +106,9 @@ class CoalescingScheduler(AsyncIOScheduler):
         if self._wakeup_pending:
             return
         self._wakeup_pending = True
-        self._eventloop.call_soon_threadsafe(self._wake)
+        # In a context of its own: the jobs this pass starts must not inherit the caller's (an update's
+        # transaction mode, say).
+        self._eventloop.call_soon_threadsafe(self._wake, context=contextvars.Context())
 
     def _wake(self) -> None:
         self._wakeup_pending = False  # before processing: a job added meanwhile asks for a fresh wake-up

@@ -2,6 +2,7 @@ import asyncio
 import logging
 import pickle
 from collections.abc import AsyncIterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -227,3 +228,17 @@ async def test_scheduling_unrestorable_job_is_logged_and_recreated_by_reconcile(
         assert (report.added, report.kept) == (1, 1)
     finally:
         scheduler.shutdown(wait=False)
+
+
+async def test_scheduling_jobs_do_not_run_in_the_context_of_whoever_added_them(counted: CountedScheduler) -> None:
+    seen: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+
+    async def job() -> None:
+        seen.set_result(ADDED_BY.get())
+
+    ADDED_BY.set("an update")  # as an update's transaction mode would be
+    await asyncio.to_thread(counted.scheduler.add_job, job, "date", run_date=utcnow())
+    assert await asyncio.wait_for(seen, 5) == "nobody"
+
+
+ADDED_BY: ContextVar[str] = ContextVar("added_by", default="nobody")
