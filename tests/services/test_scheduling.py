@@ -87,42 +87,40 @@ async def test_scheduling_falls_back_to_memory_when_postgres_store_fails(
     assert "falling back to memory" in warnings[0].getMessage()
 
 
-async def test_scheduling_reconcile_heals_drift(tmp_path: Path) -> None:
+@pytest.fixture
+async def paused_jobs(tmp_path: Path) -> AsyncIterator[ReminderJobs]:
+    """ReminderJobs on a memory store whose scheduler adds and removes jobs but runs none."""
     settings = make_settings(f"sqlite+aiosqlite:///{tmp_path}/x.db")
     scheduler, _ = create_scheduler(settings)
     scheduler.start(paused=True)
-    try:
-        jobs = ReminderJobs(scheduler, settings)
-        keep, move, add = times(1, 30), times(2, 30), times(3, 30)
-        jobs.schedule(keep)
-        jobs.schedule(BookingTimes(2, move.starts_at + 5 * H, move.ends_at + 5 * H, move.booked_at))
-        jobs.schedule(times(4, 30))  # a booking that no longer exists
-        jobs.add_sweeps()
-        report = jobs.reconcile([keep, move, add])
-        assert (report.kept, report.moved, report.added, report.removed) == (2, 2, 2, 2)
-        assert sorted(report.removed_ids) == ["feedback_4", "reminder_4"]
-        assert scheduler.get_job("reminder_2").next_run_time == move.starts_at - 24 * H
-        assert scheduler.get_job("reminder_24h") is not None, "sweeps are not booking jobs"
-        again = jobs.reconcile([keep, move, add])
-        assert (again.kept, again.moved, again.added, again.removed) == (6, 0, 0, 0)
-    finally:
-        scheduler.shutdown(wait=False)
+    yield ReminderJobs(scheduler, settings)
+    scheduler.shutdown(wait=False)
 
 
-async def test_scheduling_reconcile_leaves_bookings_newer_than_its_snapshot_alone(tmp_path: Path) -> None:
-    settings = make_settings(f"sqlite+aiosqlite:///{tmp_path}/x.db")
-    scheduler, _ = create_scheduler(settings)
-    scheduler.start(paused=True)
-    try:
-        jobs = ReminderJobs(scheduler, settings)
-        jobs.schedule(times(4, 30))  # deleted before the snapshot was taken
-        jobs.schedule(times(7, 30))  # booked by another process after it
-        report = jobs.reconcile([times(1, 30)], newest_booking_id=5)
-        assert sorted(report.removed_ids) == ["feedback_4", "reminder_4"]
-        assert scheduler.get_job("reminder_7") is not None
-        assert scheduler.get_job("feedback_7") is not None
-    finally:
-        scheduler.shutdown(wait=False)
+async def test_scheduling_reconcile_heals_drift(paused_jobs: ReminderJobs) -> None:
+    jobs, scheduler = paused_jobs, paused_jobs.scheduler
+    keep, move, add = times(1, 30), times(2, 30), times(3, 30)
+    jobs.schedule(keep)
+    jobs.schedule(BookingTimes(2, move.starts_at + 5 * H, move.ends_at + 5 * H, move.booked_at))
+    jobs.schedule(times(4, 30))  # a booking that no longer exists
+    jobs.add_sweeps()
+    report = jobs.reconcile([keep, move, add])
+    assert (report.kept, report.moved, report.added, report.removed) == (2, 2, 2, 2)
+    assert sorted(report.removed_ids) == ["feedback_4", "reminder_4"]
+    assert scheduler.get_job("reminder_2").next_run_time == move.starts_at - 24 * H
+    assert scheduler.get_job("reminder_24h") is not None, "sweeps are not booking jobs"
+    again = jobs.reconcile([keep, move, add])
+    assert (again.kept, again.moved, again.added, again.removed) == (6, 0, 0, 0)
+
+
+async def test_scheduling_reconcile_leaves_bookings_newer_than_its_snapshot_alone(paused_jobs: ReminderJobs) -> None:
+    jobs = paused_jobs
+    jobs.schedule(times(4, 30))  # deleted before the snapshot was taken
+    jobs.schedule(times(7, 30))  # booked by another process after it
+    report = jobs.reconcile([times(1, 30)], newest_booking_id=5)
+    assert sorted(report.removed_ids) == ["feedback_4", "reminder_4"]
+    assert jobs.scheduler.get_job("reminder_7") is not None
+    assert jobs.scheduler.get_job("feedback_7") is not None
 
 
 @dataclass
@@ -186,16 +184,10 @@ async def test_scheduling_job_due_after_the_armed_timer_does_not_read_the_store(
     ("hours_ahead", "job_ids"), [(30, {"reminder_9", "feedback_9"}), (-2, {"feedback_9"}), (-10, set())]
 )
 async def test_scheduling_jobs_exist_only_for_what_is_still_ahead(
-    tmp_path: Path, hours_ahead: float, job_ids: set[str]
+    paused_jobs: ReminderJobs, hours_ahead: float, job_ids: set[str]
 ) -> None:
-    settings = make_settings(f"sqlite+aiosqlite:///{tmp_path}/x.db")
-    scheduler, _ = create_scheduler(settings)
-    scheduler.start(paused=True)
-    try:
-        ReminderJobs(scheduler, settings).reconcile([times(9, hours_ahead)])
-        assert {job.id for job in scheduler.get_jobs()} == job_ids
-    finally:
-        scheduler.shutdown(wait=False)
+    paused_jobs.reconcile([times(9, hours_ahead)])
+    assert {job.id for job in paused_jobs.scheduler.get_jobs()} == job_ids
 
 
 async def test_scheduling_unrestorable_job_is_logged_and_recreated_by_reconcile(
