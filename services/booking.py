@@ -65,19 +65,23 @@ class BookingService:
 
     async def register_user(self, profile: TelegramProfile) -> User:
         """The sender as a User, created or brought up to date; for a known, unchanged one, a read."""
+        wanted = {
+            "first_name": profile.first_name,
+            "last_name": profile.last_name,
+            "username": profile.username,
+            "language": profile.language,
+            "blocked_bot": False,
+        }
         user = await self.users.get(profile.id)
-        if user is not None and _is_current(user, profile):
+        if user is not None and all(getattr(user, name) == value for name, value in wanted.items()):
             return user
         await use_transactions(self.session, TransactionMode.WRITE)
         user = await self.users.get(profile.id, fresh=True)
         if user is None:
-            user = User(id=profile.id, first_name=profile.first_name)
+            user = User(id=profile.id)
             self.session.add(user)
-        user.first_name = profile.first_name
-        user.last_name = profile.last_name
-        user.username = profile.username
-        user.language = profile.language
-        user.blocked_bot = False
+        for name, value in wanted.items():
+            setattr(user, name, value)
         await self.session.flush()
         return user
 
@@ -277,16 +281,6 @@ class BookingService:
         after_commit(self.session, lambda: self.jobs.schedule(times))
         if event is not None:
             after_commit(self.session, lambda: self.jobs.announce(event, times.booking_id))
-
-
-def _is_current(user: User, profile: TelegramProfile) -> bool:
-    return (user.first_name, user.last_name, user.username, user.language, user.blocked_bot) == (
-        profile.first_name,
-        profile.last_name,
-        profile.username,
-        profile.language,
-        False,
-    )
 
 
 def _duration(service: Service) -> timedelta:
