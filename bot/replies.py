@@ -1,4 +1,9 @@
-"""Small helpers for answering in place: edit the flow's message, or send anew when that is impossible."""
+"""Small helpers for answering in place: edit the flow's message, or send anew when that is impossible.
+
+Handlers show a click's result first and answer the callback query after it: the answer only stops the
+button's spinner, the result is what the client waits for, and under load every round trip before it
+is a wait of its own.
+"""
 
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message

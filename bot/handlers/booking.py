@@ -65,8 +65,8 @@ async def service_picked(
     except BookingError as error:
         await refuse(callback, lang, error)
         return
-    await callback.answer()
     await show(callback, *await _dates_view(booking_service, lang, service, booking, acting))
+    await callback.answer()
 
 
 @router.callback_query(DatePick.filter(), flags=READ_ONLY)
@@ -90,9 +90,9 @@ async def date_picked(
     except BookingError as error:
         await refuse(callback, lang, error)
         return
-    await callback.answer()
     view = await _times_view(booking_service, lang, service, day, booking, acting, page=callback_data.page)
     await show(callback, *view)
+    await callback.answer()
 
 
 @router.callback_query(TimePick.filter(), flags=READ_ONLY)
@@ -118,12 +118,11 @@ async def time_picked(
         service, day, utcnow(), exclude_booking_id=booking.id if booking else None
     )
     if start not in free:
-        await callback.answer(t(lang, "slot_taken"))
         await show(
             callback, *await _times_view(booking_service, lang, service, day, booking, acting, t(lang, "slot_taken"))
         )
+        await callback.answer(t(lang, "slot_taken"))
         return
-    await callback.answer()
     values = {
         "service": escape(service.name),
         "date": ddmm(day),
@@ -138,6 +137,7 @@ async def time_picked(
     if acting.by_admin:
         text = f"👤 {client_link(acting.client)}\n{text}"
     await show(callback, text, keyboards.summary(lang, service.id, start, tz, acting.scope(booking)))
+    await callback.answer()
 
 
 @router.callback_query(ConfirmBooking.filter())
@@ -176,9 +176,9 @@ async def confirmed(
         state = {"client": client_id, "starts_at": booking.starts_at.isoformat(), "service": booking.service.name}
         await admin_service.audit(user.id, action, f"booking:{booking.id}", None, state)
     await booking_service.commit()
-    await callback.answer("✅")
     text = booking_text(lang, key, booking, tz)
     await show(callback, f"👤 {client_link(acting.client)}\n{text}" if acting.by_admin else text)
+    await callback.answer("✅")
     if acting.by_admin:
         client_lang = pick_language(acting.client.language, booking_service.settings.default_language)
         notice = "moved_for_you" if key == "rescheduled" else "booked_for_you"
@@ -202,17 +202,17 @@ async def went_back(
     except BookingError as error:
         await refuse(callback, lang, error)
         return
-    await callback.answer()
     if callback_data.to == "dates":
         await show(callback, *await _dates_view(booking_service, lang, service, booking, acting))
     else:
         await show(callback, *await first_step(booking_service, lang, acting))
+    await callback.answer()
 
 
 @router.callback_query(FlowAbort.filter())
 async def aborted(callback: CallbackQuery, lang: Lang) -> None:
-    await callback.answer()
     await show(callback, t(lang, "flow_left"))
+    await callback.answer()
 
 
 async def first_step(

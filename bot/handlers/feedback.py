@@ -40,8 +40,8 @@ async def rated(
     await booking_service.commit()
     await state.set_state(FeedbackStates.comment)
     await state.update_data(booking_id=callback_data.booking_id)
-    await callback.answer("⭐" * callback_data.rating)
     await show(callback, t(lang, "rated", rating=callback_data.rating), keyboards.rating(callback_data.booking_id))
+    await callback.answer("⭐" * callback_data.rating)
 
 
 @router.message(StateFilter(FeedbackStates.comment), Command("skip"))

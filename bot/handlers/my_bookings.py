@@ -56,12 +56,12 @@ async def cancel_asked(
     except BookingError as error:
         await refuse(callback, lang, error)
         return
-    await callback.answer()
     await show(
         callback,
         booking_text(lang, "cancel_question", booking, booking_service.settings.timezone),
         keyboards.cancel_confirm(lang, booking.id),
     )
+    await callback.answer()
 
 
 @router.callback_query(CancelConfirm.filter())
@@ -78,8 +78,8 @@ async def cancel_confirmed(
         await refuse(callback, lang, error)
         return
     await booking_service.commit()
-    await callback.answer("✅")
     await show(callback, booking_text(lang, "cancelled", booking, booking_service.settings.timezone))
+    await callback.answer("✅")
 
 
 @router.callback_query(CancelKeep.filter())
@@ -95,8 +95,8 @@ async def cancel_declined(
     except BookingError as error:
         await refuse(callback, lang, error)
         return
-    await callback.answer()
     await show(callback, t(lang, "kept"))
+    await callback.answer()
 
 
 @router.callback_query(RescheduleStart.filter(), flags=READ_ONLY)
@@ -113,5 +113,5 @@ async def reschedule_started(
     except BookingError as error:
         await refuse(callback, lang, error)
         return
-    await callback.answer()
     await show(callback, *view)
+    await callback.answer()

@@ -43,6 +43,9 @@ async def test_booking_flow_books_and_confirms_with_date_and_time(stub: Telegram
     query = client.click(flow, "✅")
     await client.wait_answer(query)
     await stub.wait_for(lambda: "Booked" in flow.text, what="the confirmation")
+    confirmed_at = max(t for t, method, chat in stub.timeline if method == "editMessageText" and chat == client.id)
+    answered_at = max(t for t, method, _ in stub.timeline if method == "answerCallbackQuery")
+    assert confirmed_at < answered_at, "the result first; the answer only stops the button's spinner"
     assert chosen in flow.text
     assert DDMM.search(day_button["text"]).group(0) in flow.text  # type: ignore[union-attr]
     assert "Appointment" in flow.text
@@ -200,15 +203,15 @@ async def test_booking_flow_reply_waiting_on_telegram_holds_up_no_other_client(
     slow.send("/book")
     flow = await slow.wait_message("Choose a day")
     held_before = stub.held
-    answer = stub.hold("answerCallbackQuery")
+    edit = stub.hold("editMessageText")
     try:
         slow.click(flow, flow.buttons()[0]["text"])
-        await stub.wait_for(lambda: stub.held > held_before, what="Telegram sitting on the callback answer")
+        await stub.wait_for(lambda: stub.held > held_before, what="Telegram sitting on the times' edit")
         # On SQLite an open transaction would keep the write lock until Telegram answers (15 s busy timeout).
         other.send("/book")
         await other.wait_message("Choose a day", timeout=5)
     finally:
-        answer.set()
-        del stub.holds["answerCallbackQuery"]
+        edit.set()
+        del stub.holds["editMessageText"]
     await stub.wait_for(lambda: "Choose a time" in flow.text, what="the slow client's times")
     assert not stub.errors
