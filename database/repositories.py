@@ -15,6 +15,7 @@ from database.models import (
     Notification,
     Service,
     User,
+    utcnow,
 )
 
 
@@ -30,9 +31,21 @@ class Users:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def get(self, user_id: int, *, fresh: bool = False) -> User | None:
-        """`fresh`: read the row again even if the session already holds the user."""
-        return await self.session.get(User, user_id, populate_existing=fresh)
+    async def get(self, user_id: int) -> User | None:
+        return await self.session.get(User, user_id)
+
+    async def save(self, user_id: int, fields: dict[str, object]) -> User:
+        """Create the user with `fields`, or bring them up to date: one statement, safe against a racing twin."""
+        now = utcnow()
+        statement = (
+            _insert_dialect(self.session)
+            .insert(User)
+            .values(id=user_id, created_at=now, updated_at=now, **fields)
+            .on_conflict_do_update(index_elements=[User.id], set_={**fields, "updated_at": now})
+            .returning(User)
+        )
+        saved = await self.session.scalars(statement, execution_options={"populate_existing": True})
+        return saved.one()
 
     async def lock(self, user_id: int) -> None:
         """Serialise booking transactions of one client (row lock on PostgreSQL).

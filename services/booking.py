@@ -76,14 +76,7 @@ class BookingService:
         if user is not None and all(getattr(user, name) == value for name, value in wanted.items()):
             return user
         await use_transactions(self.session, TransactionMode.WRITE)
-        user = await self.users.get(profile.id, fresh=True)
-        if user is None:
-            user = User(id=profile.id)
-            self.session.add(user)
-        for name, value in wanted.items():
-            setattr(user, name, value)
-        await self.session.flush()
-        return user
+        return await self.users.save(profile.id, wanted)
 
     async def active_services(self) -> Sequence[Service]:
         return await self.services.active()

@@ -1,5 +1,6 @@
 import asyncio
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
@@ -7,8 +8,9 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from database.models import BlockedPeriod, Booking, BookingStatus, Feedback, utcnow
-from services.booking import BookingService
+from database.engine import TransactionMode, use_transactions
+from database.models import BlockedPeriod, Booking, BookingStatus, Feedback, User, utcnow
+from services.booking import BookingService, TelegramProfile
 from services.config import Settings
 from services.errors import (
     AlreadyBooked,
@@ -240,3 +242,24 @@ async def test_booking_service_rating_twice_updates_one_row(
     stranger = await add_user(2)
     with pytest.raises(BookingNotFound):
         await in_own_session(lambda s: s.rate(past, stranger, 1))
+
+
+async def test_booking_service_register_user_creates_once_and_follows_profile_changes(
+    sessionmaker: async_sessionmaker[AsyncSession], in_own_session: UnitOfWork
+) -> None:
+    profile = TelegramProfile(id=7, first_name="Ann <b>&", username="ann", language="en")
+
+    async def register(service: BookingService, profile: TelegramProfile = profile) -> User:
+        await use_transactions(service.session, TransactionMode.READ)  # as every update begins
+        return await service.register_user(profile)
+
+    # A new client's first updates arriving together (a double click): each creates the same row.
+    twins = await asyncio.gather(*(in_own_session(register) for _ in range(4)))
+    assert {(user.id, user.first_name, user.username) for user in twins} == {(7, "Ann <b>&", "ann")}
+    renamed = replace(profile, username="ann_b", language="ru")
+    updated = await in_own_session(lambda service: register(service, renamed))
+    assert (updated.username, updated.language) == ("ann_b", "ru")
+    again = await in_own_session(lambda service: register(service, renamed))
+    assert again.updated_at == updated.updated_at, "an unchanged profile is only read"
+    async with sessionmaker() as session:
+        assert await session.scalar(select(func.count()).select_from(User)) == 1
