@@ -22,7 +22,14 @@ from bot import web
 from bot.handlers import routers
 from bot.middlewares import HandlerTransactions, UnitOfWorkMiddleware
 from bot.telegram_session import create_bot
-from database.engine import DatabaseUnavailable, check_connection, commit, create_engine, create_sessionmaker
+from database.engine import (
+    DatabaseUnavailable,
+    after_commit_work_done,
+    check_connection,
+    commit,
+    create_engine,
+    create_sessionmaker,
+)
 from database.migrate import upgrade_to_head
 from services import broadcast, reminders, runtime
 from services.booking import ensure_default_service
@@ -231,6 +238,9 @@ async def _wait_for_in_flight(rt: runtime.Runtime) -> None:
     if pending:
         log.info("Waiting for %d sends in progress", len(pending))
         await asyncio.wait(pending, timeout=IN_FLIGHT_GRACE_SECONDS)
+    # The jobs of bookings just made: the next start's reconcile would add them, but only once it is up.
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(after_commit_work_done(rt.sessionmaker), IN_FLIGHT_GRACE_SECONDS)
 
 
 def _configure_logging(level: str) -> None:

@@ -31,7 +31,7 @@ from bench.harness import (
     workspace,
 )
 from bot.telegram_session import create_bot
-from database.engine import after_commit, commit, create_engine, create_sessionmaker
+from database.engine import after_commit, after_commit_work_done, commit, create_engine, create_sessionmaker
 from database.migrate import upgrade_to_head
 from services import reminders, runtime
 from services.config import Settings
@@ -372,3 +372,4 @@ async def add_jobs_as_bookings_arrive(
             await commit(session)
 
     await asyncio.gather(*(one(t) for t in times))
+    await after_commit_work_done(sessionmaker)

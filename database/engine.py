@@ -1,6 +1,7 @@
 import asyncio
 import logging
 import sqlite3
+from collections import deque
 from collections.abc import Callable
 from contextvars import ContextVar
 from enum import StrEnum
@@ -179,8 +180,11 @@ class _SqliteWriters:
             await self.turn.acquire()
 
 
+_AFTER_COMMIT_WORK = "after_commit_work"
+
+
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False)
+    return async_sessionmaker(engine, expire_on_commit=False, info={_AFTER_COMMIT_WORK: AfterCommitWork()})
 
 
 async def check_connection(engine: AsyncEngine) -> None:
@@ -199,20 +203,65 @@ def after_commit(session: AsyncSession, callback: Callable[[], None]) -> None:
 
 
 async def commit(session: AsyncSession) -> None:
-    """The one way a unit of work ends: commit, then the side effects that need committed data.
+    """The one way a unit of work ends: commit, then hand the side effects that need committed data over.
 
-    Those (scheduling jobs) may be synchronous round trips to the job store, so they run in a worker thread
-    rather than stall every other update on the event loop.
+    They run after the caller has moved on (see AfterCommitWork): a client hears "booked" once the booking
+    is committed, without waiting for the job store too.
     """
     await session.commit()
     callbacks: list[Callable[[], None]] = session.info.pop("after_commit", [])
     if callbacks:
-        await asyncio.to_thread(_run_all, callbacks)
+        session.info[_AFTER_COMMIT_WORK].submit(callbacks)
 
 
-def _run_all(callbacks: list[Callable[[], None]]) -> None:
-    for callback in callbacks:
-        callback()
+class AfterCommitWork:
+    """The side effects of commits (a booking's jobs, admin notices), done in commit order in a worker thread.
+
+    With the PostgreSQL job store each job is a few synchronous round trips; done before the reply they made
+    up most of the time a client waited for "booked". The booking row is what counts: were the process to
+    die before its jobs are stored, reconcile at the next start and the sweeps meanwhile make up for them.
+    While the database is unavailable the work waits and retries, and later work queues behind it.
+    """
+
+    RETRY_SECONDS = (1, 2, 4, 8, 15)
+
+    def __init__(self) -> None:
+        self._last: asyncio.Task[None] | None = None
+
+    def submit(self, callbacks: list[Callable[[], None]]) -> None:
+        self._last = asyncio.get_running_loop().create_task(self._run(self._last, deque(callbacks)))
+
+    async def done(self) -> None:
+        """Wait for all the work submitted so far (and any submitted meanwhile)."""
+        while self._last is not None and not self._last.done():
+            await asyncio.wait({self._last})
+
+    async def _run(self, previous: asyncio.Task[None] | None, callbacks: deque[Callable[[], None]]) -> None:
+        if previous is not None:
+            await asyncio.wait({previous})
+        retries = iter(self.RETRY_SECONDS)
+        while callbacks:
+            try:
+                await asyncio.to_thread(_run_in_order, callbacks)
+            except Exception as error:
+                delay = next(retries, None) if is_unavailable(error) else None
+                if delay is None:
+                    log.error("Work after a commit failed: %s", callbacks.popleft(), exc_info=error)
+                    continue
+                log.warning("Work after a commit waits for the database (%s): again in %d s", error, delay)
+                await asyncio.sleep(delay)
+
+
+def _run_in_order(callbacks: deque[Callable[[], None]]) -> None:
+    # A callback leaves the queue once done, so a retry resumes with the one that failed.
+    while callbacks:
+        callbacks[0]()
+        callbacks.popleft()
+
+
+async def after_commit_work_done(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    """Wait until the side effects of everything committed through `sessionmaker` so far have run."""
+    await sessionmaker.kw["info"][_AFTER_COMMIT_WORK].done()
 
 
 async def rollback(session: AsyncSession) -> None:

@@ -1,4 +1,5 @@
 import asyncio
+import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -7,7 +8,17 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from database.engine import TransactionMode, commit, create_engine, create_sessionmaker, rollback, use_transactions
+from database.engine import (
+    AfterCommitWork,
+    TransactionMode,
+    after_commit,
+    after_commit_work_done,
+    commit,
+    create_engine,
+    create_sessionmaker,
+    rollback,
+    use_transactions,
+)
 from tests.conftest import eventually, make_settings
 
 
@@ -101,3 +112,54 @@ async def test_engine_sqlite_read_transaction_writes_only_if_nothing_was_written
     async with sqlite_engine.connect() as connection:
         rows = (await connection.execute(text("SELECT n FROM arrivals ORDER BY rowid"))).scalars().all()
     assert rows == [1, 2]
+
+
+async def test_engine_commit_leaves_its_side_effects_to_run_after_it_in_commit_order(
+    sqlite_engine: AsyncEngine,
+) -> None:
+    sessionmaker = create_sessionmaker(sqlite_engine)
+    job_store_busy = threading.Event()
+    done: list[str] = []
+
+    def slow_job_store() -> None:
+        assert job_store_busy.wait(10)
+        done.append("first booking's jobs")
+
+    async with sessionmaker() as first, sessionmaker() as second:
+        after_commit(first, slow_job_store)
+        after_commit(first, lambda: done.append("first booking's notice"))
+        after_commit(second, lambda: done.append("second booking's jobs"))
+        # Neither commit waits for the job store: the client hears "booked" once the booking is in.
+        await asyncio.wait_for(commit(first), 5)
+        await asyncio.wait_for(commit(second), 5)
+    assert done == []
+    job_store_busy.set()
+    await asyncio.wait_for(after_commit_work_done(sessionmaker), 10)
+    assert done == ["first booking's jobs", "first booking's notice", "second booking's jobs"]
+
+
+async def test_engine_after_commit_work_waits_out_an_unavailable_database_and_skips_a_failure(
+    sqlite_engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(AfterCommitWork, "RETRY_SECONDS", (0.01, 0.01, 0.01))
+    sessionmaker = create_sessionmaker(sqlite_engine)
+    refusals = iter([ConnectionRefusedError("database restarting")] * 2)
+    done: list[str] = []
+
+    def schedule_jobs() -> None:
+        if (refused := next(refusals, None)) is not None:
+            raise refused
+        done.append("jobs")
+
+    def broken() -> None:
+        raise ValueError("a bug")
+
+    async with sessionmaker() as session:
+        for callback in (schedule_jobs, broken, lambda: done.append("notice")):
+            after_commit(session, callback)
+        await commit(session)
+    await asyncio.wait_for(after_commit_work_done(sessionmaker), 10)
+    assert done == ["jobs", "notice"], "each callback once, in order, despite the outage and the failure"
+    assert len([r for r in caplog.records if "waits for the database" in r.message]) == 2
+    failures = [r.exc_info[1] for r in caplog.records if r.exc_info]
+    assert [type(error) for error in failures] == [ValueError], "the failure is logged with its traceback"

@@ -9,7 +9,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.telegram_session import create_bot
-from database.engine import commit, create_engine, create_sessionmaker
+from database.engine import after_commit_work_done, commit, create_engine, create_sessionmaker
 from database.migrate import upgrade_to_head
 from database.models import Booking, BookingStatus, Service, User, utcnow
 from services import runtime
@@ -112,14 +112,15 @@ UnitOfWork = Callable[[Callable[[BookingService], Awaitable[Any]]], Awaitable[An
 def in_own_session(
     sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, jobs: ReminderJobs
 ) -> UnitOfWork:
-    """Run one unit of work the way an update does: own session, commit at the end."""
+    """Run one unit of work the way an update does: own session, commit at the end; then its side effects."""
 
     async def run(work: Callable[[BookingService], Awaitable[Any]]) -> Any:
         async with sessionmaker() as session:
             service = BookingService(session, settings, jobs)
             result = await work(service)
             await service.commit()
-            return result
+        await after_commit_work_done(sessionmaker)
+        return result
 
     return run
 

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from database.engine import TransactionMode, use_transactions
+from database.engine import TransactionMode, after_commit_work_done, use_transactions
 from database.models import BlockedPeriod, Booking, BookingStatus, Feedback, User, utcnow
 from services.booking import BookingService, TelegramProfile
 from services.config import Settings
@@ -49,6 +49,7 @@ async def test_booking_service_book_schedules_jobs_only_after_commit(
         booking = await service.book(user, service_id, start)
         assert jobs.scheduler.get_jobs() == [], "nothing scheduled for an uncommitted booking"
         await service.commit()
+    await after_commit_work_done(sessionmaker)
     first_reminder = start - timedelta(hours=24)
     if first_reminder <= booking.booked_at:
         first_reminder = start - timedelta(hours=2)
