@@ -1,4 +1,5 @@
 import asyncio
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
@@ -15,13 +16,14 @@ from aiogram.types import User as TelegramUser
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.texts import pick_language
-from database.engine import TransactionMode, commit, rollback, use_transactions
+from database.engine import TransactionMode, commit, is_unavailable, rollback, use_transactions
 from services import metrics
 from services.admin import AdminService
-from services.booking import BookingService, TelegramProfile
+from services.booking import BookingService, Sender, TelegramProfile
 from services.config import Settings
 from services.scheduling import ReminderJobs
 
+log = logging.getLogger(__name__)
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
 
@@ -41,7 +43,8 @@ class UnitOfWorkMiddleware(BaseMiddleware):
     `BookingService.commit` first, so no confirmation ever outlives a crash of its transaction.
     Whatever else is pending is committed by `CommitBeforeTelegram` before the first Bot API call,
     so no transaction (SQLite's write lock, a pooled connection) is held while Telegram answers.
-    It also registers (or refreshes) the sender, so every handler has `user` and `lang`.
+    It also knows the sender, so every handler has `user` and `lang`, and saves a new or changed one
+    (see `Sender`).
     """
 
     def __init__(
@@ -55,8 +58,8 @@ class UnitOfWorkMiddleware(BaseMiddleware):
         self.jobs = jobs
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-        sender: TelegramUser | None = data.get("event_from_user")
-        data["lang"] = pick_language(sender.language_code if sender else None, self.settings.default_language)
+        from_user: TelegramUser | None = data.get("event_from_user")
+        data["lang"] = pick_language(from_user.language_code if from_user else None, self.settings.default_language)
         started = time.perf_counter()
         try:
             return await self._handle(handler, event, data)
@@ -64,7 +67,7 @@ class UnitOfWorkMiddleware(BaseMiddleware):
             metrics.UPDATE_SECONDS.observe(time.perf_counter() - started)
 
     async def _handle(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-        sender: TelegramUser | None = data.get("event_from_user")
+        from_user: TelegramUser | None = data.get("event_from_user")
         async with self.sessionmaker() as session:
             opened = _open_unit.set(_OpenUnit(asyncio.current_task(), session))
             service = BookingService(session, self.settings, self.jobs)
@@ -72,18 +75,20 @@ class UnitOfWorkMiddleware(BaseMiddleware):
             data["booking_service"] = service
             data["admin_service"] = AdminService(session, self.settings, self.jobs)
             try:
-                # Registration and the routers' filters (the admin check) only read; see HandlerTransactions.
+                # Who the sender is and the routers' filters (the admin check) only read; see HandlerTransactions.
                 await use_transactions(session, TransactionMode.READ)
-                if sender is not None and not sender.is_bot:
-                    data["user"] = await service.register_user(
+                sender: Sender | None = None
+                if from_user is not None and not from_user.is_bot:
+                    sender = await service.sender(
                         TelegramProfile(
-                            id=sender.id,
-                            first_name=sender.first_name,
-                            last_name=sender.last_name,
-                            username=sender.username,
-                            language=sender.language_code,
+                            id=from_user.id,
+                            first_name=from_user.first_name,
+                            last_name=from_user.last_name,
+                            username=from_user.username,
+                            language=from_user.language_code,
                         )
                     )
+                    data["sender"], data["user"] = sender, sender.user
                 result = await handler(event, data)
             except BaseException:
                 await rollback(session)
@@ -91,7 +96,22 @@ class UnitOfWorkMiddleware(BaseMiddleware):
             finally:
                 _open_unit.reset(opened)
             await commit(session)
+            if sender is not None and not sender.saved:
+                await _save_after_reply(sender, session)
             return result
+
+
+async def _save_after_reply(sender: Sender, session: AsyncSession) -> None:
+    # The handler only read, and has answered; if the database cannot take the write now, the sender's
+    # next update saves them, rather than this one reporting a failure after its answer.
+    try:
+        await sender.save()
+        await commit(session)
+    except Exception as error:
+        await rollback(session)
+        if not is_unavailable(error):
+            raise
+        log.warning("User %s not saved yet: %s", sender.profile.id, error)
 
 
 READ_ONLY = {"read_only": True}  # handler flags: `@router.message(..., flags=READ_ONLY)`
@@ -108,6 +128,8 @@ class HandlerTransactions(BaseMiddleware):
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         if not get_flag(data, "read_only"):
             await use_transactions(data["session"], TransactionMode.WRITE)
+            if "sender" in data:
+                data["user"] = await data["sender"].save()  # before the handler's rows refer to it
         return await handler(event, data)
 
 

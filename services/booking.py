@@ -37,6 +37,16 @@ class TelegramProfile:
     username: str | None = None
     language: str | None = None
 
+    def stored_fields(self) -> dict[str, object]:
+        """The User columns this profile sets; a user who writes to the bot has not blocked it."""
+        return {
+            "first_name": self.first_name,
+            "last_name": self.last_name,
+            "username": self.username,
+            "language": self.language,
+            "blocked_bot": False,
+        }
+
 
 async def ensure_default_service(session: AsyncSession, name: str, duration_minutes: int) -> None:
     """A fresh installation offers one service, as long as a slot, so clients can book at once."""
@@ -63,20 +73,18 @@ class BookingService:
         """Make the work so far durable now: before telling a client "booked", not after."""
         await commit(self.session)
 
-    async def register_user(self, profile: TelegramProfile) -> User:
-        """The sender as a User, created or brought up to date; for a known, unchanged one, a read."""
-        wanted = {
-            "first_name": profile.first_name,
-            "last_name": profile.last_name,
-            "username": profile.username,
-            "language": profile.language,
-            "blocked_bot": False,
-        }
+    async def sender(self, profile: TelegramProfile) -> "Sender":
+        """Who sent an update: the stored user if up to date (a read), else a stand-in until `Sender.save`."""
+        wanted = profile.stored_fields()
         user = await self.users.get(profile.id)
         if user is not None and all(getattr(user, name) == value for name, value in wanted.items()):
-            return user
+            return Sender(self, profile, user, saved=True)
+        return Sender(self, profile, User(id=profile.id, **wanted), saved=False)
+
+    async def register_user(self, profile: TelegramProfile) -> User:
+        """Create the user or bring the stored one up to date with the profile."""
         await use_transactions(self.session, TransactionMode.WRITE)
-        return await self.users.save(profile.id, wanted)
+        return await self.users.save(profile.id, profile.stored_fields())
 
     async def active_services(self) -> Sequence[Service]:
         return await self.services.active()
@@ -274,6 +282,24 @@ class BookingService:
         after_commit(self.session, lambda: self.jobs.schedule(times))
         if event is not None:
             after_commit(self.session, lambda: self.jobs.announce(event, times.booking_id))
+
+
+@dataclass(slots=True)
+class Sender:
+    """An update's sender. A new client (or a changed profile) is saved before a handler that writes, or
+    after one that only reads has replied: a new client's first message waits for no write lock.
+    Until then `user` is a stand-in that is not in the session, good for reading its fields."""
+
+    service: BookingService
+    profile: TelegramProfile
+    user: User
+    saved: bool
+
+    async def save(self) -> User:
+        if not self.saved:
+            self.user = await self.service.register_user(self.profile)
+            self.saved = True
+        return self.user
 
 
 def _duration(service: Service) -> timedelta:

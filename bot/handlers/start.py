@@ -6,6 +6,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
 
 from bot.keyboards import main_menu
+from bot.middlewares import READ_ONLY
 from bot.texts import Lang, menu_texts, t
 from database.models import User
 from services.booking import BookingService
@@ -14,14 +15,14 @@ from services.durations import format_duration
 router = Router(name=__name__)
 
 
-@router.message(CommandStart())
+@router.message(CommandStart(), flags=READ_ONLY)
 async def start(message: Message, user: User, lang: Lang, state: FSMContext) -> None:
     await state.clear()
     await message.answer(t(lang, "greeting", name=escape(user.first_name)), reply_markup=main_menu(lang))
 
 
-@router.message(Command("help"))
-@router.message(F.text.in_(menu_texts("menu_help")))
+@router.message(Command("help"), flags=READ_ONLY)
+@router.message(F.text.in_(menu_texts("menu_help")), flags=READ_ONLY)
 async def help_(message: Message, lang: Lang, booking_service: BookingService) -> None:
     settings = booking_service.settings
     reminders = ", ".join(format_duration(offset) for offset in settings.reminders) or "—"
@@ -31,7 +32,7 @@ async def help_(message: Message, lang: Lang, booking_service: BookingService) -
     )
 
 
-@router.message(Command("cancel"))
+@router.message(Command("cancel"), flags=READ_ONLY)
 async def leave_flow(message: Message, lang: Lang, state: FSMContext) -> None:
     await state.clear()
     await message.answer(t(lang, "flow_left"), reply_markup=main_menu(lang))

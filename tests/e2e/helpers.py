@@ -4,7 +4,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 from prometheus_client.parser import text_string_to_metric_families
-from sqlalchemy import Connection, create_engine, insert
+from sqlalchemy import Connection, create_engine, insert, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -66,6 +66,17 @@ def database(database_url: str) -> Iterator[Connection]:
             yield connection
     finally:
         engine.dispose()
+
+
+def saved_name(database_url: str, user_id: int) -> str | None:
+    """The first name the bot has stored for a user, if it has saved them yet."""
+    with database(database_url) as connection:
+        return connection.scalar(select(User.first_name).where(User.id == user_id))
+
+
+async def until_saved(stub: TelegramStub, database_url: str, client: StubUser) -> None:
+    """A new client whose first message only read is saved just after the answer to it."""
+    await stub.wait_for(lambda: saved_name(database_url, client.id) is not None, what=f"user {client.id} saved")
 
 
 async def seed_bookings(

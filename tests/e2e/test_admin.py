@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import text
 
 from tests.e2e.conftest import BotFactory
-from tests.e2e.helpers import book, database, start_of, time_buttons
+from tests.e2e.helpers import book, database, start_of, time_buttons, until_saved
 from tests.telegram_stub import StubUser, TelegramStub
 
 OWNER = 9001
@@ -366,6 +366,7 @@ async def test_admin_books_and_moves_bookings_on_a_clients_behalf(
     client = stub.user(9110, "Olga", username="olga_k")
     client.send("/start")
     await client.wait_message("Hello, Olga")
+    await until_saved(stub, database_url, client)
 
     owner.send("/book_for olga")
     flow = await owner.wait_message("Whom to book for")

@@ -9,6 +9,7 @@ from sqlalchemy.engine import make_url
 
 from tests.e2e.bot_process import BASE_ENV, ROOT, BotProcess
 from tests.e2e.conftest import BotFactory
+from tests.e2e.helpers import saved_name, until_saved
 from tests.telegram_stub import TelegramStub
 
 
@@ -127,6 +128,7 @@ async def test_process_sqlite_browsing_is_served_while_a_writer_holds_the_databa
     client = stub.user(1030, "Browser")
     client.send("/start")
     await client.wait_message("Hello")
+    await until_saved(stub, database_url, client)
 
     # Another writer (a backup, a long import) holds SQLite's write lock; the bot's writes would wait for it.
     writer = sqlite3.connect(str(make_url(database_url).database), isolation_level=None)
@@ -141,3 +143,28 @@ async def test_process_sqlite_browsing_is_served_while_a_writer_holds_the_databa
         writer.close()
     client.click(flow, flow.buttons()[0]["text"])
     await stub.wait_for(lambda: "Confirm?" in flow.text, what="the summary")
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_process_sqlite_new_client_is_answered_while_a_writer_holds_the_database(
+    stub: TelegramStub, bot_factory: BotFactory, database_url: str
+) -> None:
+    bot = bot_factory()
+    await bot.start()
+    client = stub.user(1031, "Newcomer")
+
+    writer = sqlite3.connect(str(make_url(database_url).database), isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")
+    try:
+        client.send("/start")
+        # Saving a new client is a write; it waits until after the answer, not before it.
+        await client.wait_message("Hello, Newcomer", timeout=5)
+        assert saved_name(database_url, client.id) is None
+    finally:
+        writer.rollback()
+        writer.close()
+
+    await stub.wait_for(lambda: saved_name(database_url, client.id) == "Newcomer", what="the newcomer saved after all")
+    client.send("/book")
+    await client.wait_message("Choose a day")
+    assert "Traceback" not in bot.logs()

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from database.engine import TransactionMode, after_commit_work_done, use_transactions
 from database.models import BlockedPeriod, Booking, BookingStatus, Feedback, User, utcnow
-from services.booking import BookingService, TelegramProfile
+from services.booking import BookingService, Sender, TelegramProfile
 from services.config import Settings
 from services.errors import (
     AlreadyBooked,
@@ -245,22 +245,38 @@ async def test_booking_service_rating_twice_updates_one_row(
         await in_own_session(lambda s: s.rate(past, stranger, 1))
 
 
-async def test_booking_service_register_user_creates_once_and_follows_profile_changes(
+async def test_booking_service_sender_is_read_when_current_and_saved_once_when_new_or_changed(
     sessionmaker: async_sessionmaker[AsyncSession], in_own_session: UnitOfWork
 ) -> None:
     profile = TelegramProfile(id=7, first_name="Ann <b>&", username="ann", language="en")
 
-    async def register(service: BookingService, profile: TelegramProfile = profile) -> User:
-        await use_transactions(service.session, TransactionMode.READ)  # as every update begins
-        return await service.register_user(profile)
+    async def users() -> list[tuple[int, str, str | None, str | None]]:
+        async with sessionmaker() as session:
+            rows = await session.scalars(select(User))
+            return [(user.id, user.first_name, user.username, user.language) for user in rows]
 
-    # A new client's first updates arriving together (a double click): each creates the same row.
-    twins = await asyncio.gather(*(in_own_session(register) for _ in range(4)))
-    assert {(user.id, user.first_name, user.username) for user in twins} == {(7, "Ann <b>&", "ann")}
+    async def arrive(service: BookingService, profile: TelegramProfile = profile) -> Sender:
+        await use_transactions(service.session, TransactionMode.READ)  # as every update begins
+        return await service.sender(profile)
+
+    newcomer = await in_own_session(arrive)
+    assert not newcomer.saved
+    assert (newcomer.user.id, newcomer.user.first_name) == (7, "Ann <b>&"), "a stand-in to read from"
+    assert await users() == [], "nothing written until saved"
+
+    async def arrive_and_save(service: BookingService) -> User:
+        return await (await arrive(service)).save()
+
+    # A new client's first updates arriving together (a double click): each saves the same row.
+    twins = await asyncio.gather(*(in_own_session(arrive_and_save) for _ in range(4)))
+    assert {(user.id, user.username) for user in twins} == {(7, "ann")}
+    assert await users() == [(7, "Ann <b>&", "ann", "en")]
+
+    known = await in_own_session(arrive)
+    assert known.saved, "an unchanged profile is only read"
     renamed = replace(profile, username="ann_b", language="ru")
-    updated = await in_own_session(lambda service: register(service, renamed))
-    assert (updated.username, updated.language) == ("ann_b", "ru")
-    again = await in_own_session(lambda service: register(service, renamed))
-    assert again.updated_at == updated.updated_at, "an unchanged profile is only read"
-    async with sessionmaker() as session:
-        assert await session.scalar(select(func.count()).select_from(User)) == 1
+    changed = await in_own_session(lambda service: arrive(service, renamed))
+    assert not changed.saved
+    assert (changed.user.username, changed.user.language) == ("ann_b", "ru")
+    await in_own_session(lambda service: service.register_user(renamed))
+    assert await users() == [(7, "Ann <b>&", "ann_b", "ru")]
