@@ -50,9 +50,10 @@ class Users:
     async def lock(self, user_id: int) -> None:
         """Serialise booking transactions of one client (row lock on PostgreSQL).
 
-        On SQLite every write transaction already holds the database's write lock from BEGIN.
+        On SQLite every write transaction already holds the database's write lock from BEGIN: nothing to do.
         """
-        await self.session.execute(select(User.id).where(User.id == user_id).with_for_update())
+        if self.session.get_bind().dialect.name != "sqlite":
+            await self.session.execute(select(User.id).where(User.id == user_id).with_for_update())
 
     async def set_blocked(self, user_id: int, blocked: bool) -> None:
         await self.session.execute(update(User).where(User.id == user_id).values(blocked_bot=blocked))
