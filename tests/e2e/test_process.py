@@ -2,6 +2,8 @@ import asyncio
 import os
 import sqlite3
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -119,6 +121,18 @@ async def test_process_two_pollers_on_one_token_get_409_and_keep_running(
     assert "Conflict: terminated by other getUpdates request" in logs
 
 
+@contextmanager
+def write_lock_held_elsewhere(sqlite_url: str) -> Iterator[None]:
+    """Another writer (a backup, a long import) holding SQLite's write lock meanwhile."""
+    writer = sqlite3.connect(str(make_url(sqlite_url).database), isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    finally:
+        writer.rollback()
+        writer.close()
+
+
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 async def test_process_sqlite_browsing_is_served_while_a_writer_holds_the_database(
     stub: TelegramStub, bot_factory: BotFactory, database_url: str
@@ -130,17 +144,11 @@ async def test_process_sqlite_browsing_is_served_while_a_writer_holds_the_databa
     await client.wait_message("Hello")
     await until_saved(stub, database_url, client)
 
-    # Another writer (a backup, a long import) holds SQLite's write lock; the bot's writes would wait for it.
-    writer = sqlite3.connect(str(make_url(database_url).database), isolation_level=None)
-    writer.execute("BEGIN IMMEDIATE")
-    try:
+    with write_lock_held_elsewhere(database_url):  # the bot's writes would wait for it
         client.send("/book")
         flow = await client.wait_message("Choose a day", timeout=5)
         client.click(flow, flow.buttons()[1]["text"])
         await stub.wait_for(lambda: "Choose a time" in flow.text, timeout=5, what="the times, read without waiting")
-    finally:
-        writer.rollback()
-        writer.close()
     client.click(flow, flow.buttons()[0]["text"])
     await stub.wait_for(lambda: "Confirm?" in flow.text, what="the summary")
 
@@ -153,16 +161,11 @@ async def test_process_sqlite_new_client_is_answered_while_a_writer_holds_the_da
     await bot.start()
     client = stub.user(1031, "Newcomer")
 
-    writer = sqlite3.connect(str(make_url(database_url).database), isolation_level=None)
-    writer.execute("BEGIN IMMEDIATE")
-    try:
+    with write_lock_held_elsewhere(database_url):
         client.send("/start")
         # Saving a new client is a write; it waits until after the answer, not before it.
         await client.wait_message("Hello, Newcomer", timeout=5)
         assert saved_name(database_url, client.id) is None
-    finally:
-        writer.rollback()
-        writer.close()
 
     await stub.wait_for(lambda: saved_name(database_url, client.id) == "Newcomer", what="the newcomer saved after all")
     client.send("/book")
