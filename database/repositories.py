@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
 from database.models import (
+    Admin,
     BlockedPeriod,
     Booking,
     BookingStatus,
@@ -33,6 +34,16 @@ class Users:
 
     async def get(self, user_id: int) -> User | None:
         return await self.session.get(User, user_id)
+
+    async def get_with_admin_flag(self, user_id: int) -> tuple[User | None, bool]:
+        """The user, and whether the admins table lists them: one query, made for every update's sender."""
+        statement = (
+            select(User, Admin.user_id.is_not(None))
+            .outerjoin(Admin, Admin.user_id == User.id)
+            .where(User.id == user_id)
+        )
+        row = (await self.session.execute(statement)).first()
+        return (row[0], bool(row[1])) if row is not None else (None, False)
 
     async def save(self, user_id: int, fields: dict[str, object]) -> User:
         """Create the user with `fields`, or bring them up to date: one statement, safe against a racing twin."""

@@ -76,10 +76,10 @@ class BookingService:
     async def sender(self, profile: TelegramProfile) -> "Sender":
         """Who sent an update: the stored user if up to date (a read), else a stand-in until `Sender.save`."""
         wanted = profile.stored_fields()
-        user = await self.users.get(profile.id)
+        user, listed_admin = await self.users.get_with_admin_flag(profile.id)
         if user is not None and all(getattr(user, name) == value for name, value in wanted.items()):
-            return Sender(self, profile, user, saved=True)
-        return Sender(self, profile, User(id=profile.id, **wanted), saved=False)
+            return Sender(self, profile, user, listed_admin, saved=True)
+        return Sender(self, profile, User(id=profile.id, **wanted), listed_admin, saved=False)
 
     async def register_user(self, profile: TelegramProfile) -> User:
         """Create the user or bring the stored one up to date with the profile."""
@@ -293,6 +293,7 @@ class Sender:
     service: BookingService
     profile: TelegramProfile
     user: User
+    listed_admin: bool  # in the admins table (owners come from the settings)
     saved: bool
 
     async def save(self) -> User:

@@ -45,7 +45,7 @@ from database.models import BlockedPeriod, Booking, utcnow
 from services import broadcast, health, runtime, stats
 from services.admin import AdminService, NotAllowed
 from services.admin_input import parse_day, parse_period
-from services.booking import BookingService
+from services.booking import BookingService, Sender
 from services.delivery import deliver
 from services.durations import parse_duration
 from services.errors import BookingError, BookingNotFound
@@ -55,9 +55,12 @@ router = Router(name=__name__)
 
 
 class IsAdmin(BaseFilter):
-    async def __call__(self, event: TelegramObject, admin_service: AdminService) -> bool:
-        sender = getattr(event, "from_user", None)
-        return sender is not None and await admin_service.is_admin(sender.id)
+    async def __call__(self, event: TelegramObject, admin_service: AdminService, sender: Sender | None = None) -> bool:
+        # Every client update meets this filter: the sender's own read already says whether they are listed.
+        if sender is not None:
+            return admin_service.is_owner(sender.profile.id) or sender.listed_admin
+        from_user = getattr(event, "from_user", None)
+        return from_user is not None and await admin_service.is_admin(from_user.id)
 
 
 router.message.filter(IsAdmin())

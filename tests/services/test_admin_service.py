@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from database.models import AuditEntry, BookingStatus, CancelledBy, utcnow
 from services.admin import AdminService, NotAllowed
+from services.booking import BookingService, TelegramProfile
 from services.config import Settings
 from services.errors import BookingNotActive, BookingNotFound
 from services.scheduling import BookingTimes, ReminderJobs
@@ -105,3 +106,20 @@ async def test_admin_service_block_returns_bookings_inside_and_hides_slots(
     assert await audit_actions(sessionmaker) == ["block.add", "block.remove"]
     async with sessionmaker() as session:
         assert await session.scalar(select(func.count(AuditEntry.id))) == 2
+
+
+async def test_admin_service_added_admin_is_known_from_the_senders_own_read(
+    sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, jobs: ReminderJobs, add_user: UserFactory
+) -> None:
+    staff = await add_user(2)
+
+    async def listed() -> bool:
+        async with sessionmaker() as session:
+            sender = await BookingService(session, settings, jobs).sender(TelegramProfile(id=staff, first_name="x"))
+            return sender.listed_admin
+
+    assert await listed() is False
+    await run(sessionmaker, settings, jobs, lambda a: a.add_admin(OWNER, staff))
+    assert await listed() is True
+    await run(sessionmaker, settings, jobs, lambda a: a.remove_admin(OWNER, staff))
+    assert await listed() is False
