@@ -32,9 +32,6 @@ class Users:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def get(self, user_id: int) -> User | None:
-        return await self.session.get(User, user_id)
-
     async def get_with_admin_flag(self, user_id: int) -> tuple[User | None, bool]:
         """The user, and whether the admins table lists them: one query, made for every update's sender."""
         statement = (
