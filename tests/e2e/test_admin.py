@@ -207,6 +207,8 @@ async def test_admin_jobs_health_and_admins(stub: TelegramStub, bot_factory: Bot
     owner = await start_owner(stub)
     client = stub.user(9105, "Future admin")
     await book(stub, client)
+    # The booking's jobs are added just after its commit, before the notice to admins.
+    await owner.wait_message("New booking")
 
     owner.send("/jobs")
     jobs = await owner.wait_message("Scheduler")

@@ -1,3 +1,5 @@
+import asyncio
+
 import aiohttp
 
 from tests.e2e.conftest import BotFactory
@@ -23,10 +25,19 @@ async def test_web_health_readiness_and_metrics(stub: TelegramStub, bot_factory:
         assert body["database"]["ms"] > 0
         assert body["job_store"]["kind"] == ("postgresql" if "postgresql" in database_url else "memory")
         assert body["scheduler"] == "running"
-        async with http.get(f"{base}/metrics") as scraped:
-            assert scraped.status == 200
-            assert scraped.headers["Content-Type"].startswith("text/plain")
-            metrics = samples(await scraped.text())
+
+        async def scrape() -> dict[str, float]:
+            async with http.get(f"{base}/metrics") as scraped:
+                assert scraped.status == 200
+                assert scraped.headers["Content-Type"].startswith("text/plain")
+                return samples(await scraped.text())
+
+        # A booking is counted, after its jobs are added, just after its commit: the reply does not wait.
+        for _ in range(200):  # at most 10 s
+            metrics = await scrape()
+            if metrics["bot_bookings_created_total"] >= 1:
+                break
+            await asyncio.sleep(0.05)
     assert metrics["bot_bookings_created_total"] == 1
     assert metrics["bot_runs_scheduler"] == 1
     assert metrics["bot_jobs_in_store"] >= 4  # the booking's feedback request and the three sweeps

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from database.engine import after_commit_work_done
 from database.models import AuditEntry, BookingStatus, CancelledBy, utcnow
 from services.admin import AdminService, NotAllowed
 from services.booking import BookingService, TelegramProfile
@@ -33,7 +34,8 @@ async def run(
         admin = AdminService(session, settings, jobs)
         result = await work(admin)
         await admin.commit()
-        return result
+    await after_commit_work_done(sessionmaker)
+    return result
 
 
 async def audit_actions(sessionmaker: async_sessionmaker[AsyncSession]) -> list[str]:
