@@ -1,5 +1,9 @@
 """The composition root: settings → database → scheduler → bot → dispatcher, then long polling."""
 
+from bot.lazy_types import import_aiogram
+
+import_aiogram()  # before any other import of aiogram: its types are then built on first use (1.4 s less to start)
+
 import asyncio
 import contextlib
 import gc

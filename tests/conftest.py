@@ -1,3 +1,7 @@
+from bot.lazy_types import import_aiogram
+
+import_aiogram()  # as main.py does: the code under test sees aiogram as the bot does
+
 import asyncio
 import os
 from collections.abc import AsyncIterator, Callable, Iterator
