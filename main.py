@@ -10,6 +10,7 @@ import gc
 import logging
 import signal
 import sys
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from aiogram import Bot, Dispatcher
@@ -57,6 +58,7 @@ class RedisUnavailable(Exception):
 
 DEFAULT_SERVICE_NAME = {"ru": "Приём", "en": "Appointment"}
 IN_FLIGHT_GRACE_SECONDS = 15
+SCHEDULER_RETRY_SECONDS = 5
 FSM_TTL = timedelta(days=1)  # an abandoned conversation is forgotten after a day
 
 
@@ -64,7 +66,7 @@ async def serve(settings: Settings) -> None:
     engine = create_engine(settings)
     scheduler: AsyncIOScheduler | None = None
     bot: Bot | None = None
-    campaign: asyncio.Task[None] | None = None
+    in_charge: asyncio.Task[None] | None = None
     web_runner: AiohttpAppRunner | None = None
     storage: BaseStorage | None = None
     try:
@@ -99,7 +101,8 @@ async def serve(settings: Settings) -> None:
             jobs.add_sweeps()
             await _resume_broadcasts(sessionmaker, jobs)
             jobs.catch_up()
-            scheduler.resume()
+            if not rt.stopping.is_set():
+                scheduler.resume()
 
         if store.persistent:
             leadership = SchedulerLeadership(
@@ -109,9 +112,11 @@ async def serve(settings: Settings) -> None:
                 on_jobs_changed=scheduler.wakeup,
                 own_sender_id=jobs.sender_id,
             )
-            campaign = asyncio.create_task(leadership.run(), name="scheduler-leadership")
+            in_charge = asyncio.create_task(leadership.run(), name="scheduler-leadership")
         else:
-            await take_charge()
+            # The only process on this database takes charge at once, while it already serves updates: with
+            # thousands of bookings, rebuilding the memory store takes seconds.
+            in_charge = asyncio.create_task(_until_done(take_charge), name="scheduler-start")
 
         await _publish_commands(bot)
         me = await bot.get_me()
@@ -136,10 +141,10 @@ async def serve(settings: Settings) -> None:
     finally:
         if web_runner is not None:
             await web_runner.cleanup()
-        if campaign is not None:
-            campaign.cancel()
+        if in_charge is not None:
+            in_charge.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await campaign
+                await in_charge
         if scheduler is not None and scheduler.running:
             scheduler.shutdown(wait=False)
         await engine.dispose()
@@ -150,6 +155,16 @@ async def serve(settings: Settings) -> None:
         runtime.uninstall()
         if bot is not None:
             log.info("Stopped")
+
+
+async def _until_done(take_charge: Callable[[], Awaitable[None]]) -> None:
+    while True:
+        try:
+            await take_charge()
+            return
+        except Exception:
+            log.exception("Could not start the scheduler; trying again in %d s", SCHEDULER_RETRY_SECONDS)
+            await asyncio.sleep(SCHEDULER_RETRY_SECONDS)
 
 
 async def _serve_webhook(dispatcher: Dispatcher, bot: Bot, settings: Settings, username: str) -> None:

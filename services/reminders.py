@@ -131,21 +131,23 @@ async def reconcile(
 ) -> ReconcileReport:
     """Make the job store match the bookings table (at every start, and when taking over the scheduler)."""
     now = utcnow()
-    async with sessionmaker() as session:
-        bookings = Bookings(session)
-        newest = await bookings.newest_id()  # first: a booking made after it is in `rows` or left alone
-        rows = await bookings.pending_times(now - jobs.settings.feedback_after)
-        times = [BookingTimes(*row) for row in rows]
-    # Thousands of job-store round trips: in a worker thread, so updates keep being served meanwhile.
-    report = await asyncio.to_thread(jobs.reconcile, times, now, newest)
+    with jobs.noting_writes() as written_meanwhile:
+        async with sessionmaker() as session:
+            bookings = Bookings(session)
+            newest = await bookings.newest_id()  # first: a booking made after it is in `rows` or left alone
+            rows = await bookings.pending_times(now - jobs.settings.feedback_after)
+            times = [BookingTimes(*row) for row in rows]
+        # Thousands of job-store round trips: in a worker thread, so updates keep being served meanwhile.
+        report = await asyncio.to_thread(jobs.reconcile, times, now, newest, written_meanwhile)
     log.info(
-        "Reconciled %s job store with %d bookings: %d kept, %d added, %d moved, %d removed",
+        "Reconciled %s job store with %d bookings: %d kept, %d added, %d moved, %d removed, %d changed meanwhile",
         store.kind,
         report.bookings,
         report.kept,
         report.added,
         report.moved,
         report.removed,
+        report.left_to_writers,
     )
     return report
 

@@ -2,7 +2,7 @@ import contextvars
 import logging
 import re
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -71,6 +71,7 @@ class ReconcileReport:
     added: int = 0
     moved: int = 0
     removed: int = 0
+    left_to_writers: int = 0  # written meanwhile by the booking's own writers, from fresher data
     removed_ids: list[str] = field(default_factory=list)
 
 
@@ -164,9 +165,14 @@ def _create_job_store(settings: Settings) -> tuple[BaseJobStore, JobStoreInfo]:
     )
 
 
-def _newer_than(job_id: str, newest_booking_id: int | None) -> bool:
+def _booking_of(job_id: str) -> int | None:
     match = _BOOKING_JOB_ID.match(job_id)
-    return newest_booking_id is not None and match is not None and int(match[2]) > newest_booking_id
+    return None if match is None else int(match[2])
+
+
+def _newer_than(job_id: str, newest_booking_id: int | None) -> bool:
+    booking_id = _booking_of(job_id)
+    return newest_booking_id is not None and booking_id is not None and booking_id > newest_booking_id
 
 
 def reminder_job_id(booking_id: int) -> str:
@@ -188,34 +194,42 @@ class ReminderJobs:
         self._shared_store = store.engine if isinstance(store, SQLAlchemyJobStore) else None
         # Signs this process's NOTIFYs, so that the process running the scheduler can ignore its own.
         self.sender_id = uuid4().hex
+        # Held while a booking's jobs are written, by its own writers and by a reconcile in progress.
+        self._writing = threading.RLock()
+        self._noting: list[set[int]] = []
 
     def schedule(self, times: BookingTimes, now: datetime | None = None) -> None:
         now = now or datetime.now(UTC)
-        self.schedule_reminder(times, now, notify=False)
-        self.schedule_feedback(times, now, notify=False)
+        with self._writing_jobs_of(times.booking_id):
+            self.schedule_reminder(times, now, notify=False)
+            self.schedule_feedback(times, now, notify=False)
         self._changed()
 
     def schedule_reminder(self, times: BookingTimes, now: datetime | None = None, *, notify: bool = True) -> None:
         now = now or datetime.now(UTC)
         upcoming = next_reminder(times.starts_at, times.booked_at, self.settings.reminders, now)
-        if upcoming is None:
-            self._remove(reminder_job_id(times.booking_id))
-        else:
-            self._put_reminder(times.booking_id, upcoming.at, notify=notify)
+        with self._writing_jobs_of(times.booking_id):
+            if upcoming is None:
+                self._remove(reminder_job_id(times.booking_id))
+            else:
+                self._put_reminder(times.booking_id, upcoming.at, notify=notify)
 
     def schedule_feedback(self, times: BookingTimes, now: datetime | None = None, *, notify: bool = True) -> None:
         now = now or datetime.now(UTC)
         at = feedback_at(times.ends_at, self.settings.feedback_after)
-        if at > now:
-            self._put_feedback(times.booking_id, at, notify=notify)
-        else:
-            self._remove(feedback_job_id(times.booking_id))
+        with self._writing_jobs_of(times.booking_id):
+            if at > now:
+                self._put_feedback(times.booking_id, at, notify=notify)
+            else:
+                self._remove(feedback_job_id(times.booking_id))
 
     def retry_reminder(self, booking_id: int, now: datetime | None = None) -> None:
-        self._put_reminder(booking_id, (now or datetime.now(UTC)) + RETRY_DELAY)
+        with self._writing_jobs_of(booking_id):
+            self._put_reminder(booking_id, (now or datetime.now(UTC)) + RETRY_DELAY)
 
     def retry_feedback(self, booking_id: int, now: datetime | None = None) -> None:
-        self._put_feedback(booking_id, (now or datetime.now(UTC)) + RETRY_DELAY)
+        with self._writing_jobs_of(booking_id):
+            self._put_feedback(booking_id, (now or datetime.now(UTC)) + RETRY_DELAY)
 
     def announce(self, event: str, booking_id: int) -> None:
         """Tell admins about a client's action, from the scheduler so that a restart does not lose it."""
@@ -259,8 +273,33 @@ class ReminderJobs:
         )
 
     def unschedule(self, booking_id: int) -> None:
-        self._remove(reminder_job_id(booking_id))
-        self._remove(feedback_job_id(booking_id))
+        with self._writing_jobs_of(booking_id):
+            self._remove(reminder_job_id(booking_id))
+            self._remove(feedback_job_id(booking_id))
+
+    @contextmanager
+    def _writing_jobs_of(self, booking_id: int) -> Iterator[None]:
+        with self._writing:
+            for written in self._noting:
+                written.add(booking_id)
+            yield
+
+    @contextmanager
+    def noting_writes(self) -> Iterator[set[int]]:
+        """The bookings whose jobs are written from now on, by their own writers; for a reconcile to leave alone.
+
+        Those writes follow commits made while the reconcile's snapshot was being taken or after it: they are
+        at least as recent as the snapshot, and the reconcile must not undo them (the process serves updates
+        while it reconciles).
+        """
+        written: set[int] = set()
+        with self._writing:
+            self._noting.append(written)
+        try:
+            yield written
+        finally:
+            with self._writing:
+                self._noting.remove(written)
 
     def add_sweeps(self) -> None:
         tz = self.settings.timezone
@@ -282,12 +321,17 @@ class ReminderJobs:
             )
 
     def reconcile(
-        self, bookings: Iterable[BookingTimes], now: datetime | None = None, newest_booking_id: int | None = None
+        self,
+        bookings: Iterable[BookingTimes],
+        now: datetime | None = None,
+        newest_booking_id: int | None = None,
+        written_meanwhile: Collection[int] = (),
     ) -> ReconcileReport:
         """Make the booking jobs exactly what the bookings table says they should be.
 
         `bookings` is a snapshot; `newest_booking_id` is the highest id the table had when it was taken. Other
-        processes keep taking bookings meanwhile, and the jobs of those newer bookings are left alone.
+        processes keep taking bookings meanwhile, and the jobs of those newer bookings are left alone, as are
+        those of `written_meanwhile` (see `noting_writes`), checked as each job is written.
         """
         now = now or datetime.now(UTC)
         wanted: dict[str, tuple[int, datetime]] = {}
@@ -304,7 +348,11 @@ class ReminderJobs:
         existing = {job.id: job for job in self.scheduler.get_jobs() if _BOOKING_JOB_ID.match(job.id)}
         for job_id in existing:
             if job_id not in wanted and not _newer_than(job_id, newest_booking_id):
-                self._remove(job_id)
+                with self._writing:
+                    if _booking_of(job_id) in written_meanwhile:
+                        report.left_to_writers += 1
+                        continue
+                    self._remove(job_id)
                 report.removed += 1
                 report.removed_ids.append(job_id)
         for job_id, (booking_id, at) in wanted.items():
@@ -312,10 +360,14 @@ class ReminderJobs:
             if job is not None and job.next_run_time == at:
                 report.kept += 1
                 continue
-            if job_id.startswith("reminder_"):
-                self._put_reminder(booking_id, at, notify=False)
-            else:
-                self._put_feedback(booking_id, at, notify=False)
+            with self._writing:
+                if booking_id in written_meanwhile:
+                    report.left_to_writers += 1
+                    continue
+                if job_id.startswith("reminder_"):
+                    self._put_reminder(booking_id, at, notify=False)
+                else:
+                    self._put_feedback(booking_id, at, notify=False)
             if job is None:
                 report.added += 1
             else:

@@ -4,6 +4,7 @@ import sqlite3
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ from sqlalchemy.engine import make_url
 
 from tests.e2e.bot_process import BASE_ENV, ROOT, BotProcess
 from tests.e2e.conftest import BotFactory
-from tests.e2e.helpers import saved_name, until_saved
+from tests.e2e.helpers import saved_name, seed_bookings, until_saved
 from tests.telegram_stub import TelegramStub
 
 
@@ -171,3 +172,19 @@ async def test_process_sqlite_new_client_is_answered_while_a_writer_holds_the_da
     client.send("/book")
     await client.wait_message("Choose a day")
     assert "Traceback" not in bot.logs()
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_process_sqlite_serves_updates_while_its_memory_store_is_rebuilt(
+    stub: TelegramStub, bot_factory: BotFactory, database_url: str
+) -> None:
+    tomorrow = datetime.now(UTC) + timedelta(days=1)
+    await seed_bookings(database_url, {10_000 + n: tomorrow + n * timedelta(seconds=20) for n in range(30_000)})
+    bot = bot_factory()
+    await bot.start()
+    client = stub.user(1032, "Early")
+    client.send("/help")
+    await client.wait_message("How it works")
+    assert "Reconciled" not in bot.logs(), "answered before the jobs of 30 000 bookings were rebuilt"
+    await stub.wait_for(lambda: "Reconciled" in bot.logs(), timeout=60, what="the memory store rebuilt")
+    assert "with 30000 bookings: 0 kept, 60000 added" in bot.logs()

@@ -123,6 +123,29 @@ async def test_scheduling_reconcile_leaves_bookings_newer_than_its_snapshot_alon
     assert jobs.scheduler.get_job("feedback_7") is not None
 
 
+async def test_scheduling_reconcile_leaves_bookings_written_meanwhile_alone(paused_jobs: ReminderJobs) -> None:
+    jobs, scheduler = paused_jobs, paused_jobs.scheduler
+    for booking_id in (1, 2, 3):
+        jobs.schedule(times(booking_id, 30))
+    with jobs.noting_writes() as written_meanwhile:
+        snapshot = [times(1, 30), times(2, 30), times(3, 40)]
+        # While the snapshot is read and applied, the process keeps serving: one client moves their booking
+        # earlier, another cancels; each commit's own writes are fresher than the snapshot.
+        moved = times(1, 20)
+        jobs.schedule(moved)
+        jobs.unschedule(2)
+        report = jobs.reconcile(snapshot, written_meanwhile=written_meanwhile)
+    assert written_meanwhile == {1, 2}
+    assert scheduler.get_job("reminder_1").next_run_time == moved.starts_at - 2 * H
+    assert scheduler.get_job("reminder_2") is None
+    assert scheduler.get_job("feedback_2") is None
+    assert scheduler.get_job("reminder_3").next_run_time == snapshot[2].starts_at - 24 * H, "the rest is reconciled"
+    assert (report.left_to_writers, report.moved, report.added) == (4, 2, 0)
+
+    jobs.schedule(times(4, 30))
+    assert written_meanwhile == {1, 2}, "writes are noted only while reconciling"
+
+
 @dataclass
 class CountedScheduler:
     """A running scheduler on the memory store, counting its passes over the job store."""
