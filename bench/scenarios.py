@@ -196,9 +196,13 @@ async def restart(kind: str, bookings: int) -> Figures:
                 await wait_for_log(first, "Reconciled", give_up_after=1800)
                 await first.terminate()
         polls = stub.calls.get("getUpdates", 0)
+        waiting = stub.user(FIRST_CLIENT - 1, "Waiting")
+        waiting.send("/help")  # written while the bot was down: the first update it gets
         spawned_wall, spawned = datetime.now(), time.monotonic()  # noqa: DTZ005 (compared with the log's local time)
         async with bot_process(stub, workdir, env) as bot:
             serving = next(t for t, method, _ in stub.timeline if method == "getUpdates" and (polls := polls - 1) < 0)
+            await waiting.wait_message("How it works", timeout=60)
+            answered = next(t for t, method, chat in stub.timeline if method == "sendMessage" and chat == waiting.id)
             reconciled = await wait_for_log(bot, "Reconciled", give_up_after=1800)
             assert bot.process is not None
             rss = peak_rss_mb(bot.process.pid)
@@ -207,6 +211,7 @@ async def restart(kind: str, bookings: int) -> Figures:
         {
             "bookings": bookings,
             "to_serving_s": round(serving - spawned, 2),
+            "to_first_reply_s": round(answered - spawned, 2),
             "to_reconciled_s": round((reconciled - spawned_wall).total_seconds(), 2),
             "peak_rss_mb": round(rss, 1),
         },
