@@ -9,11 +9,13 @@ from typing import Any
 
 import asyncpg
 from sqlalchemy import event, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.util import await_
 
+from database import sqlite_driver
 from services.config import Settings
 
 log = logging.getLogger(__name__)
@@ -57,7 +59,10 @@ def create_engine(settings: Settings) -> AsyncEngine:
         return create_async_engine(settings.database_url, pool_pre_ping=True, pool_size=10)
     if settings.sqlite_path is not None:
         settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(settings.database_url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+    url = make_url(settings.database_url)
+    arguments, options = url.get_dialect()().create_connect_args(url)
+    options["timeout"] = SQLITE_BUSY_TIMEOUT_MS / 1000
+    engine = create_async_engine(url, async_creator=lambda: sqlite_driver.connect(*arguments, **options))
     _serialise_sqlite_writers(engine)
     return engine
 

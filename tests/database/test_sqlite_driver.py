@@ -1,0 +1,82 @@
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from database import sqlite_driver
+from database.engine import create_engine
+from tests.conftest import make_settings
+
+
+@pytest.fixture
+async def engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(make_settings(f"sqlite+aiosqlite:///{tmp_path}/x.db"))
+    async with engine.begin() as connection:
+        await connection.execute(text("CREATE TABLE numbers (n INTEGER PRIMARY KEY, word TEXT)"))
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def trips(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The calls made on the connection's thread, by the function each ran."""
+    made: list[str] = []
+    execute = sqlite_driver.OneTripConnection._execute
+
+    async def counted(self: sqlite_driver.OneTripConnection, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        made.append(getattr(fn, "__name__", repr(fn)))
+        return await execute(self, fn, *args, **kwargs)
+
+    monkeypatch.setattr(sqlite_driver.OneTripConnection, "_execute", counted)
+    return made
+
+
+async def test_sqlite_driver_runs_each_statement_in_one_trip(engine: AsyncEngine, trips: list[str]) -> None:
+    async with engine.connect() as connection:
+        await connection.begin()  # BEGIN, a statement of its own
+        trips.clear()
+        inserted = await connection.execute(
+            text("INSERT INTO numbers (n, word) VALUES (:n, :word)"), [{"n": n, "word": f"#{n}"} for n in range(5)]
+        )
+        assert inserted.rowcount == 5
+        assert trips == ["_executemany"]
+
+        trips.clear()
+        one = await connection.execute(text("INSERT INTO numbers (word) VALUES ('last')"))
+        assert one.lastrowid == 5
+        rows = (await connection.execute(text("SELECT n, word FROM numbers WHERE n >= :n ORDER BY n"), {"n": 3})).all()
+        assert [tuple(row) for row in rows] == [(3, "#3"), (4, "#4"), (5, "last")]
+        assert (await connection.execute(text("SELECT count(*) FROM numbers"))).scalar_one() == 6
+        assert trips == ["_execute", "_execute", "_execute"]
+
+
+async def test_sqlite_driver_streams_a_large_result_a_chunk_per_trip(engine: AsyncEngine, trips: list[str]) -> None:
+    total = sqlite_driver.CHUNK_ROWS * 2 + 500
+    async with engine.begin() as connection:
+        await connection.execute(text("INSERT INTO numbers (n) VALUES (:n)"), [{"n": n} for n in range(total)])
+    async with engine.connect() as connection:
+        await connection.begin()
+        trips.clear()
+        result = await connection.stream(text("SELECT n FROM numbers ORDER BY n"))
+        batches = [[n for (n,) in batch] async for batch in result.partitions(700)]
+        assert [n for batch in batches for n in batch] == list(range(total))
+        assert {len(batch) for batch in batches[:-1]} == {700}
+        assert trips == ["_execute", "_fetch_chunk", "_fetch_chunk"], "the first chunk comes with the statement"
+
+        everything = (await connection.execute(text("SELECT n FROM numbers"))).scalars().all()
+        assert len(everything) == total
+        assert trips[3:] == ["_execute", "_fetch_rest"]
+
+
+async def test_sqlite_driver_errors_are_the_usual_ones_and_leave_the_connection_usable(engine: AsyncEngine) -> None:
+    async with engine.connect() as connection:
+        await connection.execute(text("INSERT INTO numbers (n) VALUES (1)"))
+        with pytest.raises(IntegrityError, match="UNIQUE constraint failed"):
+            await connection.execute(text("INSERT INTO numbers (n) VALUES (1)"))
+        with pytest.raises(OperationalError, match="no such table"):
+            await connection.execute(text("SELECT * FROM nowhere"))
+        assert (await connection.execute(text("SELECT count(*) FROM numbers"))).scalar_one() == 1
