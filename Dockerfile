@@ -13,6 +13,8 @@ COPY main.py alembic.ini ./
 COPY bot ./bot
 COPY services ./services
 COPY database ./database
+# Compiled once here: with PYTHONDONTWRITEBYTECODE every start would compile the bot's own modules again.
+RUN python -m compileall -q bot services database
 
 RUN useradd --create-home --uid 10001 bot && mkdir -p /app/data && chown bot:bot /app/data
 USER bot
