@@ -62,6 +62,9 @@ FULL = Sizes(500, 60, 20, 1000, (0, 10_000, 100_000), 3, 100, 5, 10_000, 1000)
 QUICK = Sizes(50, 5, 7, 100, (1000,), 1, 10, 1, 500, 100)  # a smoke run: under two minutes
 FIRST_CLIENT = 100_000
 REPLIES = frozenset({"sendMessage", "editMessageText", "editMessageReplyMarkup"})
+# The time was taken by someone else meanwhile, or began meanwhile (a run crossing the start of a slot): the bot
+# offers a fresh choice.
+OFFERED_AGAIN = "Please choose another one"
 
 
 def report(name: str, figures: Figures) -> Figures:
@@ -255,9 +258,12 @@ async def _interactive_run(kind: str, clients: int) -> Figures:
             assert bot.process is not None
             with no_pauses_here():
                 started, cpu_before = time.monotonic(), cpu_seconds(bot.process.pid)
-                outcomes = await asyncio.gather(
-                    *(_book_as(stub, stub.user(FIRST_CLIENT + n, f"Client {n}"), latencies) for n in range(clients))
-                )
+                try:
+                    outcomes = await asyncio.gather(
+                        *(_book_as(stub, stub.user(FIRST_CLIENT + n, f"Client {n}"), latencies) for n in range(clients))
+                    )
+                except AssertionError as error:
+                    raise AssertionError(f"{error}\n--- the end of the bot's log:\n{bot.logs()[-5000:]}") from None
                 elapsed, cpu_used = time.monotonic() - started, cpu_seconds(bot.process.pid) - cpu_before
     return report(
         f"interactive [{kind}] run",
@@ -298,11 +304,11 @@ async def _book_as(stub: TelegramStub, client: StubUser, latencies: list[float])
     await step(lambda: client.click(flow, rng.choice(flow.buttons()[:7])["text"]), lambda: "time" in flow.text)
     await step(
         lambda: client.click(flow, rng.choice(time_buttons(flow))["text"]),
-        lambda: "Confirm?" in flow.text or "taken" in flow.text,
+        lambda: "Confirm?" in flow.text or OFFERED_AGAIN in flow.text,
     )
     if "Confirm?" not in flow.text:
-        return "taken"  # someone else got the time first: the bot offered a fresh choice
-    await step(lambda: client.click(flow, "✅"), lambda: "Booked" in flow.text or "taken" in flow.text)
+        return "taken"
+    await step(lambda: client.click(flow, "✅"), lambda: "Booked" in flow.text or OFFERED_AGAIN in flow.text)
     return "booked" if "Booked" in flow.text else "taken"
 
 
