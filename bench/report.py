@@ -158,6 +158,7 @@ def write_plots(document: dict[str, Any], directory: Path) -> None:
                 sizes, [row["to_reconciled_s"] for row in rows], marker="x", linestyle="--", label=f"{kind}: reconciled"
             )
         axes.axhline(results["restart"]["import_main_s"], color="grey", linestyle=":", label="import main alone")
+        axes.axhline(2.0, color="black", linestyle="-.", linewidth=0.8, label="target: serving < 2 s")
         axes.set_xscale("symlog", linthresh=1000)
         axes.set_xlim(left=0)
         axes.set_xlabel("future bookings")
