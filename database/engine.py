@@ -129,6 +129,10 @@ def _serialise_sqlite_writers(engine: AsyncEngine) -> None:
         writers.end(record.info, committed=False)  # a connection lost mid-transaction never sees its rollback
 
 
+def _driver_connection(connection: Any) -> sqlite_driver.OneTripConnection:
+    return connection.connection.driver_connection  # type: ignore[no-any-return]
+
+
 _HOLDS_TURN = "holds_writer_turn"
 _READ_SINCE = "read_since_commit"
 _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
@@ -149,9 +153,11 @@ class _SqliteWriters:
 
     def begin(self, connection: Any) -> None:
         if _transaction_mode.get() is TransactionMode.READ:
+            _driver_connection(connection).run_on_loop(True)
             connection.exec_driver_sql("BEGIN")
             connection.info[_READ_SINCE] = self.commits
             return
+        _driver_connection(connection).run_on_loop(False)
         self._wait_for_turn(connection.info)
         try:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
@@ -162,6 +168,7 @@ class _SqliteWriters:
     def upgrade(self, connection: Any) -> None:
         """A READ transaction is about to write: fine if no writer has committed since it began."""
         began_after = connection.info.pop(_READ_SINCE)
+        _driver_connection(connection).run_on_loop(False)  # a write may wait for the lock, or for the disk
         self._wait_for_turn(connection.info)
         if self.commits != began_after:
             self.end(connection.info, committed=False)

@@ -1,4 +1,4 @@
-"""aiosqlite connections whose statements make one trip to the connection's thread instead of four.
+"""aiosqlite connections whose statements make one trip to the connection's thread instead of four, or none.
 
 SQLAlchemy's aiosqlite adapter opens a cursor, executes, fetches and closes it, each an await on aiosqlite's
 thread; each result then waits for its turn on the event loop, behind whatever else the loop is doing. With
@@ -117,12 +117,41 @@ def _close(cursor: _Cursor) -> list[Any]:
 
 
 class OneTripConnection(aiosqlite.Connection):
+    busy_timeout_ms = 5000  # sqlite3's default
+    _on_loop = False
+
     def cursor(self) -> _Cursor:  # type: ignore[override]
         return _Cursor(self)
+
+    def run_on_loop(self, on_loop: bool) -> None:
+        """Run the statements of the transaction about to begin here, on the event loop, or on the thread.
+
+        For transactions that only read: in WAL mode a reader waits for no writer, and its statements take
+        tens of microseconds, less than the trip. Should SQLite answer "busy" all the same (another process in
+        exclusive locking mode, say), the statement goes to the thread, where it may wait: on the loop it
+        never does.
+        """
+        if on_loop != self._on_loop:
+            timeout = 0 if on_loop else self.busy_timeout_ms
+            self._conn.execute(f"PRAGMA busy_timeout={timeout}")  # the thread is idle: its user is here
+            self._on_loop = on_loop
+
+    async def _execute(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        if self._on_loop and self._running and self._connection is not None:
+            try:
+                return fn(*args, **kwargs)
+            except sqlite3.OperationalError as error:
+                if error.sqlite_errorcode not in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+                    raise
+                self.run_on_loop(False)
+        return await super()._execute(fn, *args, **kwargs)
 
 
 async def connect(database: str, **options: Any) -> OneTripConnection:
     """Open a connection as `aiosqlite.connect` does (`options` go to `sqlite3.connect`)."""
+    # Used from the loop and from its thread, never from both at once: each call is awaited before the next.
+    options["check_same_thread"] = False
     connection = OneTripConnection(lambda: sqlite3.connect(database, **options), iter_chunk_size=CHUNK_ROWS)
+    connection.busy_timeout_ms = round(options.get("timeout", 5.0) * 1000)
     connection._thread.daemon = True  # as SQLAlchemy makes aiosqlite's: a thread left behind must not hang exit
     return await connection

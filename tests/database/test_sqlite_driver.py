@@ -1,14 +1,18 @@
+import asyncio
+import sqlite3
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import aiosqlite
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from database import sqlite_driver
-from database.engine import create_engine
+from database.engine import TransactionMode, commit, create_engine, create_sessionmaker, use_transactions
 from tests.conftest import make_settings
 
 
@@ -25,13 +29,13 @@ async def engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
 def trips(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The calls made on the connection's thread, by the function each ran."""
     made: list[str] = []
-    execute = sqlite_driver.OneTripConnection._execute
+    execute = aiosqlite.Connection._execute
 
-    async def counted(self: sqlite_driver.OneTripConnection, fn: Any, *args: Any, **kwargs: Any) -> Any:
+    async def counted(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
         made.append(getattr(fn, "__name__", repr(fn)))
         return await execute(self, fn, *args, **kwargs)
 
-    monkeypatch.setattr(sqlite_driver.OneTripConnection, "_execute", counted)
+    monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
     return made
 
 
@@ -80,3 +84,53 @@ async def test_sqlite_driver_errors_are_the_usual_ones_and_leave_the_connection_
         with pytest.raises(OperationalError, match="no such table"):
             await connection.execute(text("SELECT * FROM nowhere"))
         assert (await connection.execute(text("SELECT count(*) FROM numbers"))).scalar_one() == 1
+
+
+async def test_sqlite_driver_runs_reading_transactions_on_the_loop(engine: AsyncEngine, trips: list[str]) -> None:
+    sessionmaker = create_sessionmaker(engine)
+    async with sessionmaker() as session:
+        await session.execute(text("INSERT INTO numbers (n) VALUES (1)"))
+        await commit(session)
+        await use_transactions(session, TransactionMode.READ)
+        trips.clear()
+        assert (await session.execute(text("SELECT count(*) FROM numbers"))).scalar_one() == 1
+        await commit(session)
+        assert trips == []
+
+        await use_transactions(session, TransactionMode.WRITE)
+        await session.execute(text("INSERT INTO numbers (n) VALUES (2)"))
+        await commit(session)
+        assert trips[:3] == ["_execute", "_execute", "commit"], "BEGIN IMMEDIATE, the insert and COMMIT on the thread"
+
+
+async def test_sqlite_driver_a_busy_read_waits_on_the_thread_not_on_the_loop(tmp_path: Path) -> None:
+    path = str(tmp_path / "journal.db")  # a rollback journal, not WAL: there a writer's EXCLUSIVE lock stops readers
+    with sqlite3.connect(path) as setup:
+        setup.execute("CREATE TABLE numbers (n INTEGER)")
+        setup.execute("INSERT INTO numbers VALUES (1)")
+    setup.close()
+    connection = await sqlite_driver.connect(path, timeout=10, isolation_level=None)
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    asyncio.get_running_loop().call_later(0.3, holder.rollback)
+    ticks = 0
+
+    async def tick() -> None:
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0.01)
+
+    ticker = asyncio.create_task(tick())
+    try:
+        connection.run_on_loop(True)
+        started = time.monotonic()
+        cursor = connection.cursor()
+        await cursor.execute("SELECT count(*) FROM numbers")
+        assert await cursor.fetchall() == [(1,)]
+        assert time.monotonic() - started >= 0.25, "it waited for the lock"
+        assert ticks >= 10, "on the thread: the loop went on meanwhile"
+    finally:
+        ticker.cancel()
+        holder.close()
+        await connection.close()
