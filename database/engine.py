@@ -116,6 +116,8 @@ def _serialise_sqlite_writers(engine: AsyncEngine) -> None:
     @event.listens_for(engine.sync_engine, "commit")
     def _on_commit(connection: Any) -> None:
         if not connection.invalidated:  # an invalidated one gave its turn back with its connection
+            if connection.info.get(_HOLDS_TURN):
+                _driver_connection(connection).run_on_loop(False)  # a COMMIT that wrote may wait for the disk
             writers.end(connection.info, committed=True)
 
     @event.listens_for(engine.sync_engine, "rollback")
@@ -164,6 +166,7 @@ class _SqliteWriters:
         except BaseException:
             self.end(connection.info, committed=False)
             raise
+        _driver_connection(connection).run_on_loop(True)  # holding the write lock, it waits for no one
 
     def upgrade(self, connection: Any) -> None:
         """A READ transaction is about to write: fine if no writer has committed since it began."""

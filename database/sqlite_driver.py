@@ -50,20 +50,20 @@ class _Cursor:
     async def fetchmany(self, size: int | None = None) -> list[Any]:
         size = size or self.arraysize
         while len(self._rows) < size and self._cursor is not None:
-            self._rows += await self._connection._execute(_fetch_chunk, self)
+            self._rows += await self._connection.trip(_fetch_chunk, self)
         rows, self._rows = self._rows[:size], self._rows[size:]
         return rows
 
     async def fetchall(self) -> list[Any]:
         if self._cursor is not None:
-            self._rows += await self._connection._execute(_fetch_rest, self)
+            self._rows += await self._connection.trip(_fetch_rest, self)
         rows, self._rows = self._rows, []
         return rows
 
     async def close(self) -> None:
         self._rows = []
         if self._cursor is not None:
-            await self._connection._execute(_close, self)
+            await self._connection.trip(_close, self)
 
     async def _run(self, run: Any, sql: str, parameters: Any) -> None:
         await self.close()
@@ -126,15 +126,21 @@ class OneTripConnection(aiosqlite.Connection):
     def run_on_loop(self, on_loop: bool) -> None:
         """Run the statements of the transaction about to begin here, on the event loop, or on the thread.
 
-        For transactions that only read: in WAL mode a reader waits for no writer, and its statements take
-        tens of microseconds, less than the trip. Should SQLite answer "busy" all the same (another process in
+        For what waits for no one: in WAL mode a reader waits for no writer, and a writer that holds the
+        write lock waits for no one until its COMMIT (which may wait for the disk); such statements take tens
+        of microseconds, less than the trip. Should SQLite answer "busy" all the same (another process in
         exclusive locking mode, say), the statement goes to the thread, where it may wait: on the loop it
-        never does.
+        never does. The first chunk of a result comes with its statement; the rest of a large one comes on
+        the thread, a chunk a trip, so that the loop keeps turning meanwhile.
         """
         if on_loop != self._on_loop:
             timeout = 0 if on_loop else self.busy_timeout_ms
             self._conn.execute(f"PRAGMA busy_timeout={timeout}")  # the thread is idle: its user is here
             self._on_loop = on_loop
+
+    async def trip(self, fn: Any, *args: Any) -> Any:
+        """On the thread whatever the transaction: the rest of a large result, a chunk a trip."""
+        return await super()._execute(fn, *args)
 
     async def _execute(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
         if self._on_loop and self._running and self._connection is not None:
