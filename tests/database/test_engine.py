@@ -14,21 +14,18 @@ from database.engine import (
     after_commit,
     after_commit_work_done,
     commit,
-    create_engine,
     create_sessionmaker,
     rollback,
     use_transactions,
 )
-from tests.conftest import eventually, make_settings
+from tests.conftest import eventually
+from tests.database.conftest import sqlite_engine_with
 
 
 @pytest.fixture
 async def sqlite_engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(make_settings(f"sqlite+aiosqlite:///{tmp_path}/x.db"))
-    async with engine.begin() as connection:
-        await connection.execute(text("CREATE TABLE arrivals (n INTEGER)"))
-    yield engine
-    await engine.dispose()
+    async with sqlite_engine_with(tmp_path, "CREATE TABLE arrivals (n INTEGER)") as engine:
+        yield engine
 
 
 async def test_engine_sqlite_writers_take_the_write_lock_in_arrival_order(sqlite_engine: AsyncEngine) -> None:

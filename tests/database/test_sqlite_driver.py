@@ -12,17 +12,14 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from database import sqlite_driver
-from database.engine import TransactionMode, commit, create_engine, create_sessionmaker, use_transactions
-from tests.conftest import make_settings
+from database.engine import TransactionMode, commit, create_sessionmaker, use_transactions
+from tests.database.conftest import sqlite_engine_with
 
 
 @pytest.fixture
 async def engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(make_settings(f"sqlite+aiosqlite:///{tmp_path}/x.db"))
-    async with engine.begin() as connection:
-        await connection.execute(text("CREATE TABLE numbers (n INTEGER PRIMARY KEY, word TEXT)"))
-    yield engine
-    await engine.dispose()
+    async with sqlite_engine_with(tmp_path, "CREATE TABLE numbers (n INTEGER PRIMARY KEY, word TEXT)") as engine:
+        yield engine
 
 
 @pytest.fixture
