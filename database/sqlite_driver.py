@@ -6,6 +6,7 @@ thread; each result then waits for its turn on the event loop, behind whatever e
 made those waits a good part of the reply time (bench/README.md). Here `execute` runs the statement and fetches
 its rows in one call on that thread, and the cursor answers from what it brought back. A large result (a
 server-side cursor's stream) is brought back in chunks, one trip each, so the loop keeps turning meanwhile.
+Statements that wait for no one skip the trip and run on the loop itself (`OneTripConnection.run_on_loop`).
 """
 
 import sqlite3
@@ -70,7 +71,7 @@ class _Cursor:
         self._rows = await self._connection._execute(run, self, self._connection._conn, sql, parameters)
 
 
-# These run on the connection's thread.
+# These run on the connection's thread, or on the loop (see `OneTripConnection.run_on_loop`).
 
 
 def _execute(cursor: _Cursor, connection: sqlite3.Connection, sql: str, parameters: Any) -> list[Any]:
