@@ -15,7 +15,6 @@ from datetime import timedelta
 
 from aiogram import Bot, Dispatcher
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, DefaultKeyBuilder
-from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
 from aiogram.fsm.storage.redis import RedisStorage
 from aiogram.types import BotCommand
 from aiohttp.web import AppRunner as AiohttpAppRunner
@@ -24,6 +23,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import web
+from bot.fsm_memory import ExpiringMemoryStorage, PerUserLocks
 from bot.handlers import routers
 from bot.middlewares import HandlerTransactions, UnitOfWorkMiddleware
 from bot.telegram_session import create_bot
@@ -192,7 +192,7 @@ async def _serve_webhook(dispatcher: Dispatcher, bot: Bot, settings: Settings, u
 async def _create_fsm_storage(settings: Settings) -> tuple[BaseStorage, BaseEventIsolation]:
     """Conversation state in Redis when REDIS_URL is set, so any process can take the next update."""
     if settings.redis_url is None:
-        return MemoryStorage(), SimpleEventIsolation()
+        return ExpiringMemoryStorage(FSM_TTL), PerUserLocks()
     storage = RedisStorage.from_url(
         settings.redis_url,
         key_builder=DefaultKeyBuilder(prefix="booking_bot", with_destiny=True),

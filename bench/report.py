@@ -128,6 +128,14 @@ def write_markdown(document: dict[str, Any], path: Path) -> None:
             if phase.endswith("_ms")
         ]
         lines += _table(["database", "phase", "longest stall"], rows)
+    if "memory" in results:
+        r = results["memory"]
+        lines += ["## 6. Conversation state in memory (no REDIS_URL)", ""]
+        rows = [
+            [store, r["users"], f"{r[f'{kind}_rss_growth_mib']} MiB", r[f"{kind}_records"]]
+            for kind, store in (("aiogram", "aiogram's MemoryStorage"), ("bounded", "bot.fsm_memory"))
+        ]
+        lines += _table(["store", "distinct users, one update each", "RSS growth", "records kept"], rows)
     path.write_text("\n".join(lines))
 
 

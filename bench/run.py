@@ -16,13 +16,14 @@ from bench import scenarios
 from bench.harness import DATABASE_KINDS
 
 RESULTS = Path(__file__).with_name("results")
-SCENARIOS = ("punctuality", "burst", "restart", "interactive", "loop")
+SCENARIOS = ("punctuality", "burst", "restart", "interactive", "loop", "memory")
 TARGETS = {
     "punctuality": "p99 lateness < 1 s on both databases",
     "burst": ">= 90 % of the 30 msg/s ceiling, 0 lost, 0 duplicated",
     "restart": "< 2 s to serving at 10 000 bookings",
     "interactive": "p95 < 50 ms on SQLite, < 80 ms on PostgreSQL",
     "loop": "longest stall < 50 ms",
+    "memory": "the conversation store (no Redis) does not grow with the number of users",
 }
 
 
@@ -35,6 +36,7 @@ async def run(selected: list[str], sizes: scenarios.Sizes, save: Callable[[dict[
         "restart": lambda: _restart(sizes),
         "interactive": lambda: _each_kind(lambda kind: scenarios.interactive(kind, sizes)),
         "loop": lambda: _each_kind(lambda kind: scenarios.loop_health(kind, sizes)),
+        "memory": lambda: asyncio.to_thread(scenarios.conversation_memory, sizes),
     }
     for name in selected:
         print(f"{name} — target: {TARGETS[name]}", flush=True)

@@ -2,6 +2,7 @@
 
 import asyncio
 import gc
+import json
 import random
 import statistics
 import subprocess
@@ -56,10 +57,11 @@ class Sizes:
     interactive_runs: int  # the machine is noisy: the median of repeated runs is reported
     reconcile_bookings: int
     sweep_due: int
+    conversation_users: int  # distinct users, each sending one update, for the conversation store's memory
 
 
-FULL = Sizes(500, 60, 20, 1000, (0, 10_000, 100_000), 3, 100, 5, 10_000, 1000)
-QUICK = Sizes(50, 5, 7, 100, (1000,), 1, 10, 1, 500, 100)  # a smoke run: under two minutes
+FULL = Sizes(500, 60, 20, 1000, (0, 10_000, 100_000), 3, 100, 5, 10_000, 1000, 100_000)
+QUICK = Sizes(50, 5, 7, 100, (1000,), 1, 10, 1, 500, 100, 10_000)  # a smoke run: under two minutes
 FIRST_CLIENT = 100_000
 REPLIES = frozenset({"sendMessage", "editMessageText", "editMessageReplyMarkup"})
 # The time was taken by someone else meanwhile, or began meanwhile (a run crossing the start of a slot): the bot
@@ -389,3 +391,20 @@ async def add_jobs_as_bookings_arrive(
 
     await asyncio.gather(*(one(t) for t in times))
     await after_commit_work_done(sessionmaker)
+
+
+def conversation_memory(sizes: Sizes) -> Figures:
+    """RSS growth of the in-memory conversation store after many distinct users, aiogram's and the bot's."""
+    figures: Figures = {"users": sizes.conversation_users}
+    for kind in ("aiogram", "bounded"):
+        output = subprocess.run(
+            [sys.executable, "-m", "bench.fsm_memory", kind, str(sizes.conversation_users)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        measured = json.loads(output)
+        figures[f"{kind}_rss_growth_mib"] = round(measured["rss_growth_bytes"] / 2**20, 1)
+        figures[f"{kind}_records"] = measured["records"]
+    return report("conversation store", figures)
