@@ -23,10 +23,12 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import web
+from bot.conversation import PendingQuestions
 from bot.fsm_memory import ExpiringMemoryStorage, PerUserLocks
-from bot.handlers import routers
+from bot.handlers import QUESTION_COMMANDS, routers
 from bot.middlewares import HandlerTransactions, UnitOfWorkMiddleware
 from bot.telegram_session import create_bot
+from bot.texts import menu_texts
 from database.engine import (
     DatabaseUnavailable,
     after_commit_work_done,
@@ -222,6 +224,11 @@ def _create_dispatcher(
     # Updates of one user are handled one at a time (double clicks queue up instead of racing).
     dispatcher = Dispatcher(storage=storage, events_isolation=isolation, settings=settings)
     dispatcher.update.outer_middleware(UnitOfWorkMiddleware(sessionmaker, settings, jobs))
+    questions = PendingQuestions(
+        settings.question_timeout, menu_texts("menu_book", "menu_my", "menu_help"), QUESTION_COMMANDS
+    )
+    dispatcher.message.outer_middleware(questions)
+    dispatcher.callback_query.outer_middleware(questions)
     dispatcher.message.middleware(HandlerTransactions())
     dispatcher.callback_query.middleware(HandlerTransactions())
     dispatcher.include_routers(*routers())

@@ -66,6 +66,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "rate_not_yet": "You can rate this appointment once it has taken place.",
         "unknown": "I did not understand that. Use the menu below or /help.",
         "stale_button": "This button is out of date.",
+        "question_expired": "That question has expired, so nothing was changed. Please start again.",
         "error": "Something went wrong on our side. Please try again.",
         "unavailable": "The service is temporarily unavailable. Please try again in a minute.",
         "weekdays": "Mon,Tue,Wed,Thu,Fri,Sat,Sun",
@@ -133,6 +134,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "rate_not_yet": "Оценить визит можно после того, как он состоится.",
         "unknown": "Я не понял сообщение. Воспользуйтесь меню ниже или /help.",
         "stale_button": "Эта кнопка устарела.",
+        "question_expired": "Вопрос устарел, поэтому ничего не изменилось. Пожалуйста, начните заново.",
         "error": "У нас что-то пошло не так. Пожалуйста, попробуйте ещё раз.",
         "unavailable": "Сервис временно недоступен. Попробуйте через минуту.",
         "weekdays": "Пн,Вт,Ср,Чт,Пт,Сб,Вс",
@@ -154,6 +156,6 @@ def t(lang: Lang, key: str, **values: object) -> str:
     return text.format(**values) if values else text
 
 
-def menu_texts(key: str) -> set[str]:
-    """A menu button's text in every language (a user's language may change between messages)."""
-    return {texts[key] for texts in TEXTS.values()}
+def menu_texts(*keys: str) -> set[str]:
+    """Menu buttons' texts in every language (a user's language may change between messages)."""
+    return {texts[key] for texts in TEXTS.values() for key in keys}

@@ -45,6 +45,7 @@ class Settings(BaseSettings):
     feedback_after: timedelta = timedelta(hours=2)
     sweep_24h_at: time = time(10, 0)
     claim_timeout: timedelta = timedelta(minutes=2)
+    question_timeout: timedelta = timedelta(minutes=15)
     default_language: Literal["ru", "en"] = "ru"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     redis_url: str | None = None
@@ -146,7 +147,9 @@ class Settings(BaseSettings):
     def _clock(cls, value: Any) -> Any:
         return parse_clock(value) if isinstance(value, str) else value
 
-    @field_validator("booking_min_lead", "cancel_cutoff", "feedback_after", "claim_timeout", mode="before")
+    @field_validator(
+        "booking_min_lead", "cancel_cutoff", "feedback_after", "claim_timeout", "question_timeout", mode="before"
+    )
     @classmethod
     def _duration(cls, value: Any) -> Any:
         return parse_duration(value) if isinstance(value, str) else value

@@ -2,6 +2,9 @@ from aiogram import Router
 
 from bot.handlers import admin, booking, errors, fallback, feedback, my_bookings, start
 
+# Commands that answer a pending question instead of abandoning it (bot.conversation).
+QUESTION_COMMANDS = {feedback.FeedbackStates.comment.state: frozenset({"skip"})}
+
 
 def routers() -> list[Router]:
     """Every feature router, in the order updates should meet them; the fallback comes last."""

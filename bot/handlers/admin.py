@@ -37,6 +37,7 @@ from bot.callbacks import (
     BroadcastDrop,
     BroadcastSend,
 )
+from bot.conversation import ask
 from bot.handlers.booking import Acting, dates_view_for_reschedule, first_step
 from bot.handlers.refusals import refusal_text, refuse
 from bot.replies import show
@@ -166,7 +167,7 @@ async def menu_item(
         text = at(lang, "book_for_pick" if found else "book_for_none")
         await bot.send_message(callback.from_user.id, text, reply_markup=admin_views.clients(found) if found else None)
     elif item == "broadcast":
-        await state.set_state(AdminStates.broadcast_message)
+        await ask(state, AdminStates.broadcast_message)
         await bot.send_message(callback.from_user.id, at(lang, "broadcast_ask"))
     elif item == "admins":
         await bot.send_message(callback.from_user.id, await _admins_text(lang, admin_service))
@@ -187,8 +188,7 @@ async def cancel_asked(
         await refuse(callback, lang, error)
         return
     await callback.answer()
-    await state.set_state(AdminStates.cancel_reason)
-    await state.update_data(booking_id=booking.id)
+    await ask(state, AdminStates.cancel_reason, booking_id=booking.id)
     text, markup = admin_views.cancel_question(lang, booking, admin_service.settings.timezone)
     await bot.send_message(callback.from_user.id, text, reply_markup=markup)
 
@@ -301,7 +301,7 @@ async def reschedule_for_client(
 
 @router.message(Command("broadcast"))
 async def broadcast_begin(message: Message, lang: Lang, state: FSMContext) -> None:
-    await state.set_state(AdminStates.broadcast_message)
+    await ask(state, AdminStates.broadcast_message)
     await message.answer(at(lang, "broadcast_ask"))
 
 
@@ -425,7 +425,7 @@ async def admins(
         return
     action, target = args[0].lower(), args[1] if len(args) > 1 else ""
     if action == "add" and not target:
-        await state.set_state(AdminStates.adding_admin)
+        await ask(state, AdminStates.adding_admin)
         await message.answer(at(lang, "admins_forward"))
     elif action in ("add", "remove") and target.isdigit():
         await message.answer(await _change_admin(lang, admin_service, action, actor, int(target)))

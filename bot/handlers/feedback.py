@@ -6,6 +6,7 @@ from aiogram.types import CallbackQuery, Message
 
 from bot import keyboards
 from bot.callbacks import Rate
+from bot.conversation import ask
 from bot.handlers.refusals import refuse
 from bot.replies import show
 from bot.texts import Lang, t
@@ -38,8 +39,7 @@ async def rated(
         await refuse(callback, lang, error)
         return
     await booking_service.commit()
-    await state.set_state(FeedbackStates.comment)
-    await state.update_data(booking_id=callback_data.booking_id)
+    await ask(state, FeedbackStates.comment, booking_id=callback_data.booking_id)
     await show(callback, t(lang, "rated", rating=callback_data.rating), keyboards.rating(callback_data.booking_id))
     await callback.answer("⭐" * callback_data.rating)
 
