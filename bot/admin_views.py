@@ -4,6 +4,7 @@ import json
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from html import escape
+from typing import get_args
 from zoneinfo import ZoneInfo
 
 from aiogram.types import InlineKeyboardMarkup
@@ -17,6 +18,7 @@ from bot.callbacks import (
     AdminDay,
     AdminKeep,
     AdminMenu,
+    AdminMenuItem,
     AdminReschedule,
     AdminUnblock,
 )
@@ -46,22 +48,7 @@ def booking_values(booking: Booking, tz: ZoneInfo) -> dict[str, str]:
 
 def menu(lang: Lang) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    items = (
-        "today",
-        "tomorrow",
-        "book_for",
-        "blocks",
-        "services",
-        "feedback",
-        "stats",
-        "export",
-        "broadcast",
-        "jobs",
-        "health",
-        "admins",
-        "audit",
-    )
-    builder.add(*(callback_button(at(lang, f"btn_{item}"), AdminMenu(item=item)) for item in items))
+    builder.add(*(callback_button(at(lang, f"btn_{item}"), AdminMenu(item=item)) for item in get_args(AdminMenuItem)))
     builder.adjust(2)
     return builder.as_markup()
 

@@ -5,16 +5,41 @@ clients act for themselves, and the client's id when an admin acts for them (re-
 """
 
 from dataclasses import dataclass
+from typing import Annotated, Literal
 
 from aiogram.filters.callback_data import CallbackData
+from pydantic import Field
+
+# Every number in callback data is bounded where it is parsed: a forged one out of range matches no handler
+# (the fallback answers "out of date") instead of reaching the database, which would overflow on it.
+RowId = Annotated[int, Field(ge=0, le=2**31 - 1)]  # a table's id (0: none), an INTEGER on both databases
+UserId = Annotated[int, Field(ge=0, le=2**52)]  # a Telegram user id (0: none); Telegram's fit in 52 bits
+Timestamp = Annotated[int, Field(ge=0, le=2**33)]  # Unix seconds, up to the year 2242
+Page = Annotated[int, Field(ge=0, le=10_000)]
+Day = Annotated[str, Field(pattern=r"^(19|20|21)\d{6}$")]  # YYYYMMDD, local; still checked as a date
+AdminMenuItem = Literal[
+    "today",
+    "tomorrow",
+    "book_for",
+    "blocks",
+    "services",
+    "feedback",
+    "stats",
+    "export",
+    "broadcast",
+    "jobs",
+    "health",
+    "admins",
+    "audit",
+]
 
 
 @dataclass(frozen=True, slots=True)
 class FlowScope:
     """Which booking flow a button belongs to: a new booking or a move, for oneself or (admins) a client."""
 
-    booking_id: int = 0
-    client_id: int = 0
+    booking_id: RowId = 0
+    client_id: UserId = 0
 
     def fields(self) -> dict[str, int]:
         return {"booking_id": self.booking_id, "client_id": self.client_id}
@@ -24,38 +49,38 @@ OWN_NEW_BOOKING = FlowScope()
 
 
 class ServicePick(CallbackData, prefix="svc"):
-    service_id: int
-    booking_id: int = 0
-    client_id: int = 0
+    service_id: RowId
+    booking_id: RowId = 0
+    client_id: UserId = 0
 
 
 class DatePick(CallbackData, prefix="day"):
-    service_id: int
-    day: str  # YYYYMMDD, local
-    booking_id: int = 0
-    page: int = 0  # of the day's times, when they do not fit on one keyboard
-    client_id: int = 0
+    service_id: RowId
+    day: Day
+    booking_id: RowId = 0
+    page: Page = 0  # of the day's times, when they do not fit on one keyboard
+    client_id: UserId = 0
 
 
 class TimePick(CallbackData, prefix="tm"):
-    service_id: int
-    start: int  # Unix seconds
-    booking_id: int = 0
-    client_id: int = 0
+    service_id: RowId
+    start: Timestamp  # Unix seconds
+    booking_id: RowId = 0
+    client_id: UserId = 0
 
 
 class ConfirmBooking(CallbackData, prefix="ok"):
-    service_id: int
-    start: int
-    booking_id: int = 0
-    client_id: int = 0
+    service_id: RowId
+    start: Timestamp
+    booking_id: RowId = 0
+    client_id: UserId = 0
 
 
 class FlowBack(CallbackData, prefix="back"):
-    to: str  # "services" | "dates"
-    service_id: int = 0
-    booking_id: int = 0
-    client_id: int = 0
+    to: Literal["services", "dates"]
+    service_id: RowId = 0
+    booking_id: RowId = 0
+    client_id: UserId = 0
 
 
 class FlowAbort(CallbackData, prefix="stop"):
@@ -63,76 +88,76 @@ class FlowAbort(CallbackData, prefix="stop"):
 
 
 class CancelAsk(CallbackData, prefix="cx"):
-    booking_id: int
+    booking_id: RowId
 
 
 class CancelConfirm(CallbackData, prefix="cxy"):
-    booking_id: int
+    booking_id: RowId
 
 
 class CancelKeep(CallbackData, prefix="cxn"):
-    booking_id: int
+    booking_id: RowId
 
 
 class RescheduleStart(CallbackData, prefix="rs"):
-    booking_id: int
+    booking_id: RowId
 
 
 class Rate(CallbackData, prefix="rate"):
-    booking_id: int
-    rating: int
+    booking_id: RowId
+    rating: Annotated[int, Field(ge=1, le=5)]
 
 
 class AdminDay(CallbackData, prefix="ad"):
-    day: str  # YYYYMMDD, local
-    page: int = 0
+    day: Day
+    page: Page = 0
     fresh: bool = False  # open in a new message (from a notice) instead of turning the page in place
 
 
 class AdminMenu(CallbackData, prefix="am"):
-    item: str  # "today" | "tomorrow" | "blocks" | "jobs" | "health" | "audit"
+    item: AdminMenuItem
 
 
 class AdminCancelAsk(CallbackData, prefix="aca"):
-    booking_id: int
+    booking_id: RowId
 
 
 class AdminCancelDo(CallbackData, prefix="acd"):
-    booking_id: int
-    block_id: int = 0  # cancelled because of this block: its reason goes to the client
+    booking_id: RowId
+    block_id: RowId = 0  # cancelled because of this block: its reason goes to the client
 
 
 class AdminKeep(CallbackData, prefix="ak"):
-    booking_id: int
+    booking_id: RowId
 
 
 class AdminUnblock(CallbackData, prefix="au"):
-    block_id: int
+    block_id: RowId
 
 
 class AdminAudit(CallbackData, prefix="aa"):
-    page: int
+    page: Page
 
 
 class AdminServiceToggle(CallbackData, prefix="ast"):
-    service_id: int
+    service_id: RowId
 
 
 class AdminServiceUp(CallbackData, prefix="asu"):
-    service_id: int
+    service_id: RowId
 
 
 class AdminBookFor(CallbackData, prefix="abf"):
-    client_id: int
+    client_id: UserId
 
 
 class AdminReschedule(CallbackData, prefix="ars"):
-    booking_id: int
+    booking_id: RowId
 
 
 class BroadcastSend(CallbackData, prefix="bcs"):
-    broadcast_id: int
+    broadcast_id: RowId
 
 
 class BroadcastDrop(CallbackData, prefix="bcd"):
-    broadcast_id: int
+    broadcast_id: RowId

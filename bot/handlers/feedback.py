@@ -21,7 +21,7 @@ class FeedbackStates(StatesGroup):
     comment = State()
 
 
-@router.callback_query(Rate.filter(F.rating.in_(range(1, 6))))
+@router.callback_query(Rate.filter())
 async def rated(
     callback: CallbackQuery,
     callback_data: Rate,
