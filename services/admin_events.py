@@ -9,10 +9,10 @@ from bot.admin_texts import at
 from bot.admin_views import booking_values
 from bot.callbacks import AdminDay
 from bot.texts import pick_language
-from database.engine import commit
+from database.engine import commit, is_unavailable
 from database.models import User
 from database.repositories import Bookings, Feedbacks, Users
-from services import runtime
+from services import outages, runtime
 from services.admin import AdminService
 from services.delivery import DeliveryStatus, deliver
 
@@ -20,19 +20,31 @@ log = logging.getLogger(__name__)
 EVENTS = ("booked", "cancelled", "rescheduled", "low_rating")
 
 
-async def notify_admins(event: str, booking_id: int) -> None:
+async def notify_admins(event: str, booking_id: int, attempt: int = 0) -> None:
     rt = runtime.current()
     tz = rt.settings.timezone
-    async with rt.sessionmaker() as session:
-        booking = await Bookings(session).get(booking_id)
-        if booking is None or event not in EVENTS:
-            return
-        admin_ids = await AdminService(session, rt.settings, rt.jobs).admin_ids() - {booking.user_id}
-        admins = {u.id: u for u in await session.scalars(select(User).where(User.id.in_(admin_ids)))}
-        values = booking_values(booking, tz)
-        feedback = await Feedbacks(session).get(booking_id)
-        values["rating"] = str(feedback.rating if feedback else "?")
-        day = booking.starts_at.astimezone(tz).date()
+    try:
+        async with rt.sessionmaker() as session:
+            booking = await Bookings(session).get(booking_id)
+            if booking is None or event not in EVENTS:
+                return
+            admin_ids = await AdminService(session, rt.settings, rt.jobs).admin_ids() - {booking.user_id}
+            admins = {u.id: u for u in await session.scalars(select(User).where(User.id.in_(admin_ids)))}
+            values = booking_values(booking, tz)
+            feedback = await Feedbacks(session).get(booking_id)
+            values["rating"] = str(feedback.rating if feedback else "?")
+            day = booking.starts_at.astimezone(tz).date()
+    except Exception as error:
+        if not is_unavailable(error):
+            raise
+        await outages.run_again_later(
+            rt,
+            f"Notice of {event} booking {booking_id}",
+            error,
+            attempt,
+            lambda delay: rt.jobs.announce(event, booking_id, delay, attempt + 1),
+        )
+        return
     blocked = []
     for admin_id in sorted(admin_ids):
         admin = admins.get(admin_id)

@@ -20,7 +20,7 @@ from bot.texts import Lang, pick_language
 from database.engine import commit, is_unavailable
 from database.models import Booking, BookingStatus, utcnow
 from database.repositories import Bookings, Notifications, Users
-from services import metrics, runtime
+from services import metrics, outages, runtime
 from services.config import Settings
 from services.delivery import Delivery, DeliveryStatus, deliver
 from services.reminder_plan import (
@@ -35,6 +35,7 @@ from services.scheduling import BookingTimes, JobStoreInfo, ReconcileReport, Rem
 log = logging.getLogger(__name__)
 
 SWEEP_CONCURRENCY = 8
+_NOTHING = object()
 RECORD_PATIENCE = timedelta(minutes=10)
 
 Compose = Callable[[Booking, Lang, datetime, Settings], tuple[str, InlineKeyboardMarkup | None]]
@@ -49,24 +50,70 @@ class Outcome(enum.StrEnum):
     RETRY = "retry"  # Telegram or the network is down: try again shortly
 
 
-async def send_reminder(booking_id: int) -> None:
+async def send_reminder(booking_id: int, attempt: int = 0) -> None:
     rt = runtime.current()
     async with rt.tracked():
-        outcome, times = await _notify_once(rt, booking_id, _due_reminder, notifications.reminder)
-        if outcome is Outcome.RETRY:
-            await asyncio.to_thread(rt.jobs.retry_reminder, booking_id)
-        elif times is not None:
-            await asyncio.to_thread(rt.jobs.schedule_reminder, times)
+        try:
+            outcome, sent_for = await _notify_once(rt, booking_id, _due_reminder, notifications.reminder)
+            await _follow_booking(rt, booking_id, retry_for=sent_for if outcome is Outcome.RETRY else None)
+        except Exception as error:
+            if not is_unavailable(error):
+                raise
+            await outages.run_again_later(
+                rt,
+                f"Reminder for booking {booking_id}",
+                error,
+                attempt,
+                lambda delay: rt.jobs.retry_reminder(booking_id, delay, attempt + 1),
+            )
+            return
         log.info("Reminder for booking %s: %s", booking_id, outcome)
 
 
-async def send_feedback_request(booking_id: int) -> None:
+async def send_feedback_request(booking_id: int, attempt: int = 0) -> None:
     rt = runtime.current()
     async with rt.tracked():
-        outcome, _ = await _notify_once(rt, booking_id, _due_feedback, notifications.feedback_request)
-        if outcome is Outcome.RETRY:
-            await asyncio.to_thread(rt.jobs.retry_feedback, booking_id)
+        try:
+            outcome, _ = await _notify_once(rt, booking_id, _due_feedback, notifications.feedback_request)
+            if outcome is Outcome.RETRY:
+                await asyncio.to_thread(rt.jobs.retry_feedback, booking_id)
+        except Exception as error:
+            if not is_unavailable(error):
+                raise
+            await outages.run_again_later(
+                rt,
+                f"Feedback request for booking {booking_id}",
+                error,
+                attempt,
+                lambda delay: rt.jobs.retry_feedback(booking_id, delay, attempt + 1),
+            )
+            return
         log.info("Feedback request for booking %s: %s", booking_id, outcome)
+
+
+async def _follow_booking(rt: runtime.Runtime, booking_id: int, retry_for: BookingTimes | None) -> None:
+    """Put the booking's reminder job where the booking, as it is now, wants it.
+
+    Called after a send, which may have waited on Telegram while the booking was moved or cancelled: the
+    times read before the send are stale then, and a move or a cancel committed meanwhile must win. The
+    booking is read again after each write of its job, so that one whose commit came between that read and
+    that write, and whose own writer wrote first, is still followed. `retry_for`: the send failed for this
+    booking as it was; if it is still so, the reminder is tried again shortly.
+    """
+    written: object = _NOTHING
+    for _ in range(3):
+        async with rt.sessionmaker() as session:
+            booking = await Bookings(session).get(booking_id)
+            times = BookingTimes.of(booking) if booking and booking.status == BookingStatus.ACTIVE else None
+        if times == written:
+            return
+        if times is None:
+            await asyncio.to_thread(rt.jobs.remove_reminder, booking_id)
+        elif times == retry_for:
+            await asyncio.to_thread(rt.jobs.retry_reminder, booking_id)
+        else:
+            await asyncio.to_thread(rt.jobs.schedule_reminder, times)
+        written = times
 
 
 async def sweep(sweep_id: str) -> None:

@@ -175,6 +175,12 @@ def _newer_than(job_id: str, newest_booking_id: int | None) -> bool:
     return newest_booking_id is not None and booking_id is not None and booking_id > newest_booking_id
 
 
+def _attempt(attempt: int) -> dict[str, int] | None:
+    # Only a retry after a database outage carries its count: every other job keeps the arguments that jobs
+    # stored by earlier versions have.
+    return {"attempt": attempt} if attempt else None
+
+
 def reminder_job_id(booking_id: int) -> str:
     return f"reminder_{booking_id}"
 
@@ -223,19 +229,26 @@ class ReminderJobs:
             else:
                 self._remove(feedback_job_id(times.booking_id))
 
-    def retry_reminder(self, booking_id: int, now: datetime | None = None) -> None:
+    def retry_reminder(self, booking_id: int, delay: timedelta = RETRY_DELAY, attempt: int = 0) -> None:
+        """Try the booking's due reminder again after `delay`; `attempt` counts database outages met so far."""
         with self._writing_jobs_of(booking_id):
-            self._put_reminder(booking_id, (now or datetime.now(UTC)) + RETRY_DELAY)
+            self._put_reminder(booking_id, datetime.now(UTC) + delay, attempt=attempt)
 
-    def retry_feedback(self, booking_id: int, now: datetime | None = None) -> None:
+    def retry_feedback(self, booking_id: int, delay: timedelta = RETRY_DELAY, attempt: int = 0) -> None:
         with self._writing_jobs_of(booking_id):
-            self._put_feedback(booking_id, (now or datetime.now(UTC)) + RETRY_DELAY)
+            self._put_feedback(booking_id, datetime.now(UTC) + delay, attempt=attempt)
 
-    def announce(self, event: str, booking_id: int) -> None:
+    def remove_reminder(self, booking_id: int) -> None:
+        with self._writing_jobs_of(booking_id):
+            self._remove(reminder_job_id(booking_id))
+
+    def announce(self, event: str, booking_id: int, delay: timedelta | None = None, attempt: int = 0) -> None:
         """Tell admins about a client's action, from the scheduler so that a restart does not lose it."""
         self.scheduler.add_job(
             ADMIN_EVENT_JOB,
+            trigger=None if delay is None else DateTrigger(run_date=datetime.now(UTC) + delay, timezone=UTC),
             args=[event, booking_id],
+            kwargs=_attempt(attempt),
             name=f"admin notice: {event} booking {booking_id}",
             misfire_grace_time=int(timedelta(hours=1).total_seconds()),
         )
@@ -376,16 +389,24 @@ class ReminderJobs:
             self._changed()  # once, not per job: thousands of them at a takeover
         return report
 
-    def _put_reminder(self, booking_id: int, at: datetime, *, notify: bool = True) -> None:
+    def _put_reminder(self, booking_id: int, at: datetime, *, notify: bool = True, attempt: int = 0) -> None:
         job_id = reminder_job_id(booking_id)
-        self._put(REMINDER_JOB, job_id, "reminder", booking_id, at, self.reminder_grace, notify)
+        self._put(REMINDER_JOB, job_id, "reminder", booking_id, at, self.reminder_grace, notify, attempt)
 
-    def _put_feedback(self, booking_id: int, at: datetime, *, notify: bool = True) -> None:
+    def _put_feedback(self, booking_id: int, at: datetime, *, notify: bool = True, attempt: int = 0) -> None:
         job_id = feedback_job_id(booking_id)
-        self._put(FEEDBACK_JOB, job_id, "feedback request", booking_id, at, FEEDBACK_CATCH_UP, notify)
+        self._put(FEEDBACK_JOB, job_id, "feedback request", booking_id, at, FEEDBACK_CATCH_UP, notify, attempt)
 
     def _put(
-        self, func: str, job_id: str, what: str, booking_id: int, at: datetime, grace: timedelta, notify: bool
+        self,
+        func: str,
+        job_id: str,
+        what: str,
+        booking_id: int,
+        at: datetime,
+        grace: timedelta,
+        notify: bool,
+        attempt: int = 0,
     ) -> None:
         with _expecting_job_due(self.scheduler, at):
             self.scheduler.add_job(
@@ -394,6 +415,7 @@ class ReminderJobs:
                 id=job_id,
                 name=f"{what} for booking {booking_id}",
                 args=[booking_id],
+                kwargs=_attempt(attempt),
                 replace_existing=True,
                 misfire_grace_time=int(grace.total_seconds()),
             )

@@ -1,5 +1,5 @@
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select, update
@@ -7,10 +7,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from database.models import Booking, BookingStatus, Notification, User, utcnow
 from database.repositories import Notifications
-from services import reminders, runtime
+from services import outages, reminders, runtime
+from services.booking import BookingService
+from services.reminder_plan import next_reminder
 from tests.conftest import eventually
 from tests.postgres_server import PostgresServer
-from tests.services.conftest import BookingFactory, UserFactory
+from tests.services.conftest import BookingFactory, UnitOfWork, UserFactory
 from tests.telegram_stub import TelegramStub
 
 H = timedelta(hours=1)
@@ -252,3 +254,89 @@ async def test_reminder_jobs_sent_stamp_waits_out_a_database_restart(
     assert await sent_kinds(sessionmaker, booking) == ["reminder_2h"]
     await reminders.sweep("catch_up")
     assert len(stub.messages_to(user)) == 1, "recorded once the database was back: never sent again"
+
+
+async def a_later_start(in_own_session: UnitOfWork, booking_id: int) -> datetime:
+    """A start the booking can be moved to: the last free one on the first bookable day."""
+
+    async def find(service: BookingService) -> datetime:
+        booking = await service.changeable_booking(booking_id, 1, utcnow())
+        days = await service.available_days(booking.service, utcnow(), exclude_booking_id=booking_id)
+        starts = await service.available_starts(booking.service, days[0], utcnow(), exclude_booking_id=booking_id)
+        return starts[-1]
+
+    return await in_own_session(find)
+
+
+@pytest.mark.parametrize("change", ["move", "cancel"])
+async def test_reminder_jobs_a_move_or_cancel_committed_during_a_send_wins(
+    stub: TelegramStub,
+    installed_runtime: runtime.Runtime,
+    add_user: UserFactory,
+    add_booking: BookingFactory,
+    in_own_session: UnitOfWork,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    change: str,
+) -> None:
+    user = await add_user(1)
+    booking_id = await add_booking(user, utcnow() + 20 * H, booked_at=utcnow() - 48 * H)
+    answer = stub.hold("sendMessage")
+    sending = asyncio.create_task(reminders.send_reminder(booking_id))
+    await stub.wait_for(lambda: stub.held == 1, what="the 24h reminder to reach Telegram")
+
+    if change == "move":
+        new_start = await a_later_start(in_own_session, booking_id)
+        await in_own_session(lambda service: service.reschedule(booking_id, user, new_start, by_admin=True))
+    else:
+        await in_own_session(lambda service: service.cancel(booking_id, user))
+    answer.set()
+    await asyncio.wait_for(sending, 10)
+
+    job = installed_runtime.jobs.scheduler.get_job(f"reminder_{booking_id}")
+    if change == "cancel":
+        assert job is None, "a cancelled booking's reminder job is not put back"
+        return
+    async with sessionmaker() as session:
+        moved = await session.get(Booking, booking_id)
+        assert moved is not None
+        assert moved.starts_at == new_start
+        planned = next_reminder(moved.starts_at, moved.booked_at, installed_runtime.settings.reminders, utcnow())
+    assert (job.next_run_time if job else None) == (planned.at if planned else None), "armed for the new time"
+
+
+@pytest.mark.parametrize("database_url", ["restartable"], indirect=True)
+async def test_reminder_jobs_a_database_outage_when_a_reminder_fires_is_retried_with_backoff(
+    stub: TelegramStub,
+    installed_runtime: runtime.Runtime,
+    add_user: UserFactory,
+    add_booking: BookingFactory,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    postgres_server: PostgresServer,
+) -> None:
+    user = await add_user(1)
+    start = utcnow() + 20 * H
+    booking_id = await add_booking(user, start, booked_at=utcnow() - 48 * H)
+    jobs = installed_runtime.jobs
+
+    await asyncio.to_thread(postgres_server.stop)
+    fired_at = utcnow()
+    await reminders.send_reminder(booking_id)  # the date job has fired: it is gone from the store
+    retry = jobs.scheduler.get_job(f"reminder_{booking_id}")
+    assert retry is not None, "put back, not dropped"
+    assert retry.kwargs == {"attempt": 1}
+    assert fired_at + outages.backoff(0) <= retry.next_run_time <= utcnow() + outages.backoff(0)
+
+    await reminders.send_reminder(booking_id, **retry.kwargs)  # still down: the next one waits longer
+    retry = jobs.scheduler.get_job(f"reminder_{booking_id}")
+    assert retry is not None
+    assert retry.kwargs == {"attempt": 2}
+    assert retry.next_run_time >= utcnow() + outages.backoff(1) - timedelta(seconds=1)
+
+    await asyncio.to_thread(postgres_server.start)
+    await reminders.send_reminder(booking_id, **retry.kwargs)
+    assert ["Reminder" in m.text for m in stub.messages_to(user)] == [True]
+    assert await sent_kinds(sessionmaker, booking_id) == ["reminder_1d"]
+    after = jobs.scheduler.get_job(f"reminder_{booking_id}")
+    assert after is not None, "the chain goes on"
+    assert after.next_run_time == start - 2 * H, "to the 2h reminder"
+    assert after.kwargs == {}
