@@ -72,7 +72,9 @@ class Services:
         self.session = session
 
     async def active(self) -> Sequence[Service]:
-        result = await self.session.scalars(select(Service).where(Service.is_active.is_(True)).order_by(Service.id))
+        result = await self.session.scalars(
+            select(Service).where(Service.is_active.is_(True)).order_by(Service.position, Service.id)
+        )
         return result.all()
 
     async def get(self, service_id: int) -> Service | None:

@@ -95,26 +95,21 @@ class BookingService:
             raise ServiceUnavailable(f"service {service_id} is not offered")
         return service
 
-    async def available_days(
-        self, service: Service, now: datetime, *, exclude_booking_id: int | None = None
-    ) -> list[date]:
+    async def available_days(self, service: Service, now: datetime, *, moving: Booking | None = None) -> list[date]:
+        """Days with a free start for `service`, or for `moving` (a booking being moved, which keeps its length)."""
+        duration = _length(service, moving)
         window = self.schedule.booking_window(now)
-        busy = await self._busy(window.start, window.end + _duration(service), exclude_booking_id)
-        return days_with_free_starts(self.schedule, _duration(service), busy, now)
+        busy = await self._busy(window.start, window.end + duration, moving)
+        return days_with_free_starts(self.schedule, duration, busy, now)
 
     async def available_starts(
-        self,
-        service: Service,
-        day: date,
-        now: datetime,
-        *,
-        exclude_booking_id: int | None = None,
+        self, service: Service, day: date, now: datetime, *, moving: Booking | None = None
     ) -> list[datetime]:
         bounds = self.schedule.day_bounds(day)
         if bounds is None:
             return []
-        busy = await self._busy(bounds.start, bounds.end, exclude_booking_id)
-        return free_starts(self.schedule, day, _duration(service), busy, now)
+        busy = await self._busy(bounds.start, bounds.end, moving)
+        return free_starts(self.schedule, day, _length(service, moving), busy, now)
 
     async def book(
         self,
@@ -135,7 +130,7 @@ class BookingService:
         limit = self.settings.max_active_bookings
         if not by_admin and await self.bookings.count_upcoming_for_user(user_id, now) >= limit:
             raise TooManyBookings(limit)
-        ends_at = await self._checked_slot(service, starts_at, now)
+        ends_at = await self._checked_slot(_duration(service), starts_at, now)
         booking = Booking(
             user_id=user_id,
             service=service,
@@ -166,7 +161,7 @@ class BookingService:
         service = await self.active_service(booking.service_id)
         if booking.starts_at == starts_at:
             return booking
-        ends_at = await self._checked_slot(service, starts_at, now, exclude_booking_id=booking.id)
+        ends_at = await self._checked_slot(_length(service, booking), starts_at, now)
 
         def move() -> None:
             booking.starts_at, booking.ends_at = starts_at, ends_at
@@ -235,16 +230,8 @@ class BookingService:
         await self.session.flush()
         return feedback
 
-    async def _checked_slot(
-        self,
-        service: Service,
-        starts_at: datetime,
-        now: datetime,
-        *,
-        exclude_booking_id: int | None = None,
-    ) -> datetime:
+    async def _checked_slot(self, duration: timedelta, starts_at: datetime, now: datetime) -> datetime:
         """Validate a requested start (callback data is untrusted); return the end."""
-        duration = _duration(service)
         day = self.schedule.local_date(starts_at)
         if starts_at not in self.schedule.grid_starts(day, duration):
             raise SlotNotOffered(f"{starts_at.isoformat()} is not on the schedule")
@@ -271,8 +258,8 @@ class BookingService:
     async def _forget_sent_reminders(self, booking_id: int) -> None:
         await Notifications(self.session).forget_reminders(booking_id)
 
-    async def _busy(self, start: datetime, end: datetime, exclude_booking_id: int | None) -> list[Interval]:
-        bookings = await self.bookings.active_times_between(start, end, exclude_id=exclude_booking_id)
+    async def _busy(self, start: datetime, end: datetime, moving: Booking | None) -> list[Interval]:
+        bookings = await self.bookings.active_times_between(start, end, exclude_id=moving.id if moving else None)
         blocked = await self.blocked.overlapping(start, end)
         return [Interval(*times) for times in bookings] + [Interval(item.starts_at, item.ends_at) for item in blocked]
 
@@ -305,3 +292,8 @@ class Sender:
 
 def _duration(service: Service) -> timedelta:
     return timedelta(minutes=service.duration_minutes)
+
+
+def _length(service: Service, moving: Booking | None) -> timedelta:
+    """A booking keeps the length it was made with: a service's new duration applies to new bookings only."""
+    return moving.ends_at - moving.starts_at if moving is not None else _duration(service)

@@ -683,7 +683,9 @@ async def _day_view(
     free: list[datetime] = []
     services = await booking_service.active_services()
     if services and agenda.opening is not None:
-        free = await booking_service.available_starts(services[0], day, now)
+        # Every start some offered service fits: the shortest one's (a longer one's are among them).
+        shortest = min(services, key=lambda service: service.duration_minutes)
+        free = await booking_service.available_starts(shortest, day, now)
     return admin_views.day_view(lang, agenda, free, admin_service.settings.timezone, page, now)
 
 

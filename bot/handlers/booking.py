@@ -114,9 +114,7 @@ async def time_picked(
         return
     tz = booking_service.settings.timezone
     day = local(start, tz).date()
-    free = await booking_service.available_starts(
-        service, day, utcnow(), exclude_booking_id=booking.id if booking else None
-    )
+    free = await booking_service.available_starts(service, day, utcnow(), moving=booking)
     if start not in free:
         await show(
             callback, *await _times_view(booking_service, lang, service, day, booking, acting, t(lang, "slot_taken"))
@@ -244,7 +242,7 @@ async def _dates_view(
     with_back: bool = True,
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     settings = booking_service.settings
-    days = await booking_service.available_days(service, utcnow(), exclude_booking_id=booking.id if booking else None)
+    days = await booking_service.available_days(service, utcnow(), moving=booking)
     if not days:
         return t(lang, "no_days", days=settings.booking_days_ahead), None
     if booking is None:
@@ -276,9 +274,7 @@ async def _times_view(
     *,
     page: int = 0,
 ) -> tuple[str, InlineKeyboardMarkup | None]:
-    starts = await booking_service.available_starts(
-        service, day, utcnow(), exclude_booking_id=booking.id if booking else None
-    )
+    starts = await booking_service.available_starts(service, day, utcnow(), moving=booking)
     if not starts:
         text, markup = await _dates_view(booking_service, lang, service, booking, acting)
         return f"{t(lang, 'no_times', day=day_label(lang, day))}\n\n{text}", markup

@@ -4,12 +4,12 @@ from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from database.engine import TransactionMode, after_commit_work_done, use_transactions
-from database.models import BlockedPeriod, Booking, BookingStatus, Feedback, User, utcnow
+from database.models import BlockedPeriod, Booking, BookingStatus, Feedback, Service, User, utcnow
 from services.booking import BookingService, Sender, TelegramProfile
 from services.config import Settings
 from services.errors import (
@@ -280,3 +280,29 @@ async def test_booking_service_sender_is_read_when_current_and_saved_once_when_n
     assert (changed.user.username, changed.user.language) == ("ann_b", "ru")
     await in_own_session(lambda service: service.register_user(renamed))
     assert await users() == [(7, "Ann <b>&", "ann_b", "ru")]
+
+
+async def test_booking_service_a_moved_booking_keeps_its_own_length(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    in_own_session: UnitOfWork,
+    service_id: int,
+    add_user: UserFactory,
+) -> None:
+    user = await add_user(1)
+    booking = await in_own_session(lambda s: s.book(user, service_id, tomorrow_at(10)))
+    async with sessionmaker() as session:
+        await session.execute(update(Service).where(Service.id == service_id).values(duration_minutes=90))
+        await session.commit()
+
+    async def starts_for_moving(service: BookingService) -> list[datetime]:
+        moving = await service.changeable_booking(booking.id, user, utcnow())
+        offered = await service.active_service(service_id)
+        return await service.available_starts(offered, tomorrow_at(0).date(), utcnow(), moving=moving)
+
+    starts = await in_own_session(starts_for_moving)
+    assert starts[-1] == tomorrow_at(17), "an hour-long booking still fits at 17:00 (the day ends at 18:00)"
+    assert tomorrow_at(10) in starts, "its own time is free for it"
+    moved = await in_own_session(lambda s: s.reschedule(booking.id, user, tomorrow_at(17)))
+    assert moved.ends_at - moved.starts_at == timedelta(hours=1), "the service's new duration is for new bookings"
+    new = await in_own_session(lambda s: s.book(user, service_id, tomorrow_at(12)))
+    assert new.ends_at - new.starts_at == timedelta(minutes=90)

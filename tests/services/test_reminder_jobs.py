@@ -261,8 +261,8 @@ async def a_later_start(in_own_session: UnitOfWork, booking_id: int) -> datetime
 
     async def find(service: BookingService) -> datetime:
         booking = await service.changeable_booking(booking_id, 1, utcnow())
-        days = await service.available_days(booking.service, utcnow(), exclude_booking_id=booking_id)
-        starts = await service.available_starts(booking.service, days[0], utcnow(), exclude_booking_id=booking_id)
+        days = await service.available_days(booking.service, utcnow(), moving=booking)
+        starts = await service.available_starts(booking.service, days[0], utcnow(), moving=booking)
         return starts[-1]
 
     return await in_own_session(find)
