@@ -26,6 +26,15 @@ COLUMNS = (
 )
 
 
+# A cell starting with one of these is a formula to a spreadsheet app (OWASP, "CSV Injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def as_text(value: str) -> str:
+    """A cell that a spreadsheet shows as the text it is, never runs: a leading apostrophe, which it hides."""
+    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
+
+
 def bookings_csv(rows: Sequence[tuple[Booking, Feedback | None]], tz: ZoneInfo) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -36,19 +45,19 @@ def bookings_csv(rows: Sequence[tuple[Booking, Feedback | None]], tz: ZoneInfo) 
             (
                 booking.id,
                 booking.status,
-                booking.service.name,
+                as_text(booking.service.name),
                 f"{start:%Y-%m-%d}",
                 f"{start:%H:%M}",
                 f"{end:%H:%M}",
                 booking.user_id,
-                booking.user.full_name,
-                booking.user.username or "",
+                as_text(booking.user.full_name),
+                as_text(booking.user.username or ""),
                 f"{booking.created_at.astimezone(tz):%Y-%m-%d %H:%M}",
                 f"{booking.cancelled_at.astimezone(tz):%Y-%m-%d %H:%M}" if booking.cancelled_at else "",
                 booking.cancelled_by or "",
-                booking.cancel_reason or "",
+                as_text(booking.cancel_reason or ""),
                 feedback.rating if feedback else "",
-                (feedback.comment or "") if feedback else "",
+                as_text(feedback.comment or "") if feedback else "",
             )
         )
     return buffer.getvalue().encode("utf-8-sig")
