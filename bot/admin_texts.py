@@ -1,6 +1,7 @@
 """Admin-side wording, Russian and English. Placeholders receive already-escaped HTML."""
 
 from bot.texts import Lang
+from services.errors import InputTooLong
 
 ADMIN_TEXTS: dict[str, dict[str, str]] = {
     "en": {
@@ -110,6 +111,11 @@ ADMIN_TEXTS: dict[str, dict[str, str]] = {
         "Edit: /service_edit ID name|duration|price|description VALUE",
         "service_line": "{state} <code>{id}</code> {name} · {minutes}′{price}",
         "service_added": "✅ Added {name} ({minutes}′).",
+        "too_long": "The {field} is too long: at most {limit} characters. Nothing was changed.",
+        "field_name": "name",
+        "field_price": "price",
+        "field_description": "description",
+        "field_reason": "reason",
         "service_edited": "✅ Saved: {name} ({minutes}′). Existing bookings keep their times.",
         "service_usage": "Usage: /service_add Name; minutes; price; description — or "
         "/service_edit ID name|duration|price|description VALUE",
@@ -221,6 +227,11 @@ ADMIN_TEXTS: dict[str, dict[str, str]] = {
         "Изменить: /service_edit ID name|duration|price|description ЗНАЧЕНИЕ",
         "service_line": "{state} <code>{id}</code> {name} · {minutes}′{price}",
         "service_added": "✅ Добавлено: {name} ({minutes}′).",
+        "too_long": "Слишком длинно ({field}): не больше {limit} символов. Ничего не изменено.",
+        "field_name": "название",
+        "field_price": "цена",
+        "field_description": "описание",
+        "field_reason": "причина",
         "service_edited": "✅ Сохранено: {name} ({minutes}′). Уже сделанные записи не меняются.",
         "service_usage": "Как: /service_add Название; минуты; цена; описание — или "
         "/service_edit ID name|duration|price|description ЗНАЧЕНИЕ",
@@ -231,3 +242,7 @@ ADMIN_TEXTS: dict[str, dict[str, str]] = {
 def at(lang: Lang, key: str, **values: object) -> str:
     text = ADMIN_TEXTS[lang][key]
     return text.format(**values) if values else text
+
+
+def too_long(lang: Lang, error: InputTooLong) -> str:
+    return at(lang, "too_long", field=at(lang, f"field_{error.field}"), limit=error.limit)

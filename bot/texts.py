@@ -61,6 +61,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "feedback_request": "How was your visit — <b>{service}</b> on {date}?\nPlease rate it:",
         "rated": "Thank you! You rated it {rating} ⭐ of 5.\nIf you like, send a comment in one message, or /skip.",
         "comment_saved": "Thank you for your comment! 🙏",
+        "comment_too_long": "That is longer than {limit} characters: please send a shorter comment, or /skip.",
         "comment_skipped": "Thank you!",
         "comment_text_only": "Please send your comment as text, or /skip.",
         "rate_not_yet": "You can rate this appointment once it has taken place.",
@@ -129,6 +130,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "rated": "Спасибо! Ваша оценка: {rating} ⭐ из 5.\n"
         "Если хотите, напишите комментарий одним сообщением или нажмите /skip.",
         "comment_saved": "Спасибо за комментарий! 🙏",
+        "comment_too_long": "Это длиннее {limit} символов: пришлите комментарий покороче или /skip.",
         "comment_skipped": "Спасибо!",
         "comment_text_only": "Пожалуйста, пришлите комментарий текстом или нажмите /skip.",
         "rate_not_yet": "Оценить визит можно после того, как он состоится.",

@@ -23,12 +23,25 @@ from database.models import (
 )
 from database.repositories import Bookings
 from services import metrics
+from services.admin_input import MAX_USER_ID, parse_id
 from services.availability import Interval, WorkSchedule
 from services.config import Settings
-from services.errors import BookingError, BookingNotActive, BookingNotFound
+from services.errors import BookingError, BookingNotActive, BookingNotFound, InputTooLong
 from services.scheduling import ReminderJobs
 
 AUDIT_PAGE = 10
+# What admins type is refused past these lengths, with the limit, rather than stored on one database and
+# refused by the other (VARCHAR on PostgreSQL; SQLite stores anything).
+NAME_LIMIT = Service.__table__.c.name.type.length
+PRICE_LIMIT = Service.__table__.c.price.type.length
+DESCRIPTION_LIMIT = 1000
+REASON_LIMIT = 500
+
+
+def fitting(field: str, value: str, limit: int) -> str:
+    if len(value) > limit:
+        raise InputTooLong(field, limit)
+    return value
 
 
 class NotAllowed(BookingError):
@@ -96,7 +109,10 @@ class AdminService:
         statement = select(User).order_by(User.updated_at.desc()).limit(limit)
         query = query.strip()
         if query.isdigit():
-            statement = statement.where(User.id == int(query))
+            try:
+                statement = statement.where(User.id == parse_id(query, MAX_USER_ID))
+            except ValueError:
+                return []
         elif query:
             pattern = f"%{query.removeprefix('@').lower()}%"
             statement = statement.where(
@@ -134,6 +150,7 @@ class AdminService:
     ) -> Booking:
         """Admins may cancel any active booking that has not ended, cutoff or not."""
         now = now or utcnow()
+        fitting("reason", reason or "", REASON_LIMIT)
         booking = await self.booking(booking_id)
         if booking.status != BookingStatus.ACTIVE or booking.ends_at <= now:
             raise BookingNotActive(f"booking {booking_id} is {booking.status}")
@@ -152,6 +169,7 @@ class AdminService:
         self, actor_id: int, start: datetime, end: datetime, reason: str | None
     ) -> tuple[BlockedPeriod, Sequence[Booking]]:
         """Block a period; the active bookings inside it are returned for the admin to decide on."""
+        fitting("reason", reason or "", REASON_LIMIT)
         block = BlockedPeriod(starts_at=start, ends_at=end, reason=reason)
         self.session.add(block)
         await self.session.flush()
@@ -229,6 +247,9 @@ class AdminService:
     async def add_service(
         self, actor_id: int, name: str, duration_minutes: int, price: str | None, description: str | None
     ) -> Service:
+        fitting("name", name, NAME_LIMIT)
+        fitting("price", price or "", PRICE_LIMIT)
+        fitting("description", description or "", DESCRIPTION_LIMIT)
         last = await self.session.scalar(select(func.max(Service.position))) or 0
         service = Service(
             name=name, duration_minutes=duration_minutes, price=price, description=description, position=last + 1
@@ -242,13 +263,13 @@ class AdminService:
         service = await self._service(service_id)
         before = _service_state(service)
         if field == "name":
-            service.name = value
+            service.name = fitting("name", value, NAME_LIMIT)
         elif field == "duration":
             service.duration_minutes = _positive_minutes(value)
         elif field == "price":
-            service.price = value or None
+            service.price = fitting("price", value, PRICE_LIMIT) or None
         elif field == "description":
-            service.description = value or None
+            service.description = fitting("description", value, DESCRIPTION_LIMIT) or None
         else:
             raise ValueError(f"unknown field {field!r}")
         await self.session.flush()

@@ -12,6 +12,18 @@ _DDMM = re.compile(r"^(\d{1,2})\.(\d{1,2})(?:\.(\d{4}))?$")
 _TIME_RANGE = re.compile(r"^(\d{1,2}:\d{2})-(\d{1,2}:\d{2})$")
 
 
+MAX_ROW_ID = 2**31 - 1  # tables' ids are INTEGER on both databases
+MAX_USER_ID = 2**52  # Telegram's user ids fit in 52 bits
+
+
+def parse_id(text: str, maximum: int = MAX_ROW_ID) -> int:
+    """A positive id as typed by an admin; one the database could not even look up is an error here."""
+    text = text.strip()
+    if not text.isascii() or not text.isdigit() or not 0 < int(text) <= maximum:
+        raise ValueError(f"not an id: {text!r}")
+    return int(text)
+
+
 @dataclass(frozen=True, slots=True)
 class Period:
     start: datetime

@@ -16,6 +16,7 @@ from services.errors import (
     BookingInPast,
     BookingNotActive,
     BookingNotFound,
+    InputTooLong,
     ServiceUnavailable,
     SlotNotOffered,
     SlotTaken,
@@ -226,7 +227,10 @@ class BookingService:
         feedback = await self.feedbacks.get(booking_id)
         if feedback is None:
             raise BookingNotActive(f"booking {booking_id} has no rating to comment on")
-        feedback.comment = text.strip()[:MAX_COMMENT_LENGTH]
+        text = text.strip()
+        if len(text) > MAX_COMMENT_LENGTH:
+            raise InputTooLong("comment", MAX_COMMENT_LENGTH)
+        feedback.comment = text
         await self.session.flush()
         return feedback
 

@@ -1,7 +1,8 @@
 import re
 from datetime import time, timedelta
 
-_DURATION = re.compile(r"^\s*(\d+)\s*([smhd]?)\s*$", re.IGNORECASE)
+_DURATION = re.compile(r"^\s*(\d{1,9})\s*([smhd]?)\s*$", re.IGNORECASE)
+LONGEST = timedelta(days=3660)  # ten years: longer is a typo, and would overflow a date once added to one
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "": 60}
 _CLOCK = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
 _WEEKDAY_PART = re.compile(r"^\s*([1-7])\s*(?:-\s*([1-7])\s*)?$")
@@ -13,7 +14,10 @@ def parse_duration(text: str) -> timedelta:
     if not match:
         raise ValueError(f"not a duration (use 45s, 15m, 2h, 1d): {text!r}")
     amount, unit = match.groups()
-    return timedelta(seconds=int(amount) * _UNIT_SECONDS[unit.lower()])
+    duration = timedelta(seconds=int(amount) * _UNIT_SECONDS[unit.lower()])
+    if duration > LONGEST:
+        raise ValueError(f"longer than {LONGEST.days} days: {text!r}")
+    return duration
 
 
 def parse_durations(text: str) -> tuple[timedelta, ...]:

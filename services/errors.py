@@ -49,3 +49,12 @@ class TooLateToChange(BookingError):
     def __init__(self, cutoff: timedelta) -> None:
         super().__init__(f"changes close {cutoff} before the start")
         self.cutoff = cutoff
+
+
+class InputTooLong(ValueError):
+    """Text longer than what is stored for it: refused with the limit, the same on every database."""
+
+    def __init__(self, field: str, limit: int) -> None:
+        super().__init__(f"{field} is longer than {limit} characters")
+        self.field = field
+        self.limit = limit

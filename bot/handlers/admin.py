@@ -21,7 +21,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot import admin_views
-from bot.admin_texts import at
+from bot.admin_texts import at, too_long
 from bot.callbacks import (
     AdminAudit,
     AdminBookFor,
@@ -45,11 +45,11 @@ from bot.texts import Lang, pick_language, t
 from database.models import BlockedPeriod, Booking, utcnow
 from services import broadcast, health, runtime, stats
 from services.admin import AdminService, NotAllowed
-from services.admin_input import parse_day, parse_period
+from services.admin_input import MAX_USER_ID, parse_day, parse_id, parse_period
 from services.booking import BookingService, Sender
 from services.delivery import deliver
 from services.durations import parse_duration
-from services.errors import BookingError, BookingNotFound
+from services.errors import BookingError, BookingNotFound, InputTooLong
 from services.export import bookings_csv
 
 router = Router(name=__name__)
@@ -199,9 +199,13 @@ async def cancel_with_reason(
 ) -> None:
     data = await state.get_data()
     await state.clear()
-    reason = (message.text or "").strip()[:500]
+    reason = (message.text or "").strip()
     try:
         booking = await admin_service.cancel_booking(int(data["booking_id"]), message.chat.id, reason)
+    except InputTooLong as error:
+        await ask(state, AdminStates.cancel_reason, booking_id=data["booking_id"])
+        await message.answer(too_long(lang, error))
+        return
     except (BookingError, KeyError, ValueError) as error:
         await message.answer(refusal_text(lang, error))
         return
@@ -366,7 +370,11 @@ async def block(message: Message, command: CommandObject, lang: Lang, admin_serv
     except ValueError:
         await message.answer(at(lang, "block_usage"))
         return
-    created, inside = await admin_service.block(message.chat.id, period.start, period.end, period.reason)
+    try:
+        created, inside = await admin_service.block(message.chat.id, period.start, period.end, period.reason)
+    except InputTooLong as error:
+        await message.answer(too_long(lang, error))
+        return
     await admin_service.commit()
     start, end = admin_views.period_text(period.start, period.end, tz)
     reason = f" ({escape(period.reason)})" if period.reason else ""
@@ -427,8 +435,8 @@ async def admins(
     if action == "add" and not target:
         await ask(state, AdminStates.adding_admin)
         await message.answer(at(lang, "admins_forward"))
-    elif action in ("add", "remove") and target.isdigit():
-        await message.answer(await _change_admin(lang, admin_service, action, actor, int(target)))
+    elif action in ("add", "remove") and (user_id := _user_id(target)):
+        await message.answer(await _change_admin(lang, admin_service, action, actor, user_id))
     else:
         await message.answer(at(lang, "admins_title", owners="…", added="…"))
 
@@ -574,7 +582,11 @@ async def service_add(message: Message, command: CommandObject, lang: Lang, admi
         return
     price = parts[2] if len(parts) > 2 and parts[2] else None
     description = parts[3] if len(parts) > 3 and parts[3] else None
-    service = await admin_service.add_service(message.chat.id, parts[0][:128], int(parts[1]), price, description)
+    try:
+        service = await admin_service.add_service(message.chat.id, parts[0], int(parts[1]), price, description)
+    except InputTooLong as error:
+        await message.answer(too_long(lang, error))
+        return
     await admin_service.commit()
     await message.answer(at(lang, "service_added", name=escape(service.name), minutes=service.duration_minutes))
 
@@ -582,13 +594,20 @@ async def service_add(message: Message, command: CommandObject, lang: Lang, admi
 @router.message(Command("service_edit"))
 async def service_edit(message: Message, command: CommandObject, lang: Lang, admin_service: AdminService) -> None:
     parts = (command.args or "").split(maxsplit=2)
-    if len(parts) < 3 or not parts[0].isdigit():
+    try:
+        service_id = parse_id(parts[0]) if len(parts) == 3 else 0
+    except ValueError:
+        service_id = 0
+    if not service_id:
         await message.answer(at(lang, "service_usage"))
         return
     try:
-        service = await admin_service.edit_service(message.chat.id, int(parts[0]), parts[1].lower(), parts[2].strip())
+        service = await admin_service.edit_service(message.chat.id, service_id, parts[1].lower(), parts[2].strip())
     except BookingNotFound:
         await message.answer(at(lang, "gone"))
+        return
+    except InputTooLong as error:
+        await message.answer(too_long(lang, error))
         return
     except ValueError:
         await message.answer(at(lang, "service_usage"))
@@ -650,6 +669,13 @@ async def _services_view(lang: Lang, admin_service: AdminService) -> tuple[str, 
         builder.button(text="⬆️", callback_data=AdminServiceUp(service_id=service.id))
     builder.adjust(2)
     return "\n".join(lines), builder.as_markup()
+
+
+def _user_id(text: str) -> int | None:
+    try:
+        return parse_id(text, MAX_USER_ID)
+    except ValueError:
+        return None
 
 
 async def _admins_text(lang: Lang, admin_service: AdminService) -> str:

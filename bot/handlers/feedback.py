@@ -12,7 +12,7 @@ from bot.replies import show
 from bot.texts import Lang, t
 from database.models import User
 from services.booking import BookingService
-from services.errors import BookingError, BookingNotActive
+from services.errors import BookingError, BookingNotActive, InputTooLong
 
 router = Router(name=__name__)
 
@@ -58,6 +58,10 @@ async def commented(
     await state.clear()
     try:
         await booking_service.comment(int(data["booking_id"]), user.id, message.text or "")
+    except InputTooLong as error:
+        await ask(state, FeedbackStates.comment, booking_id=data["booking_id"])
+        await message.answer(t(lang, "comment_too_long", limit=error.limit))
+        return
     except (BookingError, KeyError, ValueError):
         await message.answer(t(lang, "unknown"), reply_markup=keyboards.main_menu(lang))
         return

@@ -143,3 +143,19 @@ async def test_questions_are_abandoned_by_commands_menu_buttons_other_buttons_an
     expected = "That question has expired" if left_by == "time" else "I did not understand"
     assert late_reply.startswith(expected), late_reply
     assert not stub.errors, stub.errors
+
+
+@pytest.mark.parametrize(("question", "limit"), [("cancel_reason", 500), ("feedback_comment", 2000)])
+async def test_questions_an_answer_too_long_is_refused_and_the_question_stays(
+    chat: Chat, stub: TelegramStub, question: str, limit: int
+) -> None:
+    user, answer, took_effect = await QUESTIONS[question](chat, stub)
+    await chat.process()
+    user.send("x" * (limit + 1))
+    await chat.process()
+    assert f"{limit} characters" in user.messages()[-1].text
+    assert not await took_effect()
+    assert await chat.pending_question(user.id) is not None
+    answer()
+    await chat.process()
+    assert await took_effect(), "a shorter answer is still taken"
