@@ -44,6 +44,7 @@ ADMIN_TEXTS: dict[str, dict[str, str]] = {
         "block_usage": "Usage:\n/block 2026-12-31 — a whole day\n/block 2026-12-24 2026-12-31 vacation — days\n"
         "/block 2026-12-01 13:00-14:00 lunch — a time range",
         "blocked": "⛔ Blocked {start} – {end}{reason}. Clients no longer see these times.",
+        "already_blocked": "⛔ {start} – {end}{reason} is already blocked.",
         "conflicts": "\n\n{count} booking(s) inside it — keep or cancel each:",
         "blocks_none": "No upcoming blocked periods.",
         "blocks_title": "<b>Blocked periods</b>",
@@ -160,6 +161,7 @@ ADMIN_TEXTS: dict[str, dict[str, str]] = {
         "block_usage": "Как закрыть время:\n/block 2026-12-31 — весь день\n/block 2026-12-24 2026-12-31 отпуск — "
         "несколько дней\n/block 2026-12-01 13:00-14:00 обед — часть дня",
         "blocked": "⛔ Закрыто {start} – {end}{reason}. Клиенты больше не видят это время.",
+        "already_blocked": "⛔ {start} – {end}{reason} уже закрыто.",
         "conflicts": "\n\nВнутри есть записи ({count}) — оставьте или отмените каждую:",
         "blocks_none": "Предстоящих блокировок нет.",
         "blocks_title": "<b>Закрытое время</b>",

@@ -12,6 +12,8 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.admin_texts import at
 from bot.callbacks import (
+    AdminBlockPage,
+    AdminBlocksPage,
     AdminBookFor,
     AdminCancelAsk,
     AdminCancelDo,
@@ -23,12 +25,11 @@ from bot.callbacks import (
     AdminUnblock,
 )
 from bot.formatting import day_label, ddmm, hhmm
-from bot.keyboards import callback_button
+from bot.keyboards import callback_button, rows_of
+from bot.pages import Entry, clamp, navigation, page_line, paginate
 from bot.texts import Lang
 from database.models import BlockedPeriod, Booking, BookingStatus, User
 from services.admin import DayAgenda
-
-PAGE_CHARS = 3500  # room under 4096 for the title and page line
 
 
 def client_link(user: User) -> str:
@@ -56,52 +57,41 @@ def menu(lang: Lang) -> InlineKeyboardMarkup:
 def day_view(
     lang: Lang, agenda: DayAgenda, free: Sequence[datetime], tz: ZoneInfo, page: int, now: datetime
 ) -> tuple[str, InlineKeyboardMarkup]:
-    lines: list[tuple[str, Booking | None]] = []
+    entries: list[Entry] = []
     if agenda.opening is None:
-        lines.append((at(lang, "day_off"), None))
+        entries.append(Entry(at(lang, "day_off")))
     else:
-        lines.append((at(lang, "hours", start=hhmm(agenda.opening.start, tz), end=hhmm(agenda.opening.end, tz)), None))
-    for block in agenda.blocks:
-        lines.append((_block_line(lang, block, tz), None))
+        entries.append(Entry(at(lang, "hours", start=hhmm(agenda.opening.start, tz), end=hhmm(agenda.opening.end, tz))))
+    entries.extend(Entry(_block_line(lang, block, tz)) for block in agenda.blocks)
     for booking in agenda.bookings:
         mark = "✔️" if booking.status == BookingStatus.COMPLETED else "•"
         line = (
             f"{mark} {hhmm(booking.starts_at, tz)}–{hhmm(booking.ends_at, tz)} "
             f"{escape(booking.service.name)} — {client_link(booking.user)}"
         )
-        lines.append((line, booking))
+        cancellable = booking.status == BookingStatus.ACTIVE and booking.ends_at > now
+        button = callback_button(
+            f"❌ {hhmm(booking.starts_at, tz)} {booking.user.first_name}"[:60], AdminCancelAsk(booking_id=booking.id)
+        )
+        entries.append(Entry(line, (button,) if cancellable else ()))
     if agenda.opening is not None:
         times = ", ".join(hhmm(start, tz) for start in free)
-        lines.append((at(lang, "free_line", times=times) if times else at(lang, "no_free"), None))
+        entries.append(Entry(at(lang, "free_line", times=times) if times else at(lang, "no_free")))
 
-    pages = _paginate(lines)
-    page = min(max(page, 0), len(pages) - 1)
+    pages = paginate(entries)
+    page = clamp(page, pages)
     title = at(lang, "day_title", day=day_label(lang, agenda.day), count=len(agenda.bookings))
-    body = "\n".join(text for text, _ in pages[page])
-    footer = f"\n\n{at(lang, 'page', page=page + 1, pages=len(pages))}" if len(pages) > 1 else ""
-
-    builder = InlineKeyboardBuilder()
-    cancellable = [b for _, b in pages[page] if b is not None and b.status == BookingStatus.ACTIVE and b.ends_at > now]
-    builder.add(
-        *(
-            callback_button(
-                f"❌ {hhmm(booking.starts_at, tz)} {booking.user.first_name}"[:60],
-                AdminCancelAsk(booking_id=booking.id),
-            )
-            for booking in cancellable
-        )
-    )
-    builder.adjust(2)
-    nav = InlineKeyboardBuilder()
+    body = "\n".join(entry.text for entry in pages[page])
     key = agenda.day.strftime("%Y%m%d")
-    if page > 0:
-        nav.button(text="⏪", callback_data=AdminDay(day=key, page=page - 1))
-    nav.button(text=f"⬅️ {ddmm(agenda.day - timedelta(days=1))}", callback_data=_day(agenda.day - timedelta(days=1)))
-    nav.button(text=f"{ddmm(agenda.day + timedelta(days=1))} ➡️", callback_data=_day(agenda.day + timedelta(days=1)))
-    if page < len(pages) - 1:
-        nav.button(text="⏩", callback_data=AdminDay(day=key, page=page + 1))
-    builder.attach(nav)
-    return f"{title}\n\n{body}{footer}", builder.as_markup()
+    nav = navigation(page, len(pages), lambda target: AdminDay(day=key, page=target))
+    days = [
+        callback_button(f"⬅️ {ddmm(agenda.day - timedelta(days=1))}", _day(agenda.day - timedelta(days=1))),
+        callback_button(f"{ddmm(agenda.day + timedelta(days=1))} ➡️", _day(agenda.day + timedelta(days=1))),
+    ]
+    earlier, later = [b for b in nav if b.text == "⏪"], [b for b in nav if b.text == "⏩"]
+    keyboard = [*rows_of([b for entry in pages[page] for b in entry.buttons], 2), [*earlier, *days, *later]]
+    footer = page_line(page, len(pages), at(lang, "page"))
+    return f"{title}\n\n{body}{footer}", InlineKeyboardMarkup(inline_keyboard=keyboard)
 
 
 def cancel_question(lang: Lang, booking: Booking, tz: ZoneInfo) -> tuple[str, InlineKeyboardMarkup]:
@@ -113,43 +103,57 @@ def cancel_question(lang: Lang, booking: Booking, tz: ZoneInfo) -> tuple[str, In
     return at(lang, "cancel_ask", **booking_values(booking, tz)), builder.as_markup()
 
 
-def conflicts(
-    lang: Lang, bookings: Sequence[Booking], block: BlockedPeriod, tz: ZoneInfo
-) -> InlineKeyboardMarkup | None:
-    if not bookings:
-        return None
-    buttons = []
-    for booking in bookings[:45]:
-        label = (
-            f"{ddmm(booking.starts_at.astimezone(tz).date())} {hhmm(booking.starts_at, tz)} {booking.user.first_name}"
-        )
-        buttons.append(callback_button(f"↩️ {label}"[:60], AdminKeep(booking_id=booking.id)))
-        buttons.append(callback_button(f"❌ {label}"[:60], AdminCancelDo(booking_id=booking.id, block_id=block.id)))
-    builder = InlineKeyboardBuilder()
-    builder.add(*buttons)
-    builder.adjust(2)
-    return builder.as_markup()
+def block_view(
+    lang: Lang, block: BlockedPeriod, inside: Sequence[Booking], tz: ZoneInfo, page: int, *, created: bool
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """A block and the active bookings inside it, a page at a time, each with ↩️ keep and ❌ cancel."""
+    start, end = period_text(block.starts_at, block.ends_at, tz)
+    reason = f" ({escape(block.reason)})" if block.reason else ""
+    text = at(lang, "blocked" if created else "already_blocked", start=start, end=end, reason=reason)
+    if not inside:
+        return text, None
+    entries = []
+    for booking in inside:
+        values = booking_values(booking, tz)
+        label = f"{values['date']} {values['time']} {booking.user.first_name}"
+        keep = callback_button(f"↩️ {label}"[:60], AdminKeep(booking_id=booking.id))
+        cancel = callback_button(f"❌ {label}"[:60], AdminCancelDo(booking_id=booking.id, block_id=block.id))
+        line = f"• {values['date']} {values['time']} {values['service']} — {values['client']}"
+        entries.append(Entry(line, (keep, cancel)))
+    pages = paginate(entries)
+    page = clamp(page, pages)
+    text += at(lang, "conflicts", count=len(inside)) + "\n" + "\n".join(entry.text for entry in pages[page])
+    text += page_line(page, len(pages), at(lang, "page"))
+    keyboard = rows_of([b for entry in pages[page] for b in entry.buttons], 2)
+    keyboard.append(navigation(page, len(pages), lambda target: AdminBlockPage(block_id=block.id, page=target)))
+    return text, InlineKeyboardMarkup(inline_keyboard=keyboard)
 
 
-def blocks_view(lang: Lang, blocks: Sequence[BlockedPeriod], tz: ZoneInfo) -> tuple[str, InlineKeyboardMarkup | None]:
+def blocks_view(
+    lang: Lang, blocks: Sequence[BlockedPeriod], tz: ZoneInfo, page: int = 0
+) -> tuple[str, InlineKeyboardMarkup | None]:
     if not blocks:
         return at(lang, "blocks_none"), None
-    lines = [at(lang, "blocks_title")]
-    buttons = []
-    for block in blocks[:50]:
-        lines.append(_block_line(lang, block, tz, with_day=True))
-        buttons.append(
-            callback_button(
-                at(lang, "btn_unblock", start=_moment(block.starts_at, tz)), AdminUnblock(block_id=block.id)
-            )
+    entries = [
+        Entry(
+            _block_line(lang, block, tz, with_day=True),
+            (
+                callback_button(
+                    at(lang, "btn_unblock", start=_moment(block.starts_at, tz)), AdminUnblock(block_id=block.id)
+                ),
+            ),
         )
-    builder = InlineKeyboardBuilder()
-    builder.add(*buttons)
-    builder.adjust(1)
-    return "\n".join(lines), builder.as_markup()
+        for block in blocks
+    ]
+    pages = paginate(entries)
+    page = clamp(page, pages)
+    text = "\n".join([at(lang, "blocks_title"), *(entry.text for entry in pages[page])])
+    keyboard = [[b] for entry in pages[page] for b in entry.buttons]
+    keyboard.append(navigation(page, len(pages), lambda target: AdminBlocksPage(page=target)))
+    return text + page_line(page, len(pages), at(lang, "page")), InlineKeyboardMarkup(inline_keyboard=keyboard)
 
 
-def audit_change(before: str | None, after: str | None, limit: int = 300) -> str:
+def audit_change(before: str | None, after: str | None, limit: int = 200) -> str:
     """What an audit entry changed, field by field ("status: active → cancelled"), as plain text."""
     old: dict[str, object] = json.loads(before) if before else {}
     new: dict[str, object] = json.loads(after) if after else {}
@@ -200,15 +204,3 @@ def _moment(moment: datetime, tz: ZoneInfo) -> str:
 
 def _day(day: date) -> AdminDay:
     return AdminDay(day=day.strftime("%Y%m%d"))
-
-
-def _paginate(lines: list[tuple[str, Booking | None]]) -> list[list[tuple[str, Booking | None]]]:
-    pages: list[list[tuple[str, Booking | None]]] = [[]]
-    size = 0
-    for line in lines:
-        if pages[-1] and size + len(line[0]) + 1 > PAGE_CHARS:
-            pages.append([])
-            size = 0
-        pages[-1].append(line)
-        size += len(line[0]) + 1
-    return pages

@@ -83,6 +83,15 @@ class FlowBack(CallbackData, prefix="back"):
     client_id: UserId = 0
 
 
+class DatesPage(CallbackData, prefix="days"):
+    """Another page of the bookable days, when they do not fit on one keyboard."""
+
+    service_id: RowId
+    page: Page
+    booking_id: RowId = 0
+    client_id: UserId = 0
+
+
 class FlowAbort(CallbackData, prefix="stop"):
     pass
 
@@ -101,6 +110,10 @@ class CancelKeep(CallbackData, prefix="cxn"):
 
 class RescheduleStart(CallbackData, prefix="rs"):
     booking_id: RowId
+
+
+class MyPage(CallbackData, prefix="my"):
+    page: Page
 
 
 class Rate(CallbackData, prefix="rate"):
@@ -133,6 +146,21 @@ class AdminKeep(CallbackData, prefix="ak"):
 
 class AdminUnblock(CallbackData, prefix="au"):
     block_id: RowId
+
+
+class AdminBlockPage(CallbackData, prefix="abp"):
+    """A page of the bookings inside a block, each to keep or cancel."""
+
+    block_id: RowId
+    page: Page
+
+
+class AdminBlocksPage(CallbackData, prefix="abl"):
+    page: Page
+
+
+class AdminServicesPage(CallbackData, prefix="asp"):
+    page: Page
 
 
 class AdminAudit(CallbackData, prefix="aa"):

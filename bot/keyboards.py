@@ -13,6 +13,7 @@ from bot.callbacks import (
     CancelKeep,
     ConfirmBooking,
     DatePick,
+    DatesPage,
     FlowAbort,
     FlowBack,
     FlowScope,
@@ -22,6 +23,7 @@ from bot.callbacks import (
     TimePick,
 )
 from bot.formatting import day_label, ddmm, hhmm, local
+from bot.pages import navigation
 from bot.texts import Lang, t
 from database.models import Booking, Service
 
@@ -64,19 +66,35 @@ def services(lang: Lang, items: Sequence[Service], scope: FlowScope = OWN_NEW_BO
     return builder.as_markup()
 
 
+DAYS_PER_PAGE = 36  # 12 rows of 3; BOOKING_DAYS_AHEAD may be up to a year
+
+
 def dates(
-    lang: Lang, service_id: int, days: Sequence[date], *, scope: FlowScope = OWN_NEW_BOOKING, with_back: bool
+    lang: Lang,
+    service_id: int,
+    days: Sequence[date],
+    *,
+    scope: FlowScope = OWN_NEW_BOOKING,
+    with_back: bool,
+    page: int = 0,
 ) -> InlineKeyboardMarkup:
+    pages = max(1, -(-len(days) // DAYS_PER_PAGE))
+    page = min(max(page, 0), pages - 1)
     buttons = [
         callback_button(
             day_label(lang, day), DatePick(service_id=service_id, day=day.strftime("%Y%m%d"), **scope.fields())
         )
-        for day in days
+        for day in days[page * DAYS_PER_PAGE : (page + 1) * DAYS_PER_PAGE]
     ]
+    keyboard = rows_of(buttons, 3)
+    if pages > 1:
+        keyboard.append(
+            navigation(page, pages, lambda target: DatesPage(service_id=service_id, page=target, **scope.fields()))
+        )
     footer = [callback_button(t(lang, "btn_abort"), FlowAbort())]
     if with_back:
         footer.insert(0, callback_button(t(lang, "btn_back"), FlowBack(to="services", **scope.fields())))
-    return InlineKeyboardMarkup(inline_keyboard=[*rows_of(buttons, 3), footer])
+    return InlineKeyboardMarkup(inline_keyboard=[*keyboard, footer])
 
 
 TIMES_PER_PAGE = 48  # Telegram allows 100 buttons per keyboard; 12 rows of 4 still read well
@@ -134,16 +152,12 @@ def summary(
     return builder.as_markup()
 
 
-def my_bookings(lang: Lang, bookings: Sequence[Booking], tz: ZoneInfo) -> InlineKeyboardMarkup:
-    buttons = []
-    for booking in bookings:
-        labels = {"date": ddmm(local(booking.starts_at, tz).date()), "time": hhmm(booking.starts_at, tz)}
-        buttons.append(callback_button(t(lang, "btn_cancel_booking", **labels), CancelAsk(booking_id=booking.id)))
-        buttons.append(callback_button(t(lang, "btn_reschedule", **labels), RescheduleStart(booking_id=booking.id)))
-    builder = InlineKeyboardBuilder()
-    builder.add(*buttons)
-    builder.adjust(2)
-    return builder.as_markup()
+def my_bookings_buttons(lang: Lang, booking: Booking, tz: ZoneInfo) -> tuple[InlineKeyboardButton, ...]:
+    labels = {"date": ddmm(local(booking.starts_at, tz).date()), "time": hhmm(booking.starts_at, tz)}
+    return (
+        callback_button(t(lang, "btn_cancel_booking", **labels), CancelAsk(booking_id=booking.id)),
+        callback_button(t(lang, "btn_reschedule", **labels), RescheduleStart(booking_id=booking.id)),
+    )
 
 
 def cancel_confirm(lang: Lang, booking_id: int) -> InlineKeyboardMarkup:

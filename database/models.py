@@ -133,6 +133,7 @@ class BlockedPeriod(Base):
     __table_args__ = (
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
         Index("ix_blocked_periods_starts_at", "starts_at"),
+        Index("uq_blocked_periods_period", "starts_at", "ends_at", unique=True),
     )
 
 

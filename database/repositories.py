@@ -202,6 +202,22 @@ class BlockedPeriods:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
+    async def add_once(self, start: datetime, end: datetime, reason: str | None) -> tuple[BlockedPeriod, bool]:
+        """The block of exactly this period, and whether this call made it: one statement, safe against a twin."""
+        statement = (
+            _insert_dialect(self.session)
+            .insert(BlockedPeriod)
+            .values(starts_at=start, ends_at=end, reason=reason, created_at=utcnow())
+            .on_conflict_do_nothing(index_elements=[BlockedPeriod.starts_at, BlockedPeriod.ends_at])
+            .returning(BlockedPeriod.id)
+        )
+        created = (await self.session.execute(statement)).scalar_one_or_none()
+        block = await self.session.scalar(
+            select(BlockedPeriod).where(BlockedPeriod.starts_at == start, BlockedPeriod.ends_at == end)
+        )
+        assert block is not None
+        return block, created is not None
+
     async def overlapping(self, start: datetime, end: datetime) -> Sequence[BlockedPeriod]:
         result = await self.session.scalars(
             select(BlockedPeriod).where(BlockedPeriod.starts_at < end, BlockedPeriod.ends_at > start)

@@ -21,7 +21,7 @@ from database.models import (
     User,
     utcnow,
 )
-from database.repositories import Bookings
+from database.repositories import BlockedPeriods, Bookings
 from services import metrics
 from services.admin_input import MAX_USER_ID, parse_id
 from services.availability import Interval, WorkSchedule
@@ -167,20 +167,33 @@ class AdminService:
 
     async def block(
         self, actor_id: int, start: datetime, end: datetime, reason: str | None
-    ) -> tuple[BlockedPeriod, Sequence[Booking]]:
-        """Block a period; the active bookings inside it are returned for the admin to decide on."""
+    ) -> tuple[BlockedPeriod, bool, Sequence[Booking]]:
+        """Block a period, once: the block, whether this made it (a repeat finds the first), and the active
+        bookings inside it, for the admin to decide on."""
         fitting("reason", reason or "", REASON_LIMIT)
-        block = BlockedPeriod(starts_at=start, ends_at=end, reason=reason)
-        self.session.add(block)
-        await self.session.flush()
-        await self.audit(actor_id, "block.add", f"block:{block.id}", None, _block_state(block))
+        block, created = await BlockedPeriods(self.session).add_once(start, end, reason)
+        if created:
+            await self.audit(actor_id, "block.add", f"block:{block.id}", None, _block_state(block))
+        return block, created, await self._active_inside(block)
+
+    async def block_with_bookings(self, block_id: int) -> tuple[BlockedPeriod, Sequence[Booking]]:
+        block = await self.session.get(BlockedPeriod, block_id)
+        if block is None:
+            raise BookingNotFound(f"block {block_id}")
+        return block, await self._active_inside(block)
+
+    async def _active_inside(self, block: BlockedPeriod) -> Sequence[Booking]:
         inside = await self.session.scalars(
             select(Booking)
-            .where(Booking.status == BookingStatus.ACTIVE, Booking.starts_at < end, Booking.ends_at > start)
+            .where(
+                Booking.status == BookingStatus.ACTIVE,
+                Booking.starts_at < block.ends_at,
+                Booking.ends_at > block.starts_at,
+            )
             .options(joinedload(Booking.user), joinedload(Booking.service))
-            .order_by(Booking.starts_at)
+            .order_by(Booking.starts_at, Booking.id)
         )
-        return block, inside.all()
+        return inside.all()
 
     async def unblock(self, actor_id: int, block_id: int) -> BlockedPeriod:
         block = await self.session.get(BlockedPeriod, block_id)

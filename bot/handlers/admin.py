@@ -24,6 +24,8 @@ from bot import admin_views
 from bot.admin_texts import at, too_long
 from bot.callbacks import (
     AdminAudit,
+    AdminBlockPage,
+    AdminBlocksPage,
     AdminBookFor,
     AdminCancelAsk,
     AdminCancelDo,
@@ -31,6 +33,7 @@ from bot.callbacks import (
     AdminKeep,
     AdminMenu,
     AdminReschedule,
+    AdminServicesPage,
     AdminServiceToggle,
     AdminServiceUp,
     AdminUnblock,
@@ -40,6 +43,8 @@ from bot.callbacks import (
 from bot.conversation import ask
 from bot.handlers.booking import Acting, dates_view_for_reschedule, first_step
 from bot.handlers.refusals import refusal_text, refuse
+from bot.keyboards import callback_button, rows_of
+from bot.pages import Entry, clamp, navigation, page_line, page_with, paginate
 from bot.replies import show
 from bot.texts import Lang, pick_language, t
 from database.models import BlockedPeriod, Booking, utcnow
@@ -371,26 +376,42 @@ async def block(message: Message, command: CommandObject, lang: Lang, admin_serv
         await message.answer(at(lang, "block_usage"))
         return
     try:
-        created, inside = await admin_service.block(message.chat.id, period.start, period.end, period.reason)
+        created, is_new, inside = await admin_service.block(message.chat.id, period.start, period.end, period.reason)
     except InputTooLong as error:
         await message.answer(too_long(lang, error))
         return
     await admin_service.commit()
-    start, end = admin_views.period_text(period.start, period.end, tz)
-    reason = f" ({escape(period.reason)})" if period.reason else ""
-    text = at(lang, "blocked", start=start, end=end, reason=reason)
-    if inside:
-        text += at(lang, "conflicts", count=len(inside))
-        for booking in inside:
-            values = admin_views.booking_values(booking, tz)
-            text += f"\n• {values['date']} {values['time']} {values['service']} — {values['client']}"
-    await message.answer(text, reply_markup=admin_views.conflicts(lang, inside, created, tz))
+    text, markup = admin_views.block_view(lang, created, inside, tz, 0, created=is_new)
+    await message.answer(text, reply_markup=markup)
+
+
+@router.callback_query(AdminBlockPage.filter())
+async def block_page(
+    callback: CallbackQuery, callback_data: AdminBlockPage, lang: Lang, admin_service: AdminService
+) -> None:
+    try:
+        block, inside = await admin_service.block_with_bookings(callback_data.block_id)
+    except BookingError as error:
+        await refuse(callback, lang, error)
+        return
+    tz = admin_service.settings.timezone
+    await show(callback, *admin_views.block_view(lang, block, inside, tz, callback_data.page, created=True))
+    await callback.answer()
 
 
 @router.message(Command("blocks"))
 async def blocks(message: Message, lang: Lang, admin_service: AdminService) -> None:
     text, markup = admin_views.blocks_view(lang, await admin_service.upcoming_blocks(), admin_service.settings.timezone)
     await message.answer(text, reply_markup=markup)
+
+
+@router.callback_query(AdminBlocksPage.filter())
+async def blocks_page(
+    callback: CallbackQuery, callback_data: AdminBlocksPage, lang: Lang, admin_service: AdminService
+) -> None:
+    tz = admin_service.settings.timezone
+    await show(callback, *admin_views.blocks_view(lang, await admin_service.upcoming_blocks(), tz, callback_data.page))
+    await callback.answer()
 
 
 @router.callback_query(AdminUnblock.filter())
@@ -627,7 +648,7 @@ async def service_toggle(
         return
     await admin_service.commit()
     await callback.answer("✅")
-    await show(callback, *await _services_view(lang, admin_service))
+    await show(callback, *await _services_view(lang, admin_service, showing=callback_data.service_id))
 
 
 @router.callback_query(AdminServiceUp.filter())
@@ -641,34 +662,48 @@ async def service_up(
         return
     await admin_service.commit()
     await callback.answer("⬆️")
-    await show(callback, *await _services_view(lang, admin_service))
+    await show(callback, *await _services_view(lang, admin_service, showing=callback_data.service_id))
 
 
-async def _services_view(lang: Lang, admin_service: AdminService) -> tuple[str, InlineKeyboardMarkup]:
-    items = await admin_service.all_services()
-    lines = [at(lang, "services_title")]
-    builder = InlineKeyboardBuilder()
-    for service in items:
+@router.callback_query(AdminServicesPage.filter())
+async def services_page(
+    callback: CallbackQuery, callback_data: AdminServicesPage, lang: Lang, admin_service: AdminService
+) -> None:
+    await show(callback, *await _services_view(lang, admin_service, callback_data.page))
+    await callback.answer()
+
+
+async def _services_view(
+    lang: Lang, admin_service: AdminService, page: int = 0, *, showing: int | None = None
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The services, a page at a time; `showing`: the page with this service on it."""
+    entries = []
+    for service in await admin_service.all_services():
         price = f" · {escape(service.price)}" if service.price else ""
         state = "✅" if service.is_active else "⏸"
-        lines.append(
-            at(
-                lang,
-                "service_line",
-                state=state,
-                id=service.id,
-                name=escape(service.name),
-                minutes=service.duration_minutes,
-                price=price,
-            )
+        line = at(
+            lang,
+            "service_line",
+            state=state,
+            id=service.id,
+            name=escape(service.name),
+            minutes=service.duration_minutes,
+            price=price,
         )
-        builder.button(
-            text=f"{'⏸' if service.is_active else '▶️'} {service.name}"[:60],
-            callback_data=AdminServiceToggle(service_id=service.id),
+        toggle = callback_button(
+            f"{'⏸' if service.is_active else '▶️'} {service.name}"[:60], AdminServiceToggle(service_id=service.id)
         )
-        builder.button(text="⬆️", callback_data=AdminServiceUp(service_id=service.id))
-    builder.adjust(2)
-    return "\n".join(lines), builder.as_markup()
+        entries.append(Entry(line, (toggle, callback_button("⬆️", AdminServiceUp(service_id=service.id)))))
+    pages = paginate(entries)
+    if showing is not None:
+        page = page_with(
+            pages, lambda entry: entry.buttons[1].callback_data == AdminServiceUp(service_id=showing).pack()
+        )
+    page = clamp(page, pages)
+    text = "\n".join([at(lang, "services_title"), *(entry.text for entry in pages[page])])
+    keyboard = rows_of([b for entry in pages[page] for b in entry.buttons], 2)
+    keyboard.append(navigation(page, len(pages), lambda target: AdminServicesPage(page=target)))
+    return text + page_line(page, len(pages), at(lang, "page")), InlineKeyboardMarkup(inline_keyboard=keyboard)
 
 
 def _user_id(text: str) -> int | None:
@@ -680,8 +715,14 @@ def _user_id(text: str) -> int | None:
 
 async def _admins_text(lang: Lang, admin_service: AdminService) -> str:
     added = sorted((await admin_service.admin_ids()) - set(admin_service.settings.admin_ids))
-    owners = ", ".join(str(i) for i in sorted(admin_service.settings.admin_ids)) or "—"
-    return at(lang, "admins_title", owners=owners, added=", ".join(map(str, added)) or "—")
+    owners = sorted(admin_service.settings.admin_ids)
+    return at(lang, "admins_title", owners=_ids(owners), added=_ids(added))
+
+
+def _ids(ids: list[int], shown: int = 100) -> str:
+    """Up to `shown` ids (a message holds about 300), then how many more."""
+    more = f" … (+{len(ids) - shown})" if len(ids) > shown else ""
+    return ", ".join(map(str, ids[:shown])) + more or "—"
 
 
 async def _change_admin(lang: Lang, admin_service: AdminService, action: str, actor: int, target: int) -> str:

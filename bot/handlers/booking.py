@@ -15,7 +15,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot import keyboards
 from bot.admin_views import client_link
-from bot.callbacks import ConfirmBooking, DatePick, FlowAbort, FlowBack, FlowScope, ServicePick, TimePick
+from bot.callbacks import ConfirmBooking, DatePick, DatesPage, FlowAbort, FlowBack, FlowScope, ServicePick, TimePick
 from bot.formatting import booking_text, day_label, ddmm, hhmm, local, weekday
 from bot.handlers.refusals import refuse
 from bot.middlewares import READ_ONLY
@@ -201,9 +201,32 @@ async def went_back(
         await refuse(callback, lang, error)
         return
     if callback_data.to == "dates":
-        await show(callback, *await _dates_view(booking_service, lang, service, booking, acting))
+        await show(
+            callback, *await _dates_view(booking_service, lang, service, booking, acting, page=callback_data.page)
+        )
     else:
         await show(callback, *await first_step(booking_service, lang, acting))
+    await callback.answer()
+
+
+@router.callback_query(DatesPage.filter(), flags=READ_ONLY)
+async def dates_page(
+    callback: CallbackQuery,
+    callback_data: DatesPage,
+    lang: Lang,
+    user: User,
+    booking_service: BookingService,
+    admin_service: AdminService,
+) -> None:
+    try:
+        acting = await _acting(callback_data.client_id, user, admin_service)
+        booking = await _booking_to_move(booking_service, callback_data.booking_id, acting)
+        service = await _service_for(booking_service, callback_data.service_id, booking)
+    except BookingError as error:
+        await refuse(callback, lang, error)
+        return
+    view = await _dates_view(booking_service, lang, service, booking, acting, page=callback_data.page)
+    await show(callback, *view)
     await callback.answer()
 
 
@@ -240,6 +263,7 @@ async def _dates_view(
     acting: Acting,
     *,
     with_back: bool = True,
+    page: int = 0,
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     settings = booking_service.settings
     days = await booking_service.available_days(service, utcnow(), moving=booking)
@@ -258,7 +282,7 @@ async def _dates_view(
     if acting.by_admin:
         text = f"👤 {client_link(acting.client)}\n{text}"
     markup = keyboards.dates(
-        lang, service.id, days, scope=acting.scope(booking), with_back=with_back and booking is None
+        lang, service.id, days, scope=acting.scope(booking), with_back=with_back and booking is None, page=page
     )
     return text, markup
 

@@ -1,19 +1,22 @@
+from collections.abc import Sequence
 from html import escape
+from zoneinfo import ZoneInfo
 
 from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot import keyboards
-from bot.callbacks import CancelAsk, CancelConfirm, CancelKeep, RescheduleStart
+from bot.callbacks import CancelAsk, CancelConfirm, CancelKeep, MyPage, RescheduleStart
 from bot.formatting import booking_text, ddmm, hhmm, local, weekday
 from bot.handlers.booking import Acting, dates_view_for_reschedule
 from bot.handlers.refusals import refuse
 from bot.middlewares import READ_ONLY
+from bot.pages import Entry, clamp, navigation, paginate
 from bot.replies import show
 from bot.texts import Lang, menu_texts, t
-from database.models import User, utcnow
+from database.models import Booking, User, utcnow
 from services.booking import BookingService
 from services.errors import BookingError
 
@@ -30,21 +33,41 @@ async def my_bookings(
     if not bookings:
         await message.answer(t(lang, "my_none"), reply_markup=keyboards.main_menu(lang))
         return
-    tz = booking_service.settings.timezone
-    lines = [t(lang, "my_header")]
+    text, markup = _my_view(lang, bookings, booking_service.settings.timezone, 0)
+    await message.answer(text, reply_markup=markup)
+
+
+@router.callback_query(MyPage.filter(), flags=READ_ONLY)
+async def my_page(
+    callback: CallbackQuery, callback_data: MyPage, lang: Lang, user: User, booking_service: BookingService
+) -> None:
+    bookings = await booking_service.upcoming(user.id)
+    if not bookings:
+        await show(callback, t(lang, "my_none"))
+    else:
+        await show(callback, *_my_view(lang, bookings, booking_service.settings.timezone, callback_data.page))
+    await callback.answer()
+
+
+def _my_view(lang: Lang, bookings: Sequence[Booking], tz: ZoneInfo, page: int) -> tuple[str, InlineKeyboardMarkup]:
+    entries = []
     for booking in bookings:
         day = local(booking.starts_at, tz).date()
-        lines.append(
-            t(
-                lang,
-                "my_item",
-                date=ddmm(day),
-                weekday=weekday(lang, day),
-                time=hhmm(booking.starts_at, tz),
-                service=escape(booking.service.name),
-            )
+        line = t(
+            lang,
+            "my_item",
+            date=ddmm(day),
+            weekday=weekday(lang, day),
+            time=hhmm(booking.starts_at, tz),
+            service=escape(booking.service.name),
         )
-    await message.answer("\n".join(lines), reply_markup=keyboards.my_bookings(lang, bookings, tz))
+        entries.append(Entry(line, keyboards.my_bookings_buttons(lang, booking, tz)))
+    pages = paginate(entries)
+    page = clamp(page, pages)
+    text = "\n".join([t(lang, "my_header"), *(entry.text for entry in pages[page])])
+    keyboard = keyboards.rows_of([b for entry in pages[page] for b in entry.buttons], 2)
+    keyboard.append(navigation(page, len(pages), lambda target: MyPage(page=target)))
+    return text, InlineKeyboardMarkup(inline_keyboard=keyboard)
 
 
 @router.callback_query(CancelAsk.filter())

@@ -1,3 +1,4 @@
+import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
@@ -7,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from database.engine import after_commit_work_done
-from database.models import AuditEntry, BookingStatus, CancelledBy, utcnow
+from database.models import AuditEntry, BlockedPeriod, BookingStatus, CancelledBy, utcnow
 from services.admin import AdminService, NotAllowed
 from services.booking import BookingService, TelegramProfile
 from services.config import Settings
@@ -98,7 +99,11 @@ async def test_admin_service_block_returns_bookings_inside_and_hides_slots(
     inside = await add_booking(client, datetime.combine(day, time(10), tzinfo=UTC))
     await add_booking(client, datetime.combine(day, time(15), tzinfo=UTC))
     start, end = datetime.combine(day, time(9), tzinfo=UTC), datetime.combine(day, time(12), tzinfo=UTC)
-    block, conflicts = await run(sessionmaker, settings, jobs, lambda a: a.block(OWNER, start, end, "repairs"))
+    block, created, conflicts = await run(sessionmaker, settings, jobs, lambda a: a.block(OWNER, start, end, "repairs"))
+    assert created
+    assert [b.id for b in conflicts] == [inside]
+    again, created, conflicts = await run(sessionmaker, settings, jobs, lambda a: a.block(OWNER, start, end, "again"))
+    assert (again.id, again.reason, created) == (block.id, "repairs", False), "a repeat finds the first block"
     assert [b.id for b in conflicts] == [inside]
     agenda = await run(sessionmaker, settings, jobs, lambda a: a.agenda(day))
     assert len(agenda.bookings) == 2
@@ -125,3 +130,18 @@ async def test_admin_service_added_admin_is_known_from_the_senders_own_read(
     assert await listed() is True
     await run(sessionmaker, settings, jobs, lambda a: a.remove_admin(OWNER, staff))
     assert await listed() is False
+
+
+async def test_admin_service_the_same_period_blocked_at_once_twice_is_one_block(
+    sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, jobs: ReminderJobs
+) -> None:
+    day = (utcnow() + timedelta(days=3)).date()
+    start, end = datetime.combine(day, time(9), tzinfo=UTC), datetime.combine(day, time(12), tzinfo=UTC)
+    results = await asyncio.gather(
+        *(run(sessionmaker, settings, jobs, lambda a: a.block(OWNER, start, end, None)) for _ in range(4))
+    )
+    assert sorted(created for _, created, _ in results) == [False, False, False, True]
+    assert len({block.id for block, _, _ in results}) == 1
+    async with sessionmaker() as session:
+        assert await session.scalar(select(func.count(BlockedPeriod.id))) == 1
+    assert await audit_actions(sessionmaker) == ["block.add"]
