@@ -100,7 +100,7 @@ class PerUserLocks(BaseEventIsolation):
                 yield
         finally:
             turn.holders -= 1
-            if turn.holders == 0:
+            if turn.holders == 0 and self.turns.get(key) is turn:  # close() may have cleared it meanwhile
                 del self.turns[key]
 
     async def close(self) -> None:

@@ -64,3 +64,10 @@ async def test_fsm_memory_locks_serialise_a_users_updates_and_vanish_after() -> 
     await asyncio.gather(first, second)
     assert order == ["first in", "first out", "second in", "second out"]
     assert isolation.turns == {}
+
+
+async def test_fsm_memory_locks_closed_while_an_update_holds_one() -> None:
+    isolation = PerUserLocks()
+    async with isolation.lock(key(1)):
+        await isolation.close()  # shutdown while the update is still being handled
+    assert isolation.turns == {}
