@@ -10,7 +10,7 @@ import gc
 import logging
 import signal
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import timedelta
 
 from aiogram import Bot, Dispatcher
@@ -27,7 +27,7 @@ from bot.conversation import PendingQuestions
 from bot.fsm_memory import ExpiringMemoryStorage, PerUserLocks
 from bot.handlers import QUESTION_COMMANDS, routers
 from bot.middlewares import HandlerTransactions, UnitOfWorkMiddleware
-from bot.telegram_session import create_bot
+from bot.telegram_session import TelegramRefused, create_bot, reach_telegram
 from bot.texts import menu_texts
 from database.engine import (
     DatabaseUnavailable,
@@ -71,16 +71,22 @@ async def serve(settings: Settings) -> None:
     in_charge: asyncio.Task[None] | None = None
     web_runner: AiohttpAppRunner | None = None
     storage: BaseStorage | None = None
+    reached_telegram = False
     try:
         await check_connection(engine)
         storage, isolation = await _create_fsm_storage(settings)
+        bot = create_bot(settings.bot_token, settings.telegram_api_url)
+        with _signals_set(stop := asyncio.Event()):
+            me = await reach_telegram(bot, stop)
+        if me is None:
+            return
+        reached_telegram = True
         await upgrade_to_head(engine)
         sessionmaker = create_sessionmaker(engine)
         await _ensure_default_service(sessionmaker, settings)
 
         scheduler, store = create_scheduler(settings)
         jobs = ReminderJobs(scheduler, settings)
-        bot = create_bot(settings.bot_token, settings.telegram_api_url)
         dispatcher = _create_dispatcher(settings, sessionmaker, jobs, storage, isolation)
         rt = runtime.Runtime(bot=bot, sessionmaker=sessionmaker, settings=settings, jobs=jobs, job_store=store)
         runtime.install(rt)
@@ -121,7 +127,6 @@ async def serve(settings: Settings) -> None:
             in_charge = asyncio.create_task(_until_done(take_charge), name="scheduler-start")
 
         await _publish_commands(bot)
-        me = await bot.get_me()
         if settings.webhook_url is not None:
             webhook = web.Webhook(dispatcher, bot, settings.webhook_path, settings.webhook_secret or "")
             web_runner = await web.start(settings.web_host, settings.http_port or 0, webhook)
@@ -155,8 +160,23 @@ async def serve(settings: Settings) -> None:
         if bot is not None:
             await bot.session.close()
         runtime.uninstall()
-        if bot is not None:
+        if reached_telegram:
             log.info("Stopped")
+
+
+@contextlib.contextmanager
+def _signals_set(event: asyncio.Event) -> Iterator[None]:
+    """SIGTERM and SIGINT set `event` meanwhile (before polling or the webhook take them over)."""
+    loop = asyncio.get_running_loop()
+    for signal_number in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError):  # Windows' event loop has no signal handlers
+            loop.add_signal_handler(signal_number, event.set)
+    try:
+        yield
+    finally:
+        for signal_number in (signal.SIGTERM, signal.SIGINT):
+            with contextlib.suppress(NotImplementedError):
+                loop.remove_signal_handler(signal_number)
 
 
 async def _until_done(take_charge: Callable[[], Awaitable[None]]) -> None:
@@ -180,14 +200,10 @@ async def _serve_webhook(dispatcher: Dispatcher, bot: Bot, settings: Settings, u
     )
     log.info("Bot @%s is up: receiving updates at %s", username, settings.webhook_url)
     stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signal_number in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signal_number, stop.set)
     try:
-        await stop.wait()
+        with _signals_set(stop):
+            await stop.wait()
     finally:
-        for signal_number in (signal.SIGTERM, signal.SIGINT):
-            loop.remove_signal_handler(signal_number)
         await dispatcher.emit_shutdown(bot=bot)
 
 
@@ -295,6 +311,9 @@ def main() -> int:
     except RedisUnavailable as error:
         print(f"Redis error: {error}", file=sys.stderr)
         return 1
+    except TelegramRefused as error:
+        print(f"Configuration error: {error}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         pass
     return 0

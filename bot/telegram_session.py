@@ -1,4 +1,5 @@
 import asyncio
+import contextlib
 import logging
 
 from aiogram import Bot
@@ -7,9 +8,17 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
 from aiogram.client.telegram import PRODUCTION, TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.exceptions import TelegramAPIError, TelegramNetworkError, TelegramRetryAfter, TelegramServerError
-from aiogram.methods import GetUpdates, Response, TelegramMethod
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramNetworkError,
+    TelegramNotFound,
+    TelegramRetryAfter,
+    TelegramServerError,
+    TelegramUnauthorizedError,
+)
+from aiogram.methods import GetMe, GetUpdates, Response, TelegramMethod
 from aiogram.methods.base import TelegramType
+from aiogram.types import User
 
 from bot.middlewares import CommitBeforeTelegram
 from services import metrics
@@ -17,6 +26,7 @@ from services import metrics
 log = logging.getLogger(__name__)
 
 TRANSIENT_BACKOFF_SECONDS = (1, 2, 4)
+STARTUP_BACKOFF_SECONDS = (1, 2, 4, 8, 15, 30)  # then every 30 s
 # Telegram answers in well under a second; a hung request must end long before a claim expires.
 REQUEST_TIMEOUT_SECONDS = 20
 
@@ -85,7 +95,8 @@ class TelegramRetries(BaseRequestMiddleware):
                     flood_retries += 1
                     delay: float = error.retry_after
                 elif isinstance(error, TelegramServerError | TelegramNetworkError):
-                    if isinstance(method, GetUpdates) or transient_retries == len(TRANSIENT_BACKOFF_SECONDS):
+                    # Polling and the startup check (reach_telegram) have their own backoff.
+                    if isinstance(method, GetUpdates | GetMe) or transient_retries == len(TRANSIENT_BACKOFF_SECONDS):
                         raise
                     delay = TRANSIENT_BACKOFF_SECONDS[transient_retries]
                     transient_retries += 1
@@ -93,3 +104,39 @@ class TelegramRetries(BaseRequestMiddleware):
                     raise
                 log.info("%s on %s: retrying in %ss", type(error).__name__, type(method).__name__, delay)
                 await asyncio.sleep(delay)
+
+
+class TelegramRefused(Exception):
+    """Telegram will never accept this bot as configured: a rejected token, or no Bot API at the URL."""
+
+
+async def reach_telegram(bot: Bot, stop: asyncio.Event) -> User | None:
+    """The bot's own user, once Telegram answers; None if `stop` is set first.
+
+    Telegram being unreachable (a network blip at startup) is waited out with backoff, a line in the log each
+    try; a token Telegram rejects is final.
+    """
+    api = bot.session.api.base.removesuffix("/bot{token}/{method}")
+    attempt = 0
+    while True:
+        asking = asyncio.ensure_future(bot.get_me())
+        stopping = asyncio.ensure_future(stop.wait())
+        await asyncio.wait({asking, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        if stop.is_set():
+            asking.cancel()
+            return None
+        stopping.cancel()
+        try:
+            return asking.result()
+        except TelegramUnauthorizedError:
+            raise TelegramRefused(
+                "BOT_TOKEN was rejected by Telegram (401 Unauthorized): check it with @BotFather"
+            ) from None
+        except TelegramNotFound:
+            raise TelegramRefused(f"no Bot API at {api} (404 Not Found): check TELEGRAM_API_URL") from None
+        except (TelegramNetworkError, TelegramServerError, TelegramRetryAfter) as error:
+            delay = STARTUP_BACKOFF_SECONDS[min(attempt, len(STARTUP_BACKOFF_SECONDS) - 1)]
+            attempt += 1
+            log.warning("Telegram is unreachable at %s (%s): trying again in %d s", api, error, delay)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), delay)

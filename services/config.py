@@ -1,5 +1,5 @@
 import re
-from datetime import time, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
@@ -9,7 +9,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
-from services.durations import parse_clock, parse_duration, parse_durations, parse_weekdays
+from services.durations import format_duration, parse_clock, parse_duration, parse_durations, parse_weekdays
 
 _TOKEN = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{20,}$")
 _SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
@@ -180,6 +180,18 @@ class Settings(BaseSettings):
     def _consistent(self) -> "Settings":
         if self.work_end <= self.work_start:
             raise ValueError(f"WORK_END ({self.work_end:%H:%M}) must be after WORK_START")
+        # Settings with which no client could ever book anything.
+        if self.booking_min_lead >= timedelta(days=self.booking_days_ahead):
+            raise ValueError(
+                f"BOOKING_MIN_LEAD ({format_duration(self.booking_min_lead)}) must be shorter than "
+                f"BOOKING_DAYS_AHEAD ({self.booking_days_ahead} days): no time could ever be booked"
+            )
+        opening = datetime.combine(date.min, self.work_end) - datetime.combine(date.min, self.work_start)
+        if self.slot_step > opening:
+            raise ValueError(
+                f"SLOT_MINUTES ({self.slot_minutes}) is longer than the opening hours "
+                f"{self.work_start:%H:%M}-{self.work_end:%H:%M}: no appointment would fit in a day"
+            )
         if self.webhook_url is not None and self.webhook_secret is None:
             raise ValueError("WEBHOOK_SECRET must be set with WEBHOOK_URL: it authenticates Telegram's requests")
         if self.db_type is not None and self.db_type != self.db_kind:

@@ -1,5 +1,6 @@
 import asyncio
 import os
+import signal
 import sqlite3
 import sys
 from collections.abc import Iterator
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import make_url
 
+from tests.conftest import eventually
 from tests.e2e.bot_process import BASE_ENV, ROOT, BotProcess
 from tests.e2e.conftest import BotFactory
 from tests.e2e.helpers import saved_name, seed_bookings, until_saved
@@ -188,3 +190,45 @@ async def test_process_sqlite_serves_updates_while_its_memory_store_is_rebuilt(
     assert "Reconciled" not in bot.logs(), "answered before the jobs of 30 000 bookings were rebuilt"
     await stub.wait_for(lambda: "Reconciled" in bot.logs(), timeout=60, what="the memory store rebuilt")
     assert "with 30000 bookings: 0 kept, 60000 added" in bot.logs()
+
+
+async def test_process_token_rejected_by_telegram_fails_in_one_line(stub: TelegramStub, tmp_path: Path) -> None:
+    other_token = "987654321:AAHsomeoneElsesTokenThatTelegramRefuses"
+    env = {**BASE_ENV, "BOT_TOKEN": other_token, "TELEGRAM_API_URL": stub.url}
+    code, stderr = await run_main(env, tmp_path)
+    assert code == 2
+    assert stderr.strip().splitlines() == [
+        "Configuration error: BOT_TOKEN was rejected by Telegram (401 Unauthorized): check it with @BotFather"
+    ]
+    assert other_token not in stderr
+
+
+async def test_process_waits_for_telegram_at_startup_and_comes_up_by_itself(
+    stub: TelegramStub, bot_factory: BotFactory
+) -> None:
+    await stub.go_offline()
+    bot = bot_factory()
+    await bot.start(wait_polling=False)
+    await eventually(lambda: bot.logs().count("Telegram is unreachable at") >= 2, what="two tries", timeout=20)
+    assert "Traceback" not in bot.logs()
+    assert bot.process is not None
+    assert bot.process.returncode is None, "it waits instead of exiting"
+    await stub.come_back()
+    await stub.wait_for(lambda: stub.calls.get("getUpdates", 0) > 0, timeout=30, what="polling once Telegram is back")
+    client = stub.user(9100, "Client")
+    client.send("/start")
+    await client.wait_message("Hello")
+    assert await bot.terminate() == 0
+
+
+async def test_process_stops_promptly_on_sigterm_while_telegram_is_unreachable(
+    stub: TelegramStub, bot_factory: BotFactory
+) -> None:
+    await stub.go_offline()
+    bot = bot_factory()
+    await bot.start(wait_polling=False)
+    await eventually(lambda: "Telegram is unreachable at" in bot.logs(), what="the first try", timeout=20)
+    assert bot.process is not None
+    bot.process.send_signal(signal.SIGTERM)
+    assert await bot.wait_exit(timeout=5) == 0
+    assert "Traceback" not in bot.logs()

@@ -30,6 +30,7 @@ def test_config_defaults_match_the_documented_table() -> None:
     assert s.default_language == "ru"
     assert s.admin_ids == frozenset()
     assert s.claim_timeout == timedelta(minutes=2)
+    assert s.question_timeout == timedelta(minutes=15)
 
 
 def test_config_reads_env_and_dotenv(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -83,6 +84,16 @@ def test_config_normalises_sqlite_urls() -> None:
         ({"database_url": "mysql://u:pw@x/y"}, "DATABASE_URL is invalid: only sqlite and postgresql"),
         ({"db_type": "postgresql"}, "DB_TYPE=postgresql contradicts DATABASE_URL, which is sqlite"),
         ({"default_language": "de"}, "DEFAULT_LANGUAGE='de' is invalid"),
+        (
+            {"booking_min_lead": "15d", "booking_days_ahead": "14"},
+            "BOOKING_MIN_LEAD (15d) must be shorter than BOOKING_DAYS_AHEAD (14 days): no time could ever be booked",
+        ),
+        ({"booking_min_lead": "1d", "booking_days_ahead": "1"}, "BOOKING_MIN_LEAD (1d) must be shorter"),
+        (
+            {"slot_minutes": "600", "work_start": "09:00", "work_end": "18:00"},
+            "SLOT_MINUTES (600) is longer than the opening hours 09:00-18:00: no appointment would fit in a day",
+        ),
+        ({"question_timeout": "soon"}, "QUESTION_TIMEOUT='soon' is invalid"),
     ],
 )
 def test_config_errors_name_the_variable_and_value(values: dict[str, Any], message: str) -> None:
