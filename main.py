@@ -10,6 +10,7 @@ import gc
 import logging
 import signal
 import sys
+import threading
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import timedelta
 
@@ -38,7 +39,7 @@ from database.engine import (
     create_sessionmaker,
 )
 from database.migrate import upgrade_to_head
-from services import broadcast, reminders, runtime
+from services import broadcast, reminders, runtime, stats
 from services.booking import ensure_default_service
 from services.config import ConfigError, Settings, load_settings
 from services.health import JOB_EVENTS
@@ -126,6 +127,7 @@ async def serve(settings: Settings) -> None:
             # thousands of bookings, rebuilding the memory store takes seconds.
             in_charge = asyncio.create_task(_until_done(take_charge), name="scheduler-start")
 
+        _prepare_charts()
         await _publish_commands(bot)
         if settings.webhook_url is not None:
             webhook = web.Webhook(dispatcher, bot, settings.webhook_path, settings.webhook_secret or "")
@@ -177,6 +179,13 @@ def _signals_set(event: asyncio.Event) -> Iterator[None]:
         for signal_number in (signal.SIGTERM, signal.SIGINT):
             with contextlib.suppress(NotImplementedError):
                 loop.remove_signal_handler(signal_number)
+
+
+def _prepare_charts() -> None:
+    """Build matplotlib's font cache where it costs no one (a daemon thread: it never holds up a shutdown)."""
+    if not stats.font_cache_ready():
+        log.info("Building the font cache for /stats charts in the background")
+        threading.Thread(target=stats.prepare_charts, name="prepare-charts", daemon=True).start()
 
 
 async def _until_done(take_charge: Callable[[], Awaitable[None]]) -> None:

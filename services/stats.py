@@ -1,10 +1,12 @@
 """Business figures for /stats, and the bookings-per-day chart."""
 
 import io
+import os
 import statistics
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select
@@ -70,12 +72,28 @@ async def collect(session: AsyncSession, start: datetime, end: datetime, tz: Zon
     )
 
 
-def chart_png(daily: list[tuple[date, int, int]], title: str) -> bytes:
-    """Bookings made and cancelled per day, as a PNG. CPU-bound: call it off the event loop."""
-    # Imported here: matplotlib adds about a second to start-up, and only /stats needs it.
+def font_cache_ready() -> bool:
+    """Whether matplotlib's font cache is built, found where matplotlib keeps it, without importing it."""
+    if configured := os.environ.get("MPLCONFIGDIR"):
+        folder = Path(configured)
+    else:
+        folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "matplotlib"
+    return any(folder.glob("fontlist-*.json"))
+
+
+def prepare_charts() -> None:
+    """Load matplotlib, building its font cache if there is none: seconds of work on a fresh install (tens of
+    seconds with many fonts), which would otherwise fall on the first /stats."""
     import matplotlib
 
     matplotlib.use("Agg")
+    import matplotlib.font_manager
+
+
+def chart_png(daily: list[tuple[date, int, int]], title: str) -> bytes:
+    """Bookings made and cancelled per day, as a PNG. CPU-bound: call it off the event loop."""
+    # Imported here: matplotlib adds about a second to start-up, and only /stats needs it.
+    prepare_charts()
     from matplotlib import pyplot as plt
 
     days = [day for day, _, _ in daily]

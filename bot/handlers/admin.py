@@ -2,6 +2,7 @@
 buttons do not exist, and their updates fall through to the fallback's neutral answers."""
 
 import asyncio
+import logging
 from datetime import date, datetime, timedelta
 from html import escape
 
@@ -57,6 +58,7 @@ from services.durations import parse_duration
 from services.errors import BookingError, BookingNotFound, InputTooLong
 from services.export import bookings_csv
 
+log = logging.getLogger(__name__)
 router = Router(name=__name__)
 
 
@@ -585,8 +587,17 @@ async def _send_stats(bot: Bot, chat_id: int, lang: Lang, admin_service: AdminSe
         ),
     )
     month = await stats.collect(admin_service.session, now - timedelta(days=30), now, tz)
-    png = await asyncio.to_thread(stats.chart_png, month.daily, at(lang, "chart_title"))
-    await bot.send_photo(chat_id, BufferedInputFile(png, filename="bookings-30-days.png"))
+    # The chart follows on its own: the admin's next message does not wait for it to be drawn and sent.
+    asyncio.create_task(_send_chart(bot, chat_id, month.daily, at(lang, "chart_title")))  # noqa: RUF006 - tracked
+
+
+async def _send_chart(bot: Bot, chat_id: int, daily: list[tuple[date, int, int]], title: str) -> None:
+    async with runtime.current().tracked():
+        try:
+            png = await asyncio.to_thread(stats.chart_png, daily, title)
+            await bot.send_photo(chat_id, BufferedInputFile(png, filename="bookings-30-days.png"))
+        except Exception:
+            log.exception("The /stats chart for %s could not be sent", chat_id)
 
 
 @router.message(Command("services"))

@@ -232,3 +232,18 @@ async def test_process_stops_promptly_on_sigterm_while_telegram_is_unreachable(
     bot.process.send_signal(signal.SIGTERM)
     assert await bot.wait_exit(timeout=5) == 0
     assert "Traceback" not in bot.logs()
+
+
+async def test_process_builds_the_chart_font_cache_in_the_background(
+    stub: TelegramStub, bot_factory: BotFactory, tmp_path: Path
+) -> None:
+    cache = tmp_path / "matplotlib"  # as in a new container: no font cache yet
+    bot = bot_factory(MPLCONFIGDIR=str(cache))
+    await bot.start()
+    await eventually(
+        lambda: any(cache.glob("fontlist-*.json")), what="the font cache, with no /stats asked", timeout=60
+    )
+    assert "Building the font cache for /stats charts in the background" in bot.logs()
+    client = stub.user(9100, "Client")
+    client.send("/start")
+    await client.wait_message("Hello")
