@@ -9,7 +9,7 @@ import asyncio
 import enum
 import itertools
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from aiogram.types import InlineKeyboardMarkup
@@ -52,43 +52,56 @@ class Outcome(enum.StrEnum):
 
 async def send_reminder(booking_id: int, attempt: int = 0) -> None:
     rt = runtime.current()
-    async with rt.tracked():
-        try:
-            outcome, sent_for = await _notify_once(rt, booking_id, _due_reminder, notifications.reminder)
-            await _follow_booking(rt, booking_id, retry_for=sent_for if outcome is Outcome.RETRY else None)
-        except Exception as error:
-            if not is_unavailable(error):
-                raise
-            await outages.run_again_later(
-                rt,
-                f"Reminder for booking {booking_id}",
-                error,
-                attempt,
-                lambda delay: rt.jobs.retry_reminder(booking_id, delay, attempt + 1),
-            )
-            return
-        log.info("Reminder for booking %s: %s", booking_id, outcome)
+
+    async def send() -> Outcome:
+        outcome, sent_for = await _notify_once(rt, booking_id, _due_reminder, notifications.reminder)
+        await _follow_booking(rt, booking_id, retry_for=sent_for if outcome is Outcome.RETRY else None)
+        return outcome
+
+    await _run_job(
+        rt,
+        f"Reminder for booking {booking_id}",
+        send,
+        attempt,
+        lambda delay: rt.jobs.retry_reminder(booking_id, delay, attempt + 1),
+    )
 
 
 async def send_feedback_request(booking_id: int, attempt: int = 0) -> None:
     rt = runtime.current()
+
+    async def send() -> Outcome:
+        outcome, _ = await _notify_once(rt, booking_id, _due_feedback, notifications.feedback_request)
+        if outcome is Outcome.RETRY:
+            await asyncio.to_thread(rt.jobs.retry_feedback, booking_id)
+        return outcome
+
+    await _run_job(
+        rt,
+        f"Feedback request for booking {booking_id}",
+        send,
+        attempt,
+        lambda delay: rt.jobs.retry_feedback(booking_id, delay, attempt + 1),
+    )
+
+
+async def _run_job(
+    rt: runtime.Runtime,
+    what: str,
+    send: Callable[[], Awaitable[Outcome]],
+    attempt: int,
+    put_back: Callable[[timedelta], None],
+) -> None:
+    """Run a booking's job, tracked for shutdown; after a database outage it is put back to run again."""
     async with rt.tracked():
         try:
-            outcome, _ = await _notify_once(rt, booking_id, _due_feedback, notifications.feedback_request)
-            if outcome is Outcome.RETRY:
-                await asyncio.to_thread(rt.jobs.retry_feedback, booking_id)
+            outcome = await send()
         except Exception as error:
             if not is_unavailable(error):
                 raise
-            await outages.run_again_later(
-                rt,
-                f"Feedback request for booking {booking_id}",
-                error,
-                attempt,
-                lambda delay: rt.jobs.retry_feedback(booking_id, delay, attempt + 1),
-            )
+            await outages.run_again_later(rt, what, error, attempt, put_back)
             return
-        log.info("Feedback request for booking %s: %s", booking_id, outcome)
+        log.info("%s: %s", what, outcome)
 
 
 async def _follow_booking(rt: runtime.Runtime, booking_id: int, retry_for: BookingTimes | None) -> None:
