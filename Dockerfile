@@ -11,11 +11,13 @@ COPY requirements.txt .
 RUN pip install -r requirements.txt
 
 COPY main.py alembic.ini ./
+COPY config ./config
+COPY core ./core
 COPY bot ./bot
 COPY services ./services
 COPY database ./database
 # Compiled once here: with PYTHONDONTWRITEBYTECODE every start would compile the bot's own modules again.
-RUN python -m compileall -q bot services database
+RUN python -m compileall -q config core bot services database
 
 RUN useradd --create-home --uid 10001 bot && mkdir -p /app/data /app/.matplotlib \
     && chown bot:bot /app/data /app/.matplotlib

@@ -24,12 +24,14 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import web
+from bot.composer import Composer
 from bot.conversation import PendingQuestions
 from bot.fsm_memory import ExpiringMemoryStorage, PerUserLocks
 from bot.handlers import QUESTION_COMMANDS, routers
 from bot.middlewares import HandlerTransactions, UnitOfWorkMiddleware
 from bot.telegram_session import TelegramRefused, create_bot, reach_telegram
 from bot.texts import menu_texts
+from config import ConfigError, Settings, load_settings
 from database.engine import (
     DatabaseUnavailable,
     after_commit_work_done,
@@ -41,7 +43,6 @@ from database.engine import (
 from database.migrate import upgrade_to_head
 from services import broadcast, reminders, runtime, stats
 from services.booking import ensure_default_service
-from services.config import ConfigError, Settings, load_settings
 from services.health import JOB_EVENTS
 from services.leadership import SchedulerLeadership, asyncpg_dsn
 from services.scheduling import ReminderJobs, create_scheduler
@@ -66,7 +67,7 @@ FSM_TTL = timedelta(days=1)  # an abandoned conversation is forgotten after a da
 
 
 async def serve(settings: Settings) -> None:
-    engine = create_engine(settings)
+    engine = create_engine(settings.database_url)
     scheduler: AsyncIOScheduler | None = None
     bot: Bot | None = None
     in_charge: asyncio.Task[None] | None = None
@@ -89,7 +90,14 @@ async def serve(settings: Settings) -> None:
         scheduler, store = create_scheduler(settings)
         jobs = ReminderJobs(scheduler, settings)
         dispatcher = _create_dispatcher(settings, sessionmaker, jobs, storage, isolation)
-        rt = runtime.Runtime(bot=bot, sessionmaker=sessionmaker, settings=settings, jobs=jobs, job_store=store)
+        rt = runtime.Runtime(
+            bot=bot,
+            sessionmaker=sessionmaker,
+            settings=settings,
+            jobs=jobs,
+            composer=Composer(settings),
+            job_store=store,
+        )
         runtime.install(rt)
         scheduler.add_listener(rt.counters.on_job_event, JOB_EVENTS)
 

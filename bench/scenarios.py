@@ -32,11 +32,12 @@ from bench.harness import (
     wait_for_log,
     workspace,
 )
+from bot.composer import Composer
 from bot.telegram_session import create_bot
+from config import Settings
 from database.engine import after_commit, after_commit_work_done, commit, create_engine, create_sessionmaker
 from database.migrate import upgrade_to_head
 from services import reminders, runtime
-from services.config import Settings
 from services.scheduling import BookingTimes, ReminderJobs, create_scheduler
 from tests.e2e.bot_process import ROOT
 from tests.e2e.helpers import seed_bookings, time_buttons
@@ -339,14 +340,18 @@ async def loop_health(kind: str, sizes: Sizes) -> Figures:
         )
         gc.collect()
         gc.freeze()  # as main() does once the imports are done
-        engine = create_engine(settings)
+        engine = create_engine(settings.database_url)
         await upgrade_to_head(engine)
         sessionmaker = create_sessionmaker(engine)
         scheduler, store = create_scheduler(settings)
         scheduler.start(paused=True)
         jobs = ReminderJobs(scheduler, settings)
         bot = create_bot(TOKEN, stub.url)
-        runtime.install(runtime.Runtime(bot=bot, sessionmaker=sessionmaker, settings=settings, jobs=jobs))
+        runtime.install(
+            runtime.Runtime(
+                bot=bot, sessionmaker=sessionmaker, settings=settings, jobs=jobs, composer=Composer(settings)
+            )
+        )
         try:
             async with LoopLagProbe() as probe:
                 reconciled = await reminders.reconcile(sessionmaker, jobs, store)

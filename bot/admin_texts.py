@@ -1,7 +1,7 @@
 """Admin-side wording, Russian and English. Placeholders receive already-escaped HTML."""
 
 from bot.texts import Lang
-from services.errors import InputTooLong
+from core.errors import InputTooLong
 
 ADMIN_TEXTS: dict[str, dict[str, str]] = {
     "en": {
@@ -241,10 +241,10 @@ ADMIN_TEXTS: dict[str, dict[str, str]] = {
 }
 
 
-def at(lang: Lang, key: str, **values: object) -> str:
+def admin_text(lang: Lang, key: str, **values: object) -> str:
     text = ADMIN_TEXTS[lang][key]
     return text.format(**values) if values else text
 
 
 def too_long(lang: Lang, error: InputTooLong) -> str:
-    return at(lang, "too_long", field=at(lang, f"field_{error.field}"), limit=error.limit)
+    return admin_text(lang, "too_long", field=admin_text(lang, f"field_{error.field}"), limit=error.limit)

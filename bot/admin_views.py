@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.admin_texts import at
+from bot.admin_texts import admin_text
 from bot.callbacks import (
     AdminBlockPage,
     AdminBlocksPage,
@@ -49,7 +49,9 @@ def booking_values(booking: Booking, tz: ZoneInfo) -> dict[str, str]:
 
 def menu(lang: Lang) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    builder.add(*(callback_button(at(lang, f"btn_{item}"), AdminMenu(item=item)) for item in get_args(AdminMenuItem)))
+    builder.add(
+        *(callback_button(admin_text(lang, f"btn_{item}"), AdminMenu(item=item)) for item in get_args(AdminMenuItem))
+    )
     builder.adjust(2)
     return builder.as_markup()
 
@@ -59,9 +61,11 @@ def day_view(
 ) -> tuple[str, InlineKeyboardMarkup]:
     entries: list[Entry] = []
     if agenda.opening is None:
-        entries.append(Entry(at(lang, "day_off")))
+        entries.append(Entry(admin_text(lang, "day_off")))
     else:
-        entries.append(Entry(at(lang, "hours", start=hhmm(agenda.opening.start, tz), end=hhmm(agenda.opening.end, tz))))
+        entries.append(
+            Entry(admin_text(lang, "hours", start=hhmm(agenda.opening.start, tz), end=hhmm(agenda.opening.end, tz)))
+        )
     entries.extend(Entry(_block_line(lang, block, tz)) for block in agenda.blocks)
     for booking in agenda.bookings:
         mark = "✔️" if booking.status == BookingStatus.COMPLETED else "•"
@@ -76,11 +80,11 @@ def day_view(
         entries.append(Entry(line, (button,) if cancellable else ()))
     if agenda.opening is not None:
         times = ", ".join(hhmm(start, tz) for start in free)
-        entries.append(Entry(at(lang, "free_line", times=times) if times else at(lang, "no_free")))
+        entries.append(Entry(admin_text(lang, "free_line", times=times) if times else admin_text(lang, "no_free")))
 
     pages = paginate(entries)
     page = clamp(page, pages)
-    title = at(lang, "day_title", day=day_label(lang, agenda.day), count=len(agenda.bookings))
+    title = admin_text(lang, "day_title", day=day_label(lang, agenda.day), count=len(agenda.bookings))
     body = "\n".join(entry.text for entry in pages[page])
     key = agenda.day.strftime("%Y%m%d")
     nav = navigation(page, len(pages), lambda target: AdminDay(day=key, page=target))
@@ -90,17 +94,17 @@ def day_view(
     ]
     earlier, later = [b for b in nav if b.text == "⏪"], [b for b in nav if b.text == "⏩"]
     keyboard = [*rows_of([b for entry in pages[page] for b in entry.buttons], 2), [*earlier, *days, *later]]
-    footer = page_line(page, len(pages), at(lang, "page"))
+    footer = page_line(page, len(pages), admin_text(lang, "page"))
     return f"{title}\n\n{body}{footer}", InlineKeyboardMarkup(inline_keyboard=keyboard)
 
 
 def cancel_question(lang: Lang, booking: Booking, tz: ZoneInfo) -> tuple[str, InlineKeyboardMarkup]:
     builder = InlineKeyboardBuilder()
-    builder.button(text=at(lang, "btn_cancel_no_reason"), callback_data=AdminCancelDo(booking_id=booking.id))
-    builder.button(text=at(lang, "btn_reschedule"), callback_data=AdminReschedule(booking_id=booking.id))
-    builder.button(text=at(lang, "btn_keep"), callback_data=AdminKeep(booking_id=booking.id))
+    builder.button(text=admin_text(lang, "btn_cancel_no_reason"), callback_data=AdminCancelDo(booking_id=booking.id))
+    builder.button(text=admin_text(lang, "btn_reschedule"), callback_data=AdminReschedule(booking_id=booking.id))
+    builder.button(text=admin_text(lang, "btn_keep"), callback_data=AdminKeep(booking_id=booking.id))
     builder.adjust(1)
-    return at(lang, "cancel_ask", **booking_values(booking, tz)), builder.as_markup()
+    return admin_text(lang, "cancel_ask", **booking_values(booking, tz)), builder.as_markup()
 
 
 def block_view(
@@ -109,7 +113,7 @@ def block_view(
     """A block and the active bookings inside it, a page at a time, each with ↩️ keep and ❌ cancel."""
     start, end = period_text(block.starts_at, block.ends_at, tz)
     reason = f" ({escape(block.reason)})" if block.reason else ""
-    text = at(lang, "blocked" if created else "already_blocked", start=start, end=end, reason=reason)
+    text = admin_text(lang, "blocked" if created else "already_blocked", start=start, end=end, reason=reason)
     if not inside:
         return text, None
     entries = []
@@ -122,8 +126,8 @@ def block_view(
         entries.append(Entry(line, (keep, cancel)))
     pages = paginate(entries)
     page = clamp(page, pages)
-    text += at(lang, "conflicts", count=len(inside)) + "\n" + "\n".join(entry.text for entry in pages[page])
-    text += page_line(page, len(pages), at(lang, "page"))
+    text += admin_text(lang, "conflicts", count=len(inside)) + "\n" + "\n".join(entry.text for entry in pages[page])
+    text += page_line(page, len(pages), admin_text(lang, "page"))
     keyboard = rows_of([b for entry in pages[page] for b in entry.buttons], 2)
     keyboard.append(navigation(page, len(pages), lambda target: AdminBlockPage(block_id=block.id, page=target)))
     return text, InlineKeyboardMarkup(inline_keyboard=keyboard)
@@ -133,13 +137,13 @@ def blocks_view(
     lang: Lang, blocks: Sequence[BlockedPeriod], tz: ZoneInfo, page: int = 0
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     if not blocks:
-        return at(lang, "blocks_none"), None
+        return admin_text(lang, "blocks_none"), None
     entries = [
         Entry(
             _block_line(lang, block, tz, with_day=True),
             (
                 callback_button(
-                    at(lang, "btn_unblock", start=_moment(block.starts_at, tz)), AdminUnblock(block_id=block.id)
+                    admin_text(lang, "btn_unblock", start=_moment(block.starts_at, tz)), AdminUnblock(block_id=block.id)
                 ),
             ),
         )
@@ -147,10 +151,10 @@ def blocks_view(
     ]
     pages = paginate(entries)
     page = clamp(page, pages)
-    text = "\n".join([at(lang, "blocks_title"), *(entry.text for entry in pages[page])])
+    text = "\n".join([admin_text(lang, "blocks_title"), *(entry.text for entry in pages[page])])
     keyboard = [[b] for entry in pages[page] for b in entry.buttons]
     keyboard.append(navigation(page, len(pages), lambda target: AdminBlocksPage(page=target)))
-    return text + page_line(page, len(pages), at(lang, "page")), InlineKeyboardMarkup(inline_keyboard=keyboard)
+    return text + page_line(page, len(pages), admin_text(lang, "page")), InlineKeyboardMarkup(inline_keyboard=keyboard)
 
 
 def audit_change(before: str | None, after: str | None, limit: int = 200) -> str:
@@ -194,7 +198,7 @@ def _block_line(lang: Lang, block: BlockedPeriod, tz: ZoneInfo, *, with_day: boo
         start, end = period_text(block.starts_at, block.ends_at, tz)
     else:
         start, end = hhmm(block.starts_at, tz), hhmm(block.ends_at, tz)
-    return at(lang, "blocked_line", start=start, end=end, reason=reason)
+    return admin_text(lang, "blocked_line", start=start, end=end, reason=reason)
 
 
 def _moment(moment: datetime, tz: ZoneInfo) -> str:

@@ -16,11 +16,11 @@ from aiogram.types import User as TelegramUser
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.texts import pick_language
+from config import Settings
 from database.engine import TransactionMode, commit, is_unavailable, rollback, use_transactions
 from services import metrics
 from services.admin import AdminService
 from services.booking import BookingService, Sender, TelegramProfile
-from services.config import Settings
 from services.scheduling import ReminderJobs
 
 log = logging.getLogger(__name__)

@@ -5,6 +5,7 @@ from collections import deque
 from collections.abc import Callable
 from contextvars import ContextVar
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -16,7 +17,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.util import await_
 
 from database import sqlite_driver
-from services.config import Settings
 
 log = logging.getLogger(__name__)
 SQLITE_BUSY_TIMEOUT_MS = 15_000
@@ -54,12 +54,13 @@ _CONNECTION_ERRORS = (
 )
 
 
-def create_engine(settings: Settings) -> AsyncEngine:
-    if settings.db_kind == "postgresql":
-        return create_async_engine(settings.database_url, pool_pre_ping=True, pool_size=10)
-    if settings.sqlite_path is not None:
-        settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
-    url = make_url(settings.database_url)
+def create_engine(database_url: str) -> AsyncEngine:
+    """The engine for a `postgresql+asyncpg://` or `sqlite+aiosqlite://` URL; a SQLite file's folder is created."""
+    url = make_url(database_url)
+    if url.get_backend_name() == "postgresql":
+        return create_async_engine(url, pool_pre_ping=True, pool_size=10)
+    if url.database and url.database != ":memory:":
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
     arguments, options = url.get_dialect()().create_connect_args(url)
     options["timeout"] = SQLITE_BUSY_TIMEOUT_MS / 1000
     engine = create_async_engine(url, async_creator=lambda: sqlite_driver.connect(*arguments, **options))

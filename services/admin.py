@@ -8,6 +8,9 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
+from config import Settings
+from core.availability import Interval
+from core.errors import BookingError, BookingNotActive, BookingNotFound, InputTooLong
 from database.engine import after_commit, commit
 from database.models import (
     Admin,
@@ -24,9 +27,6 @@ from database.models import (
 from database.repositories import BlockedPeriods, Bookings
 from services import metrics
 from services.admin_input import MAX_USER_ID, parse_id
-from services.availability import Interval, WorkSchedule
-from services.config import Settings
-from services.errors import BookingError, BookingNotActive, BookingNotFound, InputTooLong
 from services.scheduling import ReminderJobs
 
 AUDIT_PAGE = 10
@@ -63,7 +63,7 @@ class AdminService:
         self.session = session
         self.settings = settings
         self.jobs = jobs
-        self.schedule = WorkSchedule.from_settings(settings)
+        self.schedule = settings.work_schedule()
 
     async def commit(self) -> None:
         await commit(self.session)

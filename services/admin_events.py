@@ -1,28 +1,24 @@
 """Telling admins what clients did: one short message each, with a button to open that day."""
 
 import logging
+from typing import get_args
 
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy import select
 
-from bot.admin_texts import at
-from bot.admin_views import booking_values
-from bot.callbacks import AdminDay
-from bot.texts import pick_language
 from database.engine import commit, is_unavailable
 from database.models import User
 from database.repositories import Bookings, Feedbacks, Users
 from services import outages, runtime
 from services.admin import AdminService
 from services.delivery import DeliveryStatus, deliver
+from services.messages import AdminEvent
 
 log = logging.getLogger(__name__)
-EVENTS = ("booked", "cancelled", "rescheduled", "low_rating")
+EVENTS = get_args(AdminEvent)
 
 
-async def notify_admins(event: str, booking_id: int, attempt: int = 0) -> None:
+async def notify_admins(event: AdminEvent, booking_id: int, attempt: int = 0) -> None:
     rt = runtime.current()
-    tz = rt.settings.timezone
     try:
         async with rt.sessionmaker() as session:
             booking = await Bookings(session).get(booking_id)
@@ -30,10 +26,8 @@ async def notify_admins(event: str, booking_id: int, attempt: int = 0) -> None:
                 return
             admin_ids = await AdminService(session, rt.settings, rt.jobs).admin_ids() - {booking.user_id}
             admins = {u.id: u for u in await session.scalars(select(User).where(User.id.in_(admin_ids)))}
-            values = booking_values(booking, tz)
             feedback = await Feedbacks(session).get(booking_id)
-            values["rating"] = str(feedback.rating if feedback else "?")
-            day = booking.starts_at.astimezone(tz).date()
+            rating = feedback.rating if feedback else None
     except Exception as error:
         if not is_unavailable(error):
             raise
@@ -50,13 +44,8 @@ async def notify_admins(event: str, booking_id: int, attempt: int = 0) -> None:
         admin = admins.get(admin_id)
         if admin is not None and admin.blocked_bot:
             continue
-        lang = pick_language(admin.language if admin else None, rt.settings.default_language)
-        button = InlineKeyboardBuilder()
-        button.button(
-            text=at(lang, "btn_open", date=values["date"]), callback_data=AdminDay(day=f"{day:%Y%m%d}", fresh=True)
-        )
-        text = at(lang, f"event_{event}", **values)
-        delivery = await deliver(rt.bot, admin_id, text, button.as_markup(), limiter=rt.limiter)
+        text, markup = rt.composer.admin_notice(event, booking, rating, admin)
+        delivery = await deliver(rt.bot, admin_id, text, markup, limiter=rt.limiter)
         if delivery.status is DeliveryStatus.BLOCKED and admin is not None:
             blocked.append(admin_id)
     if blocked:

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from services.durations import parse_clock
+from core.durations import parse_clock
 
 _ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _DDMM = re.compile(r"^(\d{1,2})\.(\d{1,2})(?:\.(\d{4}))?$")

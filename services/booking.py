@@ -5,13 +5,9 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from database.engine import TransactionMode, after_commit, commit, use_transactions
-from database.models import Booking, BookingStatus, CancelledBy, Feedback, Service, User, utcnow
-from database.repositories import BlockedPeriods, Bookings, Feedbacks, Notifications, Services, Users
-from services import metrics
-from services.availability import Interval, WorkSchedule, days_with_free_starts, free_starts
-from services.config import Settings
-from services.errors import (
+from config import Settings
+from core.availability import Interval, days_with_free_starts, free_starts
+from core.errors import (
     AlreadyBooked,
     BookingInPast,
     BookingNotActive,
@@ -23,6 +19,10 @@ from services.errors import (
     TooLateToChange,
     TooManyBookings,
 )
+from database.engine import TransactionMode, after_commit, commit, use_transactions
+from database.models import Booking, BookingStatus, CancelledBy, Feedback, Service, User, utcnow
+from database.repositories import BlockedPeriods, Bookings, Feedbacks, Notifications, Services, Users
+from services import metrics
 from services.scheduling import BookingTimes, ReminderJobs
 
 OVERLAP_MARKER = "booking_overlap"
@@ -63,7 +63,7 @@ class BookingService:
         self.session = session
         self.settings = settings
         self.jobs = jobs
-        self.schedule = WorkSchedule.from_settings(settings)
+        self.schedule = settings.work_schedule()
         self.users = Users(session)
         self.services = Services(session)
         self.bookings = Bookings(session)

@@ -9,39 +9,23 @@ unknown; at most one per worker per crash.
 
 import asyncio
 import logging
-from dataclasses import asdict, dataclass
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
 from sqlalchemy import ColumnElement, func, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.admin_texts import at
-from bot.texts import Lang, pick_language
 from database.engine import commit
 from database.models import Broadcast, BroadcastDelivery, BroadcastStatus, DeliveryState, User, utcnow
 from database.repositories import Users
 from services import runtime
 from services.delivery import DeliveryStatus, deliver, deliver_copy
+from services.messages import Tally
 
 log = logging.getLogger(__name__)
 
 WORKERS = 4
 PROGRESS_EVERY_SECONDS = 2.0
-
-
-@dataclass(frozen=True, slots=True)
-class Tally:
-    total: int
-    sent: int
-    blocked: int
-    failed: int
-    unknown: int
-    pending: int
-
-    @property
-    def left(self) -> int:
-        return self.pending
 
 
 def _recipients(admin_id: int) -> ColumnElement[bool]:
@@ -134,7 +118,6 @@ async def _run(rt: runtime.Runtime, broadcast_id: int) -> None:
         )
         admin = await session.get(User, broadcast.admin_id)
         await commit(session)
-        lang = pick_language(admin.language if admin else None, rt.settings.default_language)
         source = (broadcast.source_chat_id, broadcast.source_message_id)
         progress = (broadcast.progress_chat_id, broadcast.progress_message_id)
 
@@ -165,7 +148,7 @@ async def _run(rt: runtime.Runtime, broadcast_id: int) -> None:
             try:
                 await asyncio.wait_for(done.wait(), PROGRESS_EVERY_SECONDS)
             except TimeoutError:
-                last = await _show_progress(rt.bot, broadcast_id, progress, lang, last)
+                last = await _show_progress(rt.bot, broadcast_id, progress, admin, last)
 
     await feed()
     reporter = asyncio.create_task(report())
@@ -184,8 +167,8 @@ async def _run(rt: runtime.Runtime, broadcast_id: int) -> None:
             .values(status=BroadcastStatus.DONE, finished_at=utcnow())
         )
         await commit(session)
-    await _show_progress(rt.bot, broadcast_id, progress, lang, None, final=True)
-    await deliver(rt.bot, source[0], at(lang, "broadcast_done", **_numbers(final)), limiter=rt.limiter)
+    await _show_progress(rt.bot, broadcast_id, progress, admin, None, final=True)
+    await deliver(rt.bot, source[0], rt.composer.broadcast_done(admin, final), limiter=rt.limiter)
     log.info("Broadcast %s finished: %s", broadcast_id, final)
 
 
@@ -219,7 +202,7 @@ async def _show_progress(
     bot: Bot,
     broadcast_id: int,
     progress: tuple[int | None, int | None],
-    lang: Lang,
+    admin: User | None,
     last: Tally | None,
     *,
     final: bool = False,
@@ -230,11 +213,10 @@ async def _show_progress(
     chat_id, message_id = progress
     if chat_id is None or message_id is None or now == last:
         return now
-    key = "broadcast_final" if final else "broadcast_progress"
     try:
         await rt.limiter.acquire()
         await bot.edit_message_text(
-            at(lang, key, **_numbers(now)),
+            rt.composer.broadcast_progress(admin, now, final=final),
             chat_id=chat_id,
             message_id=message_id,
         )
@@ -242,11 +224,3 @@ async def _show_progress(
         if "message is not modified" not in error.message:
             log.warning("Could not update broadcast progress: %s", error.message)
     return now
-
-
-def _numbers(value: Tally) -> dict[str, int]:
-    return {**asdict(value), "left": value.left}
-
-
-def progress_text(lang: Lang, value: Tally) -> str:
-    return at(lang, "broadcast_progress", **_numbers(value))

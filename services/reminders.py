@@ -12,24 +12,22 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
-from aiogram.types import InlineKeyboardMarkup
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot import notifications
-from bot.texts import Lang, pick_language
-from database.engine import commit, is_unavailable
-from database.models import Booking, BookingStatus, utcnow
-from database.repositories import Bookings, Notifications, Users
-from services import metrics, outages, runtime
-from services.config import Settings
-from services.delivery import Delivery, DeliveryStatus, deliver
-from services.reminder_plan import (
+from config import Settings
+from core.reminder_plan import (
     FEEDBACK_CATCH_UP,
     FEEDBACK_KIND,
     due_reminder,
     feedback_at,
     feedback_still_wanted,
 )
+from database.engine import commit, is_unavailable
+from database.models import Booking, BookingStatus, utcnow
+from database.repositories import Bookings, Notifications, Users
+from services import metrics, outages, runtime
+from services.delivery import Delivery, DeliveryStatus, deliver
+from services.messages import Outgoing
 from services.scheduling import BookingTimes, JobStoreInfo, ReconcileReport, ReminderJobs
 
 log = logging.getLogger(__name__)
@@ -38,7 +36,7 @@ SWEEP_CONCURRENCY = 8
 _NOTHING = object()
 RECORD_PATIENCE = timedelta(minutes=10)
 
-Compose = Callable[[Booking, Lang, datetime, Settings], tuple[str, InlineKeyboardMarkup | None]]
+Compose = Callable[[runtime.Runtime, Booking, datetime], Outgoing]
 Pick = Callable[[Booking, datetime, Settings], tuple[str, datetime] | None]
 
 
@@ -54,7 +52,7 @@ async def send_reminder(booking_id: int, attempt: int = 0) -> None:
     rt = runtime.current()
 
     async def send() -> Outcome:
-        outcome, sent_for = await _notify_once(rt, booking_id, _due_reminder, notifications.reminder)
+        outcome, sent_for = await _notify_once(rt, booking_id, _due_reminder, _reminder)
         await _follow_booking(rt, booking_id, retry_for=sent_for if outcome is Outcome.RETRY else None)
         return outcome
 
@@ -71,7 +69,7 @@ async def send_feedback_request(booking_id: int, attempt: int = 0) -> None:
     rt = runtime.current()
 
     async def send() -> Outcome:
-        outcome, _ = await _notify_once(rt, booking_id, _due_feedback, notifications.feedback_request)
+        outcome, _ = await _notify_once(rt, booking_id, _due_feedback, _feedback_request)
         if outcome is Outcome.RETRY:
             await asyncio.to_thread(rt.jobs.retry_feedback, booking_id)
         return outcome
@@ -164,11 +162,19 @@ async def sweep(sweep_id: str) -> None:
                 return outcome
 
         outcomes = await asyncio.gather(
-            *(run(i, _due_reminder, notifications.reminder) for i in reminders),
-            *(run(i, _due_feedback, notifications.feedback_request) for i in feedback),
+            *(run(i, _due_reminder, _reminder) for i in reminders),
+            *(run(i, _due_feedback, _feedback_request) for i in feedback),
         )
         rt.counters.sweep_ran(sweep_id, now)
         log.info("Sweep %s done: %d messages sent", sweep_id, outcomes.count(Outcome.SENT))
+
+
+def _reminder(rt: runtime.Runtime, booking: Booking, now: datetime) -> Outgoing:
+    return rt.composer.reminder(booking, now)
+
+
+def _feedback_request(rt: runtime.Runtime, booking: Booking, now: datetime) -> Outgoing:
+    return rt.composer.feedback_request(booking)
 
 
 def _due_reminder(booking: Booking, now: datetime, settings: Settings) -> tuple[str, datetime] | None:
@@ -248,8 +254,7 @@ async def _notify_once(
         await commit(session)
         if token is None:
             return Outcome.ALREADY, times
-        lang = pick_language(booking.user.language, rt.settings.default_language)
-        text, markup = compose(booking, lang, now, rt.settings)
+        text, markup = compose(rt, booking, now)
         chat_id = booking.user_id
 
     delivery = await deliver(

@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from aiogram import Bot
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.config import Settings
+from config import Settings
 from services.health import Counters
+from services.messages import Composer
 from services.rate_limit import RateLimiter
 from services.scheduling import JobStoreInfo, ReminderJobs
 
@@ -24,6 +25,7 @@ class Runtime:
     sessionmaker: async_sessionmaker[AsyncSession]
     settings: Settings
     jobs: ReminderJobs
+    composer: Composer
     job_store: JobStoreInfo = field(default_factory=lambda: JobStoreInfo("memory", "not reported"))
     counters: Counters = field(default_factory=Counters)
     # Telegram allows about 30 messages a second per bot. At 28 a second with no burst, at most 29 go out in

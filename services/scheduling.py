@@ -19,8 +19,8 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from services.config import Settings
-from services.reminder_plan import FEEDBACK_CATCH_UP, feedback_at, next_reminder
+from config import Settings
+from core.reminder_plan import FEEDBACK_CATCH_UP, feedback_at, next_reminder
 
 JOBS_CHANGED = "booking_bot_jobs_changed"
 

@@ -12,7 +12,7 @@ import psycopg2
 import pytest
 from sqlalchemy.engine import make_url
 
-from services.config import Settings
+from config import Settings
 from tests.postgres_server import PostgresServer, admin_dsn, find_bin_dir, fresh_postgres_database
 from tests.telegram_stub import TOKEN, TelegramStub
 

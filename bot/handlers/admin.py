@@ -22,7 +22,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot import admin_views
-from bot.admin_texts import at, too_long
+from bot.admin_texts import admin_text, too_long
 from bot.callbacks import (
     AdminAudit,
     AdminBlockPage,
@@ -41,6 +41,7 @@ from bot.callbacks import (
     BroadcastDrop,
     BroadcastSend,
 )
+from bot.composer import broadcast_progress
 from bot.conversation import ask
 from bot.handlers.booking import Acting, dates_view_for_reschedule, first_step
 from bot.handlers.refusals import refusal_text, refuse
@@ -48,15 +49,16 @@ from bot.keyboards import callback_button, rows_of
 from bot.pages import Entry, clamp, navigation, page_line, page_with, paginate
 from bot.replies import show
 from bot.texts import Lang, pick_language, t
+from core.durations import parse_duration
+from core.errors import BookingError, BookingNotFound, InputTooLong
 from database.models import BlockedPeriod, Booking, utcnow
 from services import broadcast, health, runtime, stats
 from services.admin import AdminService, NotAllowed
 from services.admin_input import MAX_USER_ID, parse_day, parse_id, parse_period
 from services.booking import BookingService, Sender
 from services.delivery import deliver
-from services.durations import parse_duration
-from services.errors import BookingError, BookingNotFound, InputTooLong
 from services.export import bookings_csv
+from services.messages import Tally
 
 log = logging.getLogger(__name__)
 router = Router(name=__name__)
@@ -83,7 +85,7 @@ class AdminStates(StatesGroup):
 
 @router.message(Command("admin"))
 async def admin_menu(message: Message, lang: Lang) -> None:
-    await message.answer(at(lang, "menu"), reply_markup=admin_views.menu(lang))
+    await message.answer(admin_text(lang, "menu"), reply_markup=admin_views.menu(lang))
 
 
 @router.message(Command("today", "tomorrow", "day"))
@@ -104,7 +106,7 @@ async def day_command(
         try:
             day = parse_day(command.args or "", today)
         except ValueError:
-            await message.answer(at(lang, "bad_day"))
+            await message.answer(admin_text(lang, "bad_day"))
             return
     text, markup = await _day_view(lang, day, 0, admin_service, booking_service)
     await message.answer(text, reply_markup=markup)
@@ -122,7 +124,7 @@ async def day_page(
     try:
         day = datetime.strptime(callback_data.day, "%Y%m%d").date()  # noqa: DTZ007 - a calendar date
     except ValueError:
-        await callback.answer(at(lang, "gone"))
+        await callback.answer(admin_text(lang, "gone"))
         return
     await callback.answer()
     text, markup = await _day_view(lang, day, callback_data.page, admin_service, booking_service)
@@ -171,11 +173,11 @@ async def menu_item(
         await _send_export(bot, callback.from_user.id, lang, admin_service, "")
     elif item == "book_for":
         found = await admin_service.find_clients("")
-        text = at(lang, "book_for_pick" if found else "book_for_none")
+        text = admin_text(lang, "book_for_pick" if found else "book_for_none")
         await bot.send_message(callback.from_user.id, text, reply_markup=admin_views.clients(found) if found else None)
     elif item == "broadcast":
         await ask(state, AdminStates.broadcast_message)
-        await bot.send_message(callback.from_user.id, at(lang, "broadcast_ask"))
+        await bot.send_message(callback.from_user.id, admin_text(lang, "broadcast_ask"))
     elif item == "admins":
         await bot.send_message(callback.from_user.id, await _admins_text(lang, admin_service))
 
@@ -259,16 +261,16 @@ async def keep(
         return
     await callback.answer("↩️")
     values = admin_views.booking_values(booking, admin_service.settings.timezone)
-    await bot.send_message(callback.from_user.id, at(lang, "kept", **values))
+    await bot.send_message(callback.from_user.id, admin_text(lang, "kept", **values))
 
 
 @router.message(Command("book_for"))
 async def book_for(message: Message, command: CommandObject, lang: Lang, admin_service: AdminService) -> None:
     found = await admin_service.find_clients(command.args or "")
     if not found:
-        await message.answer(at(lang, "book_for_none"))
+        await message.answer(admin_text(lang, "book_for_none"))
         return
-    await message.answer(at(lang, "book_for_pick"), reply_markup=admin_views.clients(found))
+    await message.answer(admin_text(lang, "book_for_pick"), reply_markup=admin_views.clients(found))
 
 
 @router.callback_query(AdminBookFor.filter())
@@ -313,7 +315,7 @@ async def reschedule_for_client(
 @router.message(Command("broadcast"))
 async def broadcast_begin(message: Message, lang: Lang, state: FSMContext) -> None:
     await ask(state, AdminStates.broadcast_message)
-    await message.answer(at(lang, "broadcast_ask"))
+    await message.answer(admin_text(lang, "broadcast_ask"))
 
 
 @router.message(StateFilter(AdminStates.broadcast_message), F.photo | (F.text & ~F.text.startswith("/")))
@@ -327,14 +329,16 @@ async def broadcast_compose(
     await admin_service.commit()
     await bot.copy_message(message.chat.id, message.chat.id, message.message_id)
     buttons = InlineKeyboardBuilder()
-    buttons.button(text=at(lang, "btn_broadcast_send", count=count), callback_data=BroadcastSend(broadcast_id=draft.id))
-    buttons.button(text=at(lang, "btn_broadcast_drop"), callback_data=BroadcastDrop(broadcast_id=draft.id))
-    await message.answer(at(lang, "broadcast_preview", count=count), reply_markup=buttons.as_markup())
+    buttons.button(
+        text=admin_text(lang, "btn_broadcast_send", count=count), callback_data=BroadcastSend(broadcast_id=draft.id)
+    )
+    buttons.button(text=admin_text(lang, "btn_broadcast_drop"), callback_data=BroadcastDrop(broadcast_id=draft.id))
+    await message.answer(admin_text(lang, "broadcast_preview", count=count), reply_markup=buttons.as_markup())
 
 
 @router.message(StateFilter(AdminStates.broadcast_message), ~F.text.startswith("/"))
 async def broadcast_wrong_kind(message: Message, lang: Lang) -> None:
-    await message.answer(at(lang, "broadcast_wrong_kind"))
+    await message.answer(admin_text(lang, "broadcast_wrong_kind"))
 
 
 @router.callback_query(BroadcastSend.filter())
@@ -343,7 +347,7 @@ async def broadcast_send(
 ) -> None:
     started = await broadcast.start(admin_service.session, callback_data.broadcast_id, callback.from_user.id)
     if started is None or not isinstance(callback.message, Message):
-        await callback.answer(at(lang, "broadcast_gone"), show_alert=True)
+        await callback.answer(admin_text(lang, "broadcast_gone"), show_alert=True)
         return
     started.progress_chat_id = callback.message.chat.id
     started.progress_message_id = callback.message.message_id
@@ -353,8 +357,7 @@ async def broadcast_send(
     await admin_service.commit()
     runtime.current().jobs.run_broadcast(started.id)
     await callback.answer("📣")
-    empty = broadcast.Tally(started.total, 0, 0, 0, 0, started.total)
-    await show(callback, broadcast.progress_text(lang, empty))
+    await show(callback, broadcast_progress(lang, Tally(total=started.total, pending=started.total)))
 
 
 @router.callback_query(BroadcastDrop.filter())
@@ -362,11 +365,11 @@ async def broadcast_drop(
     callback: CallbackQuery, callback_data: BroadcastDrop, lang: Lang, admin_service: AdminService
 ) -> None:
     if not await broadcast.drop(admin_service.session, callback_data.broadcast_id, callback.from_user.id):
-        await callback.answer(at(lang, "broadcast_gone"), show_alert=True)
+        await callback.answer(admin_text(lang, "broadcast_gone"), show_alert=True)
         return
     await admin_service.commit()
     await callback.answer()
-    await show(callback, at(lang, "broadcast_dropped"))
+    await show(callback, admin_text(lang, "broadcast_dropped"))
 
 
 @router.message(Command("block"))
@@ -375,7 +378,7 @@ async def block(message: Message, command: CommandObject, lang: Lang, admin_serv
     try:
         period = parse_period(command.args or "", utcnow().astimezone(tz).date(), tz)
     except ValueError:
-        await message.answer(at(lang, "block_usage"))
+        await message.answer(admin_text(lang, "block_usage"))
         return
     try:
         created, is_new, inside = await admin_service.block(message.chat.id, period.start, period.end, period.reason)
@@ -423,13 +426,13 @@ async def unblock(
     try:
         removed = await admin_service.unblock(callback.from_user.id, callback_data.block_id)
     except BookingNotFound:
-        await callback.answer(at(lang, "gone"), show_alert=True)
+        await callback.answer(admin_text(lang, "gone"), show_alert=True)
         return
     await admin_service.commit()
     await callback.answer("✅")
     start, end = admin_views.period_text(removed.starts_at, removed.ends_at, admin_service.settings.timezone)
     text, markup = admin_views.blocks_view(lang, await admin_service.upcoming_blocks(), admin_service.settings.timezone)
-    await show(callback, f"{at(lang, 'unblocked', start=start, end=end)}\n\n{text}", markup)
+    await show(callback, f"{admin_text(lang, 'unblocked', start=start, end=end)}\n\n{text}", markup)
 
 
 @router.message(Command("jobs"))
@@ -452,16 +455,16 @@ async def admins(
         await message.answer(await _admins_text(lang, admin_service))
         return
     if not admin_service.is_owner(actor):
-        await message.answer(at(lang, "owners_only"))
+        await message.answer(admin_text(lang, "owners_only"))
         return
     action, target = args[0].lower(), args[1] if len(args) > 1 else ""
     if action == "add" and not target:
         await ask(state, AdminStates.adding_admin)
-        await message.answer(at(lang, "admins_forward"))
+        await message.answer(admin_text(lang, "admins_forward"))
     elif action in ("add", "remove") and (user_id := _user_id(target)):
         await message.answer(await _change_admin(lang, admin_service, action, actor, user_id))
     else:
-        await message.answer(at(lang, "admins_title", owners="…", added="…"))
+        await message.answer(admin_text(lang, "admins_title", owners="…", added="…"))
 
 
 @router.message(StateFilter(AdminStates.adding_admin), F.forward_origin)
@@ -469,7 +472,7 @@ async def admin_forwarded(message: Message, lang: Lang, admin_service: AdminServ
     await state.clear()
     origin = message.forward_origin
     if not isinstance(origin, MessageOriginUser):
-        await message.answer(at(lang, "forward_hidden"))
+        await message.answer(admin_text(lang, "forward_hidden"))
         return
     await message.answer(await _change_admin(lang, admin_service, "add", message.chat.id, origin.sender_user.id))
 
@@ -496,9 +499,9 @@ async def feedback(message: Message, lang: Lang, admin_service: AdminService) ->
 async def _feedback_text(lang: Lang, admin_service: AdminService) -> str:
     items = await admin_service.recent_feedback()
     if not items:
-        return at(lang, "feedback_none")
+        return admin_text(lang, "feedback_none")
     tz = admin_service.settings.timezone
-    lines = [at(lang, "feedback_title")]
+    lines = [admin_text(lang, "feedback_title")]
     for item, booking in items:
         values = admin_views.booking_values(booking, tz)
         comment = f"\n   “{escape(item.comment[:300])}”" if item.comment else ""
@@ -526,16 +529,16 @@ async def _send_export(bot: Bot, chat_id: int, lang: Lang, admin_service: AdminS
         first = parse_day(args[0], today) if args else today - timedelta(days=30)
         last = parse_day(args[1], today) if len(args) > 1 else today + timedelta(days=366)
     except ValueError:
-        await bot.send_message(chat_id, at(lang, "export_usage"))
+        await bot.send_message(chat_id, admin_text(lang, "export_usage"))
         return
     if last < first or len(args) > 2:
-        await bot.send_message(chat_id, at(lang, "export_usage"))
+        await bot.send_message(chat_id, admin_text(lang, "export_usage"))
         return
     start = datetime.combine(first, datetime.min.time(), tzinfo=tz)
     end = datetime.combine(last + timedelta(days=1), datetime.min.time(), tzinfo=tz)
     rows = await admin_service.export_rows(start, end)
     document = BufferedInputFile(bookings_csv(rows, tz), filename=f"bookings_{first:%Y-%m-%d}_{last:%Y-%m-%d}.csv")
-    caption = at(lang, "export_caption", start=f"{first:%d.%m.%Y}", end=f"{last:%d.%m.%Y}", count=len(rows))
+    caption = admin_text(lang, "export_caption", start=f"{first:%d.%m.%Y}", end=f"{last:%d.%m.%Y}", count=len(rows))
     await bot.send_document(chat_id, document, caption=caption)
 
 
@@ -563,13 +566,13 @@ async def _send_stats(bot: Bot, chat_id: int, lang: Lang, admin_service: AdminSe
         if end <= start:
             raise ValueError("empty period")
     except ValueError:
-        await bot.send_message(chat_id, at(lang, "stats_usage"))
+        await bot.send_message(chat_id, admin_text(lang, "stats_usage"))
         return
     figures = await stats.collect(admin_service.session, start, end, tz)
     weekdays = t(lang, "weekdays").split(",")
     await bot.send_message(
         chat_id,
-        at(
+        admin_text(
             lang,
             "stats",
             start=f"{start.astimezone(tz):%d.%m.%Y}",
@@ -588,7 +591,7 @@ async def _send_stats(bot: Bot, chat_id: int, lang: Lang, admin_service: AdminSe
     )
     month = await stats.collect(admin_service.session, now - timedelta(days=30), now, tz)
     # The chart follows on its own: the admin's next message does not wait for it to be drawn and sent.
-    asyncio.create_task(_send_chart(bot, chat_id, month.daily, at(lang, "chart_title")))  # noqa: RUF006 - tracked
+    asyncio.create_task(_send_chart(bot, chat_id, month.daily, admin_text(lang, "chart_title")))  # noqa: RUF006 - tracked
 
 
 async def _send_chart(bot: Bot, chat_id: int, daily: list[tuple[date, int, int]], title: str) -> None:
@@ -610,7 +613,7 @@ async def services(message: Message, lang: Lang, admin_service: AdminService) ->
 async def service_add(message: Message, command: CommandObject, lang: Lang, admin_service: AdminService) -> None:
     parts = [part.strip() for part in (command.args or "").split(";")]
     if len(parts) < 2 or not parts[0] or not parts[1].isdigit() or not 0 < int(parts[1]) <= 24 * 60:
-        await message.answer(at(lang, "service_usage"))
+        await message.answer(admin_text(lang, "service_usage"))
         return
     price = parts[2] if len(parts) > 2 and parts[2] else None
     description = parts[3] if len(parts) > 3 and parts[3] else None
@@ -620,7 +623,7 @@ async def service_add(message: Message, command: CommandObject, lang: Lang, admi
         await message.answer(too_long(lang, error))
         return
     await admin_service.commit()
-    await message.answer(at(lang, "service_added", name=escape(service.name), minutes=service.duration_minutes))
+    await message.answer(admin_text(lang, "service_added", name=escape(service.name), minutes=service.duration_minutes))
 
 
 @router.message(Command("service_edit"))
@@ -631,21 +634,23 @@ async def service_edit(message: Message, command: CommandObject, lang: Lang, adm
     except ValueError:
         service_id = 0
     if not service_id:
-        await message.answer(at(lang, "service_usage"))
+        await message.answer(admin_text(lang, "service_usage"))
         return
     try:
         service = await admin_service.edit_service(message.chat.id, service_id, parts[1].lower(), parts[2].strip())
     except BookingNotFound:
-        await message.answer(at(lang, "gone"))
+        await message.answer(admin_text(lang, "gone"))
         return
     except InputTooLong as error:
         await message.answer(too_long(lang, error))
         return
     except ValueError:
-        await message.answer(at(lang, "service_usage"))
+        await message.answer(admin_text(lang, "service_usage"))
         return
     await admin_service.commit()
-    await message.answer(at(lang, "service_edited", name=escape(service.name), minutes=service.duration_minutes))
+    await message.answer(
+        admin_text(lang, "service_edited", name=escape(service.name), minutes=service.duration_minutes)
+    )
 
 
 @router.callback_query(AdminServiceToggle.filter())
@@ -655,7 +660,7 @@ async def service_toggle(
     try:
         await admin_service.toggle_service(callback.from_user.id, callback_data.service_id)
     except BookingNotFound:
-        await callback.answer(at(lang, "gone"), show_alert=True)
+        await callback.answer(admin_text(lang, "gone"), show_alert=True)
         return
     await admin_service.commit()
     await callback.answer("✅")
@@ -669,7 +674,7 @@ async def service_up(
     try:
         await admin_service.move_service_up(callback.from_user.id, callback_data.service_id)
     except BookingNotFound:
-        await callback.answer(at(lang, "gone"), show_alert=True)
+        await callback.answer(admin_text(lang, "gone"), show_alert=True)
         return
     await admin_service.commit()
     await callback.answer("⬆️")
@@ -692,7 +697,7 @@ async def _services_view(
     for service in await admin_service.all_services():
         price = f" · {escape(service.price)}" if service.price else ""
         state = "✅" if service.is_active else "⏸"
-        line = at(
+        line = admin_text(
             lang,
             "service_line",
             state=state,
@@ -711,10 +716,10 @@ async def _services_view(
             pages, lambda entry: entry.buttons[1].callback_data == AdminServiceUp(service_id=showing).pack()
         )
     page = clamp(page, pages)
-    text = "\n".join([at(lang, "services_title"), *(entry.text for entry in pages[page])])
+    text = "\n".join([admin_text(lang, "services_title"), *(entry.text for entry in pages[page])])
     keyboard = rows_of([b for entry in pages[page] for b in entry.buttons], 2)
     keyboard.append(navigation(page, len(pages), lambda target: AdminServicesPage(page=target)))
-    return text + page_line(page, len(pages), at(lang, "page")), InlineKeyboardMarkup(inline_keyboard=keyboard)
+    return text + page_line(page, len(pages), admin_text(lang, "page")), InlineKeyboardMarkup(inline_keyboard=keyboard)
 
 
 def _user_id(text: str) -> int | None:
@@ -727,7 +732,7 @@ def _user_id(text: str) -> int | None:
 async def _admins_text(lang: Lang, admin_service: AdminService) -> str:
     added = sorted((await admin_service.admin_ids()) - set(admin_service.settings.admin_ids))
     owners = sorted(admin_service.settings.admin_ids)
-    return at(lang, "admins_title", owners=_ids(owners), added=_ids(added))
+    return admin_text(lang, "admins_title", owners=_ids(owners), added=_ids(added))
 
 
 def _ids(ids: list[int], shown: int = 100) -> str:
@@ -746,11 +751,11 @@ async def _change_admin(lang: Lang, admin_service: AdminService, action: str, ac
             changed = await admin_service.remove_admin(actor, target)
             key = "admin_removed" if changed else "admin_not_found"
     except NotAllowed:
-        return at(lang, "owner_fixed" if action == "remove" else "owners_only")
+        return admin_text(lang, "owner_fixed" if action == "remove" else "owners_only")
     except BookingNotFound:
-        return at(lang, "never_talked")
+        return admin_text(lang, "never_talked")
     await admin_service.commit()
-    return at(lang, key, who=who)
+    return admin_text(lang, key, who=who)
 
 
 async def _day_view(
@@ -773,10 +778,10 @@ async def _after_admin_cancel(
     await admin_service.commit()
     tz = admin_service.settings.timezone
     values = admin_views.booking_values(booking, tz)
-    await bot.send_message(admin_chat, at(lang, "cancelled_by_admin", **values))
+    await bot.send_message(admin_chat, admin_text(lang, "cancelled_by_admin", **values))
     client_lang = pick_language(booking.user.language, admin_service.settings.default_language)
-    suffix = at(client_lang, "reason_suffix", reason=escape(reason)) if reason else ""
-    notice = at(client_lang, "client_cancelled_by_business", reason=suffix, **values)
+    suffix = admin_text(client_lang, "reason_suffix", reason=escape(reason)) if reason else ""
+    notice = admin_text(client_lang, "client_cancelled_by_business", reason=suffix, **values)
     await deliver(bot, booking.user_id, notice)
 
 
@@ -790,10 +795,10 @@ def _jobs_text(lang: Lang, admin_service: AdminService) -> str:
         counts[health.job_kind(job.id)] += 1
     upcoming = sorted((j for j in all_jobs if j.next_run_time), key=lambda j: j.next_run_time)[:10]
     lines = [f"{j.next_run_time.astimezone(tz):%d.%m %H:%M:%S} — <code>{escape(j.id)}</code>" for j in upcoming]
-    return at(
+    return admin_text(
         lang,
         "jobs",
-        state=at(lang, health.scheduler_role(scheduler)),
+        state=admin_text(lang, health.scheduler_role(scheduler)),
         store=rt.job_store.kind,
         reason=escape(rt.job_store.reason),
         reminders=counts["reminder"],
@@ -806,15 +811,15 @@ def _jobs_text(lang: Lang, admin_service: AdminService) -> str:
 
 async def _health_text(lang: Lang, admin_service: AdminService) -> str:
     report = await health.check(runtime.current(), admin_service.session)
-    return at(lang, "health", **report.as_text(admin_service.settings.timezone))
+    return admin_text(lang, "health", **report.as_text(admin_service.settings.timezone))
 
 
 async def _audit_view(lang: Lang, admin_service: AdminService, page: int) -> tuple[str, InlineKeyboardMarkup | None]:
     entries, total = await admin_service.audit_page(page)
     if not total:
-        return at(lang, "audit_none"), None
+        return admin_text(lang, "audit_none"), None
     tz = admin_service.settings.timezone
-    lines = [at(lang, "audit_title", total=total)]
+    lines = [admin_text(lang, "audit_title", total=total)]
     for entry in entries:
         change = escape(admin_views.audit_change(entry.before, entry.after))
         lines.append(

@@ -21,11 +21,11 @@ from bot.handlers.refusals import refuse
 from bot.middlewares import READ_ONLY
 from bot.replies import show
 from bot.texts import Lang, menu_texts, pick_language, t
+from core.errors import AlreadyBooked, BookingError, BookingNotFound, SlotNotOffered, SlotTaken
 from database.models import Booking, Service, User, utcnow
 from services.admin import AdminService
 from services.booking import BookingService
 from services.delivery import deliver
-from services.errors import AlreadyBooked, BookingError, BookingNotFound, SlotNotOffered, SlotTaken
 
 router = Router(name=__name__)
 

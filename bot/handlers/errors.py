@@ -4,8 +4,8 @@ from aiogram import Router
 from aiogram.types import ErrorEvent
 
 from bot.texts import pick_language, t
+from config import Settings
 from database.engine import is_unavailable
-from services.config import Settings
 
 log = logging.getLogger(__name__)
 router = Router(name=__name__)

@@ -10,9 +10,9 @@ from bot.conversation import ask
 from bot.handlers.refusals import refuse
 from bot.replies import show
 from bot.texts import Lang, t
+from core.errors import BookingError, BookingNotActive, InputTooLong
 from database.models import User
 from services.booking import BookingService
-from services.errors import BookingError, BookingNotActive, InputTooLong
 
 router = Router(name=__name__)
 

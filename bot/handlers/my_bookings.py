@@ -16,9 +16,9 @@ from bot.middlewares import READ_ONLY
 from bot.pages import Entry, clamp, navigation, paginate
 from bot.replies import show
 from bot.texts import Lang, menu_texts, t
+from core.errors import BookingError
 from database.models import Booking, User, utcnow
 from services.booking import BookingService
-from services.errors import BookingError
 
 router = Router(name=__name__)
 

@@ -1,8 +1,8 @@
 from aiogram.types import CallbackQuery
 
 from bot.texts import Lang, t
-from services.durations import format_duration
-from services.errors import (
+from core.durations import format_duration
+from core.errors import (
     BookingError,
     BookingInPast,
     BookingNotActive,

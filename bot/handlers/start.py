@@ -8,9 +8,9 @@ from aiogram.types import Message
 from bot.keyboards import main_menu
 from bot.middlewares import READ_ONLY
 from bot.texts import Lang, menu_texts, t
+from core.durations import format_duration
 from database.models import User
 from services.booking import BookingService
-from services.durations import format_duration
 
 router = Router(name=__name__)
 

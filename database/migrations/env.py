@@ -1,4 +1,5 @@
 import asyncio
+import os
 
 from alembic import context
 from sqlalchemy import Connection
@@ -18,11 +19,11 @@ def _run(connection: Connection) -> None:
         context.run_migrations()
 
 
-async def _run_from_settings() -> None:
+async def _run_on(database_url: str) -> None:
     from database.engine import create_engine
-    from services.config import load_settings
+    from database.urls import async_url
 
-    engine = create_engine(load_settings())
+    engine = create_engine(async_url(database_url))
     async with engine.begin() as connection:
         await connection.run_sync(_run)
     await engine.dispose()
@@ -30,6 +31,10 @@ async def _run_from_settings() -> None:
 
 connection = context.config.attributes.get("connection")
 if connection is not None:
-    _run(connection)
+    _run(connection)  # the bot migrates at startup (database.migrate)
 else:
-    asyncio.run(_run_from_settings())
+    # From the command line: `alembic -x url=sqlite+aiosqlite:///data/bot.db upgrade head`, or DATABASE_URL.
+    url = context.get_x_argument(as_dictionary=True).get("url") or os.environ.get("DATABASE_URL")
+    if not url:
+        raise SystemExit("Give the database: alembic -x url=... or DATABASE_URL (an async driver's URL)")
+    asyncio.run(_run_on(url))

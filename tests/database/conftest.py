@@ -6,13 +6,12 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from database.engine import create_engine
-from tests.conftest import make_settings
 
 
 @asynccontextmanager
 async def sqlite_engine_with(tmp_path: Path, table: str) -> AsyncIterator[AsyncEngine]:
     """The bot's SQLite engine on a fresh database holding one table (`table` is its CREATE TABLE)."""
-    engine = create_engine(make_settings(f"sqlite+aiosqlite:///{tmp_path}/x.db"))
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path}/x.db")
     async with engine.begin() as connection:
         await connection.execute(text(table))
     yield engine

@@ -17,11 +17,12 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 import main
+from bot.composer import Composer
 from bot.telegram_session import create_bot
+from config import Settings
 from database.engine import after_commit_work_done, create_engine, create_sessionmaker
 from database.migrate import upgrade_to_head
 from services import runtime
-from services.config import Settings
 from services.scheduling import ReminderJobs
 from tests.conftest import make_settings
 from tests.telegram_stub import TelegramStub
@@ -57,7 +58,7 @@ class Chat:
 
 async def open_chat(stub: TelegramStub, database_url: str, **overrides: Any) -> AsyncIterator[Chat]:
     settings = make_settings(database_url, admin_ids=str(OWNER), slot_minutes=15, **overrides)
-    engine = create_engine(settings)
+    engine = create_engine(settings.database_url)
     await upgrade_to_head(engine)
     sessionmaker = create_sessionmaker(engine)
     await main._ensure_default_service(sessionmaker, settings)
@@ -67,7 +68,9 @@ async def open_chat(stub: TelegramStub, database_url: str, **overrides: Any) -> 
     bot = create_bot(settings.bot_token, stub.url)
     storage, isolation = await main._create_fsm_storage(settings)
     dispatcher = main._create_dispatcher(settings, sessionmaker, jobs, storage, isolation)
-    runtime.install(runtime.Runtime(bot=bot, sessionmaker=sessionmaker, settings=settings, jobs=jobs))
+    runtime.install(
+        runtime.Runtime(bot=bot, sessionmaker=sessionmaker, settings=settings, jobs=jobs, composer=Composer(settings))
+    )
     try:
         yield Chat(stub, dispatcher, bot, sessionmaker, settings, jobs)
     finally:

@@ -8,13 +8,14 @@ from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.composer import Composer
 from bot.telegram_session import create_bot
+from config import Settings
 from database.engine import after_commit_work_done, commit, create_engine, create_sessionmaker
 from database.migrate import upgrade_to_head
 from database.models import Booking, BookingStatus, Service, User, utcnow
 from services import runtime
 from services.booking import BookingService
-from services.config import Settings
 from services.scheduling import ReminderJobs
 from tests.conftest import make_settings
 from tests.telegram_stub import TOKEN, TelegramStub
@@ -27,7 +28,7 @@ def settings(database_url: str) -> Settings:
 
 @pytest.fixture
 async def engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(settings)
+    engine = create_engine(settings.database_url)
     await upgrade_to_head(engine)
     yield engine
     await engine.dispose()
@@ -136,7 +137,7 @@ async def bot(stub: TelegramStub) -> AsyncIterator[Bot]:
 def installed_runtime(
     bot: Bot, sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, jobs: ReminderJobs
 ) -> Iterator[runtime.Runtime]:
-    rt = runtime.Runtime(bot=bot, sessionmaker=sessionmaker, settings=settings, jobs=jobs)
+    rt = runtime.Runtime(bot=bot, sessionmaker=sessionmaker, settings=settings, jobs=jobs, composer=Composer(settings))
     runtime.install(rt)
     yield rt
     runtime.uninstall()

@@ -7,12 +7,12 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from config import Settings
+from core.errors import BookingNotActive, BookingNotFound
 from database.engine import after_commit_work_done
 from database.models import AuditEntry, BlockedPeriod, BookingStatus, CancelledBy, utcnow
 from services.admin import AdminService, NotAllowed
 from services.booking import BookingService, TelegramProfile
-from services.config import Settings
-from services.errors import BookingNotActive, BookingNotFound
 from services.scheduling import BookingTimes, ReminderJobs
 from tests.conftest import make_settings
 from tests.services.conftest import BookingFactory, UserFactory

@@ -8,11 +8,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from database.engine import TransactionMode, after_commit_work_done, use_transactions
-from database.models import BlockedPeriod, Booking, BookingStatus, Feedback, Service, User, utcnow
-from services.booking import BookingService, Sender, TelegramProfile
-from services.config import Settings
-from services.errors import (
+from config import Settings
+from core.errors import (
     AlreadyBooked,
     BookingNotActive,
     BookingNotFound,
@@ -21,6 +18,9 @@ from services.errors import (
     TooLateToChange,
     TooManyBookings,
 )
+from database.engine import TransactionMode, after_commit_work_done, use_transactions
+from database.models import BlockedPeriod, Booking, BookingStatus, Feedback, Service, User, utcnow
+from services.booking import BookingService, Sender, TelegramProfile
 from services.scheduling import ReminderJobs
 from tests.services.conftest import BookingFactory, UnitOfWork, UserFactory
 

@@ -5,11 +5,11 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from core.reminder_plan import next_reminder
 from database.models import Booking, BookingStatus, Notification, User, utcnow
 from database.repositories import Notifications
 from services import outages, reminders, runtime
 from services.booking import BookingService
-from services.reminder_plan import next_reminder
 from tests.conftest import eventually
 from tests.postgres_server import PostgresServer
 from tests.services.conftest import BookingFactory, UnitOfWork, UserFactory

@@ -15,8 +15,8 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy import text
 
+from core.reminder_plan import FEEDBACK_CATCH_UP
 from database.models import utcnow
-from services.reminder_plan import FEEDBACK_CATCH_UP
 from services.scheduling import BookingTimes, CoalescingScheduler, ReminderJobs, create_scheduler
 from tests.conftest import eventually, make_settings
 

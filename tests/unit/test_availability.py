@@ -2,7 +2,7 @@ import random
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from services.availability import Interval, WorkSchedule, days_with_free_starts, free_starts
+from core.availability import Interval, WorkSchedule, days_with_free_starts, free_starts
 
 HOUR = timedelta(hours=1)
 QUARTER = timedelta(minutes=15)
@@ -23,7 +23,7 @@ def schedule(**overrides: object) -> WorkSchedule:
     return WorkSchedule(**values)  # type: ignore[arg-type]
 
 
-def at(day: date, hour: int, minute: int = 0, tz: str = "UTC") -> datetime:
+def admin_text(day: date, hour: int, minute: int = 0, tz: str = "UTC") -> datetime:
     return datetime.combine(day, time(hour, minute), tzinfo=ZoneInfo(tz)).astimezone(UTC)
 
 
@@ -41,12 +41,12 @@ def test_availability_days_off_have_no_slots() -> None:
 
 
 def test_availability_honours_lead_time() -> None:
-    now = at(MONDAY, 10, 30)
+    now = admin_text(MONDAY, 10, 30)
     assert hours(free_starts(schedule(), MONDAY, HOUR, [], now))[0] == "12:00"
 
 
 def test_availability_stops_at_days_ahead() -> None:
-    now = at(MONDAY, 8)
+    now = admin_text(MONDAY, 8)
     days = days_with_free_starts(schedule(days_ahead=3), HOUR, [], now)
     assert days == [MONDAY, MONDAY + timedelta(days=1), MONDAY + timedelta(days=2)]
     window_end_day = free_starts(schedule(days_ahead=3), MONDAY + timedelta(days=3), HOUR, [], now)
@@ -54,8 +54,8 @@ def test_availability_stops_at_days_ahead() -> None:
 
 
 def test_availability_overlap_with_longer_services() -> None:
-    busy = [Interval(at(MONDAY, 10), at(MONDAY, 11, 30))]
-    now = at(MONDAY, 0)
+    busy = [Interval(admin_text(MONDAY, 10), admin_text(MONDAY, 11, 30))]
+    now = admin_text(MONDAY, 0)
     one_hour = hours(free_starts(schedule(), MONDAY, HOUR, busy, now))
     assert "10:00" not in one_hour
     assert "11:00" not in one_hour
@@ -67,8 +67,8 @@ def test_availability_overlap_with_longer_services() -> None:
 
 
 def test_availability_blocked_periods_count_as_busy() -> None:
-    lunch = [Interval(at(MONDAY, 13), at(MONDAY, 14))]
-    assert "13:00" not in hours(free_starts(schedule(), MONDAY, HOUR, lunch, at(MONDAY, 0)))
+    lunch = [Interval(admin_text(MONDAY, 13), admin_text(MONDAY, 14))]
+    assert "13:00" not in hours(free_starts(schedule(), MONDAY, HOUR, lunch, admin_text(MONDAY, 0)))
 
 
 def test_availability_slots_are_local_time_converted_to_utc() -> None:
@@ -95,7 +95,7 @@ def test_availability_dst_fall_back_measures_real_time() -> None:
     day = date(2026, 10, 25)  # 03:00 → 02:00: the night has five real hours before 04:00
     starts = berlin.grid_starts(day, HOUR)
     assert hours(starts, "Europe/Berlin") == ["00:00", "01:00", "02:00", "03:00"]
-    closing = at(day, 4, tz="Europe/Berlin")
+    closing = admin_text(day, 4, tz="Europe/Berlin")
     assert all(s + HOUR <= closing for s in starts)
 
 

@@ -4,7 +4,7 @@ from typing import Any
 
 import pytest
 
-from services.config import ConfigError, load_settings
+from config import ConfigError, load_settings
 from tests.telegram_stub import TOKEN
 
 
@@ -64,7 +64,6 @@ def test_config_normalises_postgres_urls(url: str, normalised: str, jobstore: st
 def test_config_normalises_sqlite_urls() -> None:
     s = settings(database_url="sqlite:///data/x.db")
     assert s.database_url == "sqlite+aiosqlite:///data/x.db"
-    assert s.sqlite_path == Path("data/x.db")
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,7 @@ from datetime import time, timedelta
 
 import pytest
 
-from services.durations import format_duration, parse_clock, parse_duration, parse_durations, parse_weekdays
+from core.durations import format_duration, parse_clock, parse_duration, parse_durations, parse_weekdays
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,6 @@
 from datetime import UTC, datetime, timedelta
 
-from services.reminder_plan import (
+from core.reminder_plan import (
     due_reminder,
     feedback_still_wanted,
     next_reminder,

@@ -1,6 +1,5 @@
 import re
 from datetime import date, datetime, time, timedelta
-from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -9,7 +8,9 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
-from services.durations import format_duration, parse_clock, parse_duration, parse_durations, parse_weekdays
+from core.availability import WorkSchedule
+from core.durations import format_duration, parse_clock, parse_duration, parse_durations, parse_weekdays
+from database.urls import async_url
 
 _TOKEN = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{20,}$")
 _SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
@@ -117,7 +118,7 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _normalise_database_url(cls, value: str) -> str:
-        return normalise_database_url(value)
+        return async_url(value)
 
     @field_validator("db_type", mode="before")
     @classmethod
@@ -217,33 +218,21 @@ class Settings(BaseSettings):
     def slot_step(self) -> timedelta:
         return timedelta(minutes=self.slot_minutes)
 
+    def work_schedule(self) -> WorkSchedule:
+        return WorkSchedule(
+            tz=self.timezone,
+            work_days=self.work_days,
+            work_start=self.work_start,
+            work_end=self.work_end,
+            slot_step=self.slot_step,
+            days_ahead=self.booking_days_ahead,
+            min_lead=self.booking_min_lead,
+        )
+
     @property
     def jobstore_url(self) -> str:
         """The synchronous (psycopg2) URL of the same database, for APScheduler's job store."""
         return make_url(self.database_url).set(drivername="postgresql+psycopg2").render_as_string(hide_password=False)
-
-    @property
-    def sqlite_path(self) -> Path | None:
-        if self.db_kind != "sqlite":
-            return None
-        database = make_url(self.database_url).database
-        if not database or database == ":memory:":
-            return None
-        return Path(database)
-
-
-def normalise_database_url(value: str) -> str:
-    value = value.strip()
-    try:
-        url = make_url(value)
-    except Exception:
-        raise ValueError("not a database URL") from None
-    backend = url.get_backend_name()
-    if backend in ("postgres", "postgresql"):
-        return url.set(drivername="postgresql+asyncpg").render_as_string(hide_password=False)
-    if backend == "sqlite":
-        return url.set(drivername="sqlite+aiosqlite").render_as_string(hide_password=False)
-    raise ValueError("only sqlite and postgresql databases are supported")
 
 
 def load_settings(**overrides: Any) -> Settings:

@@ -4,8 +4,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from services.config import Settings
-
 
 @dataclass(frozen=True, slots=True)
 class Interval:
@@ -25,18 +23,6 @@ class WorkSchedule:
     slot_step: timedelta
     days_ahead: int
     min_lead: timedelta
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> "WorkSchedule":
-        return cls(
-            tz=settings.timezone,
-            work_days=settings.work_days,
-            work_start=settings.work_start,
-            work_end=settings.work_end,
-            slot_step=settings.slot_step,
-            days_ahead=settings.booking_days_ahead,
-            min_lead=settings.booking_min_lead,
-        )
 
     def local_date(self, moment: datetime) -> date:
         return moment.astimezone(self.tz).date()

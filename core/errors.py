@@ -1,6 +1,5 @@
 from datetime import timedelta
-
-from database.models import Booking
+from typing import Any
 
 
 class BookingError(Exception):
@@ -28,7 +27,8 @@ class TooManyBookings(BookingError):
 class AlreadyBooked(BookingError):
     """The same client already holds this exact booking (a double click on confirm)."""
 
-    def __init__(self, booking: Booking) -> None:
+    def __init__(self, booking: Any) -> None:
+        # The client's Booking (database.models); the core knows no model.
         super().__init__(f"booking {booking.id} already exists")
         self.booking = booking
 

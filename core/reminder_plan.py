@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from services.durations import format_duration
+from core.durations import format_duration
 
 FEEDBACK_KIND = "feedback"
 FEEDBACK_CATCH_UP = timedelta(days=1)

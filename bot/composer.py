@@ -1,0 +1,64 @@
+"""The words and buttons of what the bot sends on its own initiative (services.messages.Composer), in each
+recipient's language."""
+
+from dataclasses import asdict
+from datetime import datetime
+from html import escape
+
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot import keyboards
+from bot.admin_texts import admin_text
+from bot.admin_views import booking_values
+from bot.callbacks import AdminDay
+from bot.formatting import ddmm, local, when_phrase
+from bot.texts import Lang, pick_language, t
+from config import Settings
+from database.models import Booking, User
+from services.messages import AdminEvent, Outgoing, Tally
+
+
+class Composer:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def reminder(self, booking: Booking, now: datetime) -> Outgoing:
+        lang = self._lang(booking.user)
+        when = when_phrase(lang, booking.starts_at, now, self.settings.timezone)
+        return Outgoing(t(lang, "reminder", service=escape(booking.service.name), when=when))
+
+    def feedback_request(self, booking: Booking) -> Outgoing:
+        lang = self._lang(booking.user)
+        day = ddmm(local(booking.starts_at, self.settings.timezone).date())
+        text = t(lang, "feedback_request", service=escape(booking.service.name), date=day)
+        return Outgoing(text, keyboards.rating(booking.id))
+
+    def admin_notice(self, event: AdminEvent, booking: Booking, rating: int | None, admin: User | None) -> Outgoing:
+        lang = self._lang(admin)
+        tz = self.settings.timezone
+        values = booking_values(booking, tz)
+        day = booking.starts_at.astimezone(tz).date()
+        button = InlineKeyboardBuilder()
+        button.button(
+            text=admin_text(lang, "btn_open", date=values["date"]),
+            callback_data=AdminDay(day=f"{day:%Y%m%d}", fresh=True),
+        )
+        text = admin_text(lang, f"event_{event}", rating=str(rating or "?"), **values)
+        return Outgoing(text, button.as_markup())
+
+    def broadcast_progress(self, admin: User | None, tally: Tally, *, final: bool) -> str:
+        return broadcast_progress(self._lang(admin), tally, final=final)
+
+    def broadcast_done(self, admin: User | None, tally: Tally) -> str:
+        return admin_text(self._lang(admin), "broadcast_done", **_numbers(tally))
+
+    def _lang(self, user: User | None) -> Lang:
+        return pick_language(user.language if user else None, self.settings.default_language)
+
+
+def broadcast_progress(lang: Lang, tally: Tally, *, final: bool = False) -> str:
+    return admin_text(lang, "broadcast_final" if final else "broadcast_progress", **_numbers(tally))
+
+
+def _numbers(tally: Tally) -> dict[str, int]:
+    return {**asdict(tally), "left": tally.pending}

@@ -1,0 +1,44 @@
+"""What the bot says on its own initiative — reminders, feedback requests, notices to admins, a broadcast's
+progress — as services ask for it. Services decide when and to whom; the words and buttons are rendered in
+`bot/` by the composer `main.py` installs in the runtime (`bot.composer.Composer`)."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal, NamedTuple, Protocol
+
+from aiogram.types import InlineKeyboardMarkup
+
+from database.models import Booking, User
+
+AdminEvent = Literal["booked", "cancelled", "rescheduled", "low_rating"]
+
+
+class Outgoing(NamedTuple):
+    text: str
+    markup: InlineKeyboardMarkup | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Tally:
+    """Where a broadcast stands, by recipient."""
+
+    total: int
+    sent: int = 0
+    blocked: int = 0
+    failed: int = 0
+    unknown: int = 0
+    pending: int = 0
+
+
+class Composer(Protocol):
+    def reminder(self, booking: Booking, now: datetime) -> Outgoing: ...
+
+    def feedback_request(self, booking: Booking) -> Outgoing: ...
+
+    def admin_notice(self, event: AdminEvent, booking: Booking, rating: int | None, admin: User | None) -> Outgoing:
+        """`admin`: the recipient, if they have talked to the bot (their language)."""
+        ...
+
+    def broadcast_progress(self, admin: User | None, tally: Tally, *, final: bool) -> str: ...
+
+    def broadcast_done(self, admin: User | None, tally: Tally) -> str: ...
