@@ -22,3 +22,12 @@ async def show(callback: CallbackQuery, text: str, markup: InlineKeyboardMarkup 
                 raise
     if callback.from_user:
         await callback.bot.send_message(callback.from_user.id, text, reply_markup=markup)  # type: ignore[union-attr]
+
+
+async def answer(event: Message | CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+    """A command's answer, or the same from a menu button: a new message in the chat (then the spinner stops)."""
+    if isinstance(event, Message):
+        await event.answer(text, reply_markup=markup)
+        return
+    await event.bot.send_message(event.from_user.id, text, reply_markup=markup)  # type: ignore[union-attr]
+    await event.answer()
