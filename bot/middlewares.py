@@ -37,14 +37,15 @@ _open_unit: ContextVar[_OpenUnit | None] = ContextVar("open_unit", default=None)
 
 
 class UnitOfWorkMiddleware(BaseMiddleware):
-    """One session per update; its work is committed when the handler is done, or before it talks to Telegram.
+    """One session per update, and the one place its work is committed: handlers never commit.
 
-    A handler that is about to promise something ("booked", "cancelled") commits through
-    `BookingService.commit` first, so no confirmation ever outlives a crash of its transaction.
-    Whatever else is pending is committed by `CommitBeforeTelegram` before the first Bot API call,
-    so no transaction (SQLite's write lock, a pooled connection) is held while Telegram answers.
-    It also knows the sender, so every handler has `user` and `lang`, and saves a new or changed one
-    (see `Sender`).
+    What a handler did is committed before its first call to Telegram (`CommitBeforeTelegram`), and whatever
+    is left when it returns. Every promise a person reads ("booked", "cancelled") is a call to Telegram, so it
+    is never made for work that is not committed — if the commit fails, the call is not made and the error
+    handler answers instead — and no transaction (SQLite's write lock, a pooled connection) is held while
+    Telegram answers. What must follow the commit (jobs, notices) is registered with
+    `database.engine.after_commit`. It also knows the sender, so every handler has `user` and `lang`, and
+    saves a new or changed one (see `Sender`).
     """
 
     def __init__(

@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload
 from config import Settings
 from core.availability import Interval
 from core.errors import BookingError, BookingNotActive, BookingNotFound, InputTooLong
-from database.engine import after_commit, commit
+from database.engine import after_commit
 from database.models import (
     Admin,
     AuditEntry,
@@ -64,9 +64,6 @@ class AdminService:
         self.settings = settings
         self.jobs = jobs
         self.schedule = settings.work_schedule()
-
-    async def commit(self) -> None:
-        await commit(self.session)
 
     def is_owner(self, user_id: int) -> bool:
         return user_id in self.settings.admin_ids

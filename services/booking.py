@@ -19,7 +19,7 @@ from core.errors import (
     TooLateToChange,
     TooManyBookings,
 )
-from database.engine import TransactionMode, after_commit, commit, use_transactions
+from database.engine import TransactionMode, after_commit, use_transactions
 from database.models import Booking, BookingStatus, CancelledBy, Feedback, Service, User, utcnow
 from database.repositories import BlockedPeriods, Bookings, Feedbacks, Notifications, Services, Users
 from services import metrics
@@ -69,10 +69,6 @@ class BookingService:
         self.bookings = Bookings(session)
         self.blocked = BlockedPeriods(session)
         self.feedbacks = Feedbacks(session)
-
-    async def commit(self) -> None:
-        """Make the work so far durable now: before telling a client "booked", not after."""
-        await commit(self.session)
 
     async def sender(self, profile: TelegramProfile) -> "Sender":
         """Who sent an update: the stored user if up to date (a read), else a stand-in until `Sender.save`."""

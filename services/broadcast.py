@@ -15,7 +15,7 @@ from aiogram.exceptions import TelegramBadRequest
 from sqlalchemy import ColumnElement, func, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from database.engine import commit
+from database.engine import after_commit, commit
 from database.models import Broadcast, BroadcastDelivery, BroadcastStatus, DeliveryState, User, utcnow
 from database.repositories import Users
 from services import runtime
@@ -70,6 +70,7 @@ async def start(session: AsyncSession, broadcast_id: int, admin_id: int) -> Broa
         await session.scalar(select(func.count()).where(BroadcastDelivery.broadcast_id == broadcast_id)) or 0
     )
     await session.flush()
+    after_commit(session, lambda: runtime.current().jobs.run_broadcast(broadcast_id))
     return broadcast
 
 

@@ -173,7 +173,6 @@ async def confirmed(
         action = "booking.reschedule" if key == "rescheduled" else "booking.create_for"
         state = {"client": client_id, "starts_at": booking.starts_at.isoformat(), "service": booking.service.name}
         await admin_service.audit(user.id, action, f"booking:{booking.id}", None, state)
-    await booking_service.commit()
     text = booking_text(lang, key, booking, tz)
     await show(callback, f"👤 {client_link(acting.client)}\n{text}" if acting.by_admin else text)
     await callback.answer("✅")

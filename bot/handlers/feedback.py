@@ -38,7 +38,6 @@ async def rated(
     except BookingError as error:
         await refuse(callback, lang, error)
         return
-    await booking_service.commit()
     await ask(state, FeedbackStates.comment, booking_id=callback_data.booking_id)
     await show(callback, t(lang, "rated", rating=callback_data.rating), keyboards.rating(callback_data.booking_id))
     await callback.answer("⭐" * callback_data.rating)
@@ -65,7 +64,6 @@ async def commented(
     except (BookingError, KeyError, ValueError):
         await message.answer(t(lang, "unknown"), reply_markup=keyboards.main_menu(lang))
         return
-    await booking_service.commit()
     await message.answer(t(lang, "comment_saved"), reply_markup=keyboards.main_menu(lang))
 
 

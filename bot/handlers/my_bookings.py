@@ -100,7 +100,6 @@ async def cancel_confirmed(
     except BookingError as error:
         await refuse(callback, lang, error)
         return
-    await booking_service.commit()
     await show(callback, booking_text(lang, "cancelled", booking, booking_service.settings.timezone))
     await callback.answer("✅")
 

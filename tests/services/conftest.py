@@ -119,7 +119,7 @@ def in_own_session(
         async with sessionmaker() as session:
             service = BookingService(session, settings, jobs)
             result = await work(service)
-            await service.commit()
+            await commit(service.session)
         await after_commit_work_done(sessionmaker)
         return result
 

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from config import Settings
 from core.errors import BookingNotActive, BookingNotFound
-from database.engine import after_commit_work_done
+from database.engine import after_commit_work_done, commit
 from database.models import AuditEntry, BlockedPeriod, BookingStatus, CancelledBy, utcnow
 from services.admin import AdminService, NotAllowed
 from services.booking import BookingService, TelegramProfile
@@ -34,7 +34,7 @@ async def run(
     async with sessionmaker() as session:
         admin = AdminService(session, settings, jobs)
         result = await work(admin)
-        await admin.commit()
+        await commit(admin.session)
     await after_commit_work_done(sessionmaker)
     return result
 

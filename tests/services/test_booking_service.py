@@ -18,7 +18,7 @@ from core.errors import (
     TooLateToChange,
     TooManyBookings,
 )
-from database.engine import TransactionMode, after_commit_work_done, use_transactions
+from database.engine import TransactionMode, after_commit_work_done, commit, use_transactions
 from database.models import BlockedPeriod, Booking, BookingStatus, Feedback, Service, User, utcnow
 from services.booking import BookingService, Sender, TelegramProfile
 from services.scheduling import ReminderJobs
@@ -48,7 +48,7 @@ async def test_booking_service_book_schedules_jobs_only_after_commit(
         service = BookingService(session, settings, jobs)
         booking = await service.book(user, service_id, start)
         assert jobs.scheduler.get_jobs() == [], "nothing scheduled for an uncommitted booking"
-        await service.commit()
+        await commit(service.session)
     await after_commit_work_done(sessionmaker)
     first_reminder = start - timedelta(hours=24)
     if first_reminder <= booking.booked_at:

@@ -93,5 +93,4 @@ async def _change_admin(lang: Lang, admin_service: AdminService, action: str, ac
         return admin_text(lang, "owner_fixed" if action == "remove" else "owners_only")
     except BookingNotFound:
         return admin_text(lang, "never_talked")
-    await admin_service.commit()
     return admin_text(lang, key, who=who)

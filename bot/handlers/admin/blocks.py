@@ -39,7 +39,6 @@ async def block(message: Message, command: CommandObject, lang: Lang, admin_serv
     except InputTooLong as error:
         await message.answer(too_long(lang, error))
         return
-    await admin_service.commit()
     text, markup = admin_views.block_view(lang, created, inside, tz, 0, created=is_new)
     await message.answer(text, reply_markup=markup)
 
@@ -83,7 +82,6 @@ async def unblock(
     except BookingNotFound:
         await callback.answer(admin_text(lang, "gone"), show_alert=True)
         return
-    await admin_service.commit()
     await callback.answer("✅")
     start, end = admin_views.period_text(removed.starts_at, removed.ends_at, admin_service.settings.timezone)
     text, markup = admin_views.blocks_view(lang, await admin_service.upcoming_blocks(), admin_service.settings.timezone)

@@ -20,7 +20,7 @@ from bot.conversation import ask
 from bot.handlers.admin.states import AdminStates
 from bot.replies import answer, show
 from bot.texts import Lang
-from services import broadcast, runtime
+from services import broadcast
 from services.admin import AdminService
 from services.messages import Tally
 
@@ -42,7 +42,6 @@ async def broadcast_compose(
     draft, count = await broadcast.create_draft(
         admin_service.session, message.chat.id, message.chat.id, message.message_id
     )
-    await admin_service.commit()
     await bot.copy_message(message.chat.id, message.chat.id, message.message_id)
     buttons = InlineKeyboardBuilder()
     buttons.button(
@@ -70,8 +69,6 @@ async def broadcast_send(
     await admin_service.audit(
         callback.from_user.id, "broadcast.start", f"broadcast:{started.id}", None, {"recipients": started.total}
     )
-    await admin_service.commit()
-    runtime.current().jobs.run_broadcast(started.id)
     await callback.answer("📣")
     await show(callback, broadcast_progress(lang, Tally(total=started.total, pending=started.total)))
 
@@ -83,6 +80,5 @@ async def broadcast_drop(
     if not await broadcast.drop(admin_service.session, callback_data.broadcast_id, callback.from_user.id):
         await callback.answer(admin_text(lang, "broadcast_gone"), show_alert=True)
         return
-    await admin_service.commit()
     await callback.answer()
     await show(callback, admin_text(lang, "broadcast_dropped"))

@@ -114,7 +114,6 @@ async def keep(
 async def _after_admin_cancel(
     lang: Lang, booking: Booking, reason: str | None, admin_service: AdminService, bot: Bot, admin_chat: int
 ) -> None:
-    await admin_service.commit()
     tz = admin_service.settings.timezone
     values = admin_views.booking_values(booking, tz)
     await bot.send_message(admin_chat, admin_text(lang, "cancelled_by_admin", **values))

@@ -47,7 +47,6 @@ async def service_add(message: Message, command: CommandObject, lang: Lang, admi
     except InputTooLong as error:
         await message.answer(too_long(lang, error))
         return
-    await admin_service.commit()
     await message.answer(admin_text(lang, "service_added", name=escape(service.name), minutes=service.duration_minutes))
 
 
@@ -72,7 +71,6 @@ async def service_edit(message: Message, command: CommandObject, lang: Lang, adm
     except ValueError:
         await message.answer(admin_text(lang, "service_usage"))
         return
-    await admin_service.commit()
     await message.answer(
         admin_text(lang, "service_edited", name=escape(service.name), minutes=service.duration_minutes)
     )
@@ -87,7 +85,6 @@ async def service_toggle(
     except BookingNotFound:
         await callback.answer(admin_text(lang, "gone"), show_alert=True)
         return
-    await admin_service.commit()
     await callback.answer("✅")
     await show(callback, *await _services_view(lang, admin_service, showing=callback_data.service_id))
 
@@ -101,7 +98,6 @@ async def service_up(
     except BookingNotFound:
         await callback.answer(admin_text(lang, "gone"), show_alert=True)
         return
-    await admin_service.commit()
     await callback.answer("⬆️")
     await show(callback, *await _services_view(lang, admin_service, showing=callback_data.service_id))
 
