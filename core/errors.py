@@ -33,8 +33,28 @@ class AlreadyBooked(BookingError):
         self.booking = booking
 
 
-class BookingNotFound(BookingError):
-    """Missing, or someone else's: the two are indistinguishable to the client on purpose."""
+class NotFound(BookingError):
+    """Missing, or someone else's: the two are indistinguishable to the sender on purpose."""
+
+
+class BookingNotFound(NotFound):
+    pass
+
+
+class ClientNotFound(NotFound):
+    """No such user: they have never talked to the bot."""
+
+
+class ServiceNotFound(NotFound):
+    pass
+
+
+class BlockNotFound(NotFound):
+    pass
+
+
+class NotAllowed(BookingError):
+    """The sender may not do this: only owners manage admins, only admins act for a client."""
 
 
 class BookingNotActive(BookingError):

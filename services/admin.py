@@ -10,7 +10,15 @@ from sqlalchemy.orm import joinedload
 
 from config import Settings
 from core.availability import Interval
-from core.errors import BookingError, BookingNotActive, BookingNotFound, InputTooLong
+from core.errors import (
+    BlockNotFound,
+    BookingNotActive,
+    BookingNotFound,
+    ClientNotFound,
+    InputTooLong,
+    NotAllowed,
+    ServiceNotFound,
+)
 from database.engine import after_commit
 from database.models import (
     Admin,
@@ -42,10 +50,6 @@ def fitting(field: str, value: str, limit: int) -> str:
     if len(value) > limit:
         raise InputTooLong(field, limit)
     return value
-
-
-class NotAllowed(BookingError):
-    """Only an owner may do this."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +84,7 @@ class AdminService:
         if await self.is_admin(user_id):
             return False
         if await self.session.get(User, user_id) is None:
-            raise BookingNotFound(f"user {user_id} has never talked to the bot")
+            raise ClientNotFound(f"user {user_id} has never talked to the bot")
         self.session.add(Admin(user_id=user_id, added_by=actor_id))
         await self.audit(actor_id, "admin.add", f"user:{user_id}", None, {"admin": user_id})
         return True
@@ -98,7 +102,7 @@ class AdminService:
     async def client(self, user_id: int) -> User:
         user = await self.session.get(User, user_id)
         if user is None:
-            raise BookingNotFound(f"user {user_id} has never talked to the bot")
+            raise ClientNotFound(f"user {user_id} has never talked to the bot")
         return user
 
     async def find_clients(self, query: str, limit: int = 20) -> Sequence[User]:
@@ -176,7 +180,7 @@ class AdminService:
     async def block_with_bookings(self, block_id: int) -> tuple[BlockedPeriod, Sequence[Booking]]:
         block = await self.session.get(BlockedPeriod, block_id)
         if block is None:
-            raise BookingNotFound(f"block {block_id}")
+            raise BlockNotFound(f"block {block_id}")
         return block, await self._active_inside(block)
 
     async def _active_inside(self, block: BlockedPeriod) -> Sequence[Booking]:
@@ -195,7 +199,7 @@ class AdminService:
     async def unblock(self, actor_id: int, block_id: int) -> BlockedPeriod:
         block = await self.session.get(BlockedPeriod, block_id)
         if block is None:
-            raise BookingNotFound(f"block {block_id}")
+            raise BlockNotFound(f"block {block_id}")
         await self.audit(actor_id, "block.remove", f"block:{block.id}", _block_state(block), None)
         await self.session.delete(block)
         await self.session.flush()
@@ -298,7 +302,7 @@ class AdminService:
         ordered = list(await self.all_services())
         index = next((i for i, s in enumerate(ordered) if s.id == service_id), None)
         if index is None:
-            raise BookingNotFound(f"service {service_id}")
+            raise ServiceNotFound(f"service {service_id}")
         if index == 0:
             return
         ordered[index - 1], ordered[index] = ordered[index], ordered[index - 1]
@@ -310,7 +314,7 @@ class AdminService:
     async def _service(self, service_id: int) -> Service:
         service = await self.session.get(Service, service_id)
         if service is None:
-            raise BookingNotFound(f"service {service_id}")
+            raise ServiceNotFound(f"service {service_id}")
         return service
 
     def _require_owner(self, actor_id: int) -> None:

@@ -4,14 +4,16 @@ The same flow serves admins booking or moving a booking on a client's behalf (`c
 callback data); the sender's admin rights are checked again on every such click.
 """
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from html import escape
+from typing import Any
 
-from aiogram import Bot, F, Router
+from aiogram import BaseMiddleware, Bot, F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, TelegramObject
 
 from bot import keyboards
 from bot.admin_views import client_link
@@ -21,7 +23,7 @@ from bot.handlers.refusals import refuse
 from bot.middlewares import READ_ONLY
 from bot.replies import show
 from bot.texts import Lang, menu_texts, pick_language, t
-from core.errors import AlreadyBooked, BookingError, BookingNotFound, SlotNotOffered, SlotTaken
+from core.errors import AlreadyBooked, BookingError, NotAllowed, ServiceUnavailable, SlotNotOffered, SlotTaken
 from database.models import Booking, Service, User, utcnow
 from services.admin import AdminService
 from services.booking import BookingService
@@ -41,6 +43,72 @@ class Acting:
         return FlowScope(booking.id if booking else 0, self.client.id if self.by_admin else 0)
 
 
+@dataclass(frozen=True, slots=True)
+class Flow:
+    """A click in the booking flow, resolved: who acts, the booking being moved (if any), and the service."""
+
+    acting: Acting
+    booking: Booking | None
+    service: Service | None  # None only on the way back to the list of services
+
+    @property
+    def chosen(self) -> Service:
+        if self.service is None:
+            raise ServiceUnavailable("this step names no service")
+        return self.service
+
+
+class ResolveFlow(BaseMiddleware):
+    """Resolves a booking flow's click into `flow` once, for every step, before its handler.
+
+    Callback data is untrusted: a client id other than the sender's needs the sender to be an admin (checked
+    on every click), the booking to move must be the client's own, active and (for clients) not inside the
+    cancellation cutoff, and the service must still be offered — while moving, the booking's own service
+    counts, whatever the button claims. What may not be done is refused politely, and no handler runs.
+    """
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        step = data.get("callback_data")
+        if not isinstance(event, CallbackQuery) or not isinstance(step, FLOW_STEPS):
+            return await handler(event, data)
+        booking_service: BookingService = data["booking_service"]
+        try:
+            acting = await _acting(step.client_id, data["user"], data["admin_service"])
+            booking = None
+            if step.booking_id:
+                booking = await booking_service.changeable_booking(
+                    step.booking_id, acting.client.id, utcnow(), enforce_cutoff=not acting.by_admin
+                )
+            service = None
+            if booking is not None or step.service_id:
+                service = await booking_service.active_service(booking.service_id if booking else step.service_id)
+        except BookingError as error:
+            await refuse(event, data["lang"], error)
+            return None
+        data["flow"] = Flow(acting, booking, service)
+        return await handler(event, data)
+
+
+FLOW_STEPS = (ServicePick, DatePick, TimePick, ConfirmBooking, FlowBack, DatesPage)
+
+
+async def _acting(client_id: int, user: User, admin_service: AdminService) -> Acting:
+    if not client_id or client_id == user.id:
+        return Acting(user, by_admin=False)
+    if not await admin_service.is_admin(user.id):
+        raise NotAllowed(f"user {user.id} may not act for {client_id}")
+    client = await admin_service.client(client_id)
+    return Acting(client, by_admin=True)
+
+
+router.callback_query.middleware(ResolveFlow())
+
+
 @router.message(Command("book"), flags=READ_ONLY)
 @router.message(F.text.in_(menu_texts("menu_book")), flags=READ_ONLY)
 async def begin(message: Message, lang: Lang, user: User, booking_service: BookingService, state: FSMContext) -> None:
@@ -50,68 +118,48 @@ async def begin(message: Message, lang: Lang, user: User, booking_service: Booki
 
 
 @router.callback_query(ServicePick.filter(), flags=READ_ONLY)
-async def service_picked(
+@router.callback_query(DatesPage.filter(), flags=READ_ONLY)
+@router.callback_query(FlowBack.filter(F.to == "dates"), flags=READ_ONLY)
+async def days_shown(
     callback: CallbackQuery,
-    callback_data: ServicePick,
+    callback_data: ServicePick | DatesPage | FlowBack,
     lang: Lang,
-    user: User,
+    flow: Flow,
     booking_service: BookingService,
-    admin_service: AdminService,
 ) -> None:
-    try:
-        acting = await _acting(callback_data.client_id, user, admin_service)
-        booking = await _booking_to_move(booking_service, callback_data.booking_id, acting)
-        service = await booking_service.active_service(callback_data.service_id)
-    except BookingError as error:
-        await refuse(callback, lang, error)
-        return
-    await show(callback, *await _dates_view(booking_service, lang, service, booking, acting))
+    page = callback_data.page if isinstance(callback_data, DatesPage) else 0
+    await show(callback, *await _dates_view(booking_service, lang, flow.chosen, flow.booking, flow.acting, page=page))
+    await callback.answer()
+
+
+@router.callback_query(FlowBack.filter(F.to == "services"), flags=READ_ONLY)
+async def services_shown(callback: CallbackQuery, lang: Lang, flow: Flow, booking_service: BookingService) -> None:
+    await show(callback, *await first_step(booking_service, lang, flow.acting))
     await callback.answer()
 
 
 @router.callback_query(DatePick.filter(), flags=READ_ONLY)
 async def date_picked(
-    callback: CallbackQuery,
-    callback_data: DatePick,
-    lang: Lang,
-    user: User,
-    booking_service: BookingService,
-    admin_service: AdminService,
+    callback: CallbackQuery, callback_data: DatePick, lang: Lang, flow: Flow, booking_service: BookingService
 ) -> None:
     try:
         day = datetime.strptime(callback_data.day, "%Y%m%d").date()  # noqa: DTZ007 - a calendar date, no time
     except ValueError:
         await callback.answer(t(lang, "stale_button"))
         return
-    try:
-        acting = await _acting(callback_data.client_id, user, admin_service)
-        booking = await _booking_to_move(booking_service, callback_data.booking_id, acting)
-        service = await _service_for(booking_service, callback_data.service_id, booking)
-    except BookingError as error:
-        await refuse(callback, lang, error)
-        return
-    view = await _times_view(booking_service, lang, service, day, booking, acting, page=callback_data.page)
+    view = await _times_view(
+        booking_service, lang, flow.chosen, day, flow.booking, flow.acting, page=callback_data.page
+    )
     await show(callback, *view)
     await callback.answer()
 
 
 @router.callback_query(TimePick.filter(), flags=READ_ONLY)
 async def time_picked(
-    callback: CallbackQuery,
-    callback_data: TimePick,
-    lang: Lang,
-    user: User,
-    booking_service: BookingService,
-    admin_service: AdminService,
+    callback: CallbackQuery, callback_data: TimePick, lang: Lang, flow: Flow, booking_service: BookingService
 ) -> None:
-    try:
-        acting = await _acting(callback_data.client_id, user, admin_service)
-        booking = await _booking_to_move(booking_service, callback_data.booking_id, acting)
-        service = await _service_for(booking_service, callback_data.service_id, booking)
-        start = _from_timestamp(callback_data.start)
-    except (BookingError, ValueError, OverflowError) as error:
-        await refuse(callback, lang, error)
-        return
+    service, booking, acting = flow.chosen, flow.booking, flow.acting
+    start = _from_timestamp(callback_data.start)
     tz = booking_service.settings.timezone
     day = local(start, tz).date()
     free = await booking_service.available_starts(service, day, utcnow(), moving=booking)
@@ -144,28 +192,30 @@ async def confirmed(
     callback_data: ConfirmBooking,
     lang: Lang,
     user: User,
+    flow: Flow,
     booking_service: BookingService,
     admin_service: AdminService,
     bot: Bot,
 ) -> None:
+    acting = flow.acting
+    client_id = acting.client.id
+    start = _from_timestamp(callback_data.start)
     try:
-        acting = await _acting(callback_data.client_id, user, admin_service)
-        start = _from_timestamp(callback_data.start)
-        client_id = acting.client.id
-        if callback_data.booking_id:
-            booking = await booking_service.reschedule(
-                callback_data.booking_id, client_id, start, by_admin=acting.by_admin
-            )
+        if flow.booking is not None:
+            booking = await booking_service.reschedule(flow.booking.id, client_id, start, by_admin=acting.by_admin)
             key = "rescheduled"
         else:
-            booking = await booking_service.book(client_id, callback_data.service_id, start, by_admin=acting.by_admin)
+            booking = await booking_service.book(client_id, flow.chosen.id, start, by_admin=acting.by_admin)
             key = "booked"
     except AlreadyBooked as already:
         booking, key = already.booking, "booked"
     except (SlotTaken, SlotNotOffered) as error:
-        await _offer_other_times(callback, callback_data, lang, user, booking_service, admin_service, error)
+        notice = t(lang, "slot_taken" if isinstance(error, SlotTaken) else "slot_not_offered")
+        await callback.answer(notice)
+        day = local(start, booking_service.settings.timezone).date()
+        await show(callback, *await _times_view(booking_service, lang, flow.chosen, day, flow.booking, acting, notice))
         return
-    except (BookingError, ValueError, OverflowError) as error:
+    except BookingError as error:
         await refuse(callback, lang, error)
         return
     tz = booking_service.settings.timezone
@@ -180,53 +230,6 @@ async def confirmed(
         client_lang = pick_language(acting.client.language, booking_service.settings.default_language)
         notice = "moved_for_you" if key == "rescheduled" else "booked_for_you"
         await deliver(bot, client_id, booking_text(client_lang, notice, booking, tz))
-
-
-@router.callback_query(FlowBack.filter(), flags=READ_ONLY)
-async def went_back(
-    callback: CallbackQuery,
-    callback_data: FlowBack,
-    lang: Lang,
-    user: User,
-    booking_service: BookingService,
-    admin_service: AdminService,
-) -> None:
-    try:
-        acting = await _acting(callback_data.client_id, user, admin_service)
-        booking = await _booking_to_move(booking_service, callback_data.booking_id, acting)
-        if callback_data.to == "dates":
-            service = await _service_for(booking_service, callback_data.service_id, booking)
-    except BookingError as error:
-        await refuse(callback, lang, error)
-        return
-    if callback_data.to == "dates":
-        await show(
-            callback, *await _dates_view(booking_service, lang, service, booking, acting, page=callback_data.page)
-        )
-    else:
-        await show(callback, *await first_step(booking_service, lang, acting))
-    await callback.answer()
-
-
-@router.callback_query(DatesPage.filter(), flags=READ_ONLY)
-async def dates_page(
-    callback: CallbackQuery,
-    callback_data: DatesPage,
-    lang: Lang,
-    user: User,
-    booking_service: BookingService,
-    admin_service: AdminService,
-) -> None:
-    try:
-        acting = await _acting(callback_data.client_id, user, admin_service)
-        booking = await _booking_to_move(booking_service, callback_data.booking_id, acting)
-        service = await _service_for(booking_service, callback_data.service_id, booking)
-    except BookingError as error:
-        await refuse(callback, lang, error)
-        return
-    view = await _dates_view(booking_service, lang, service, booking, acting, page=callback_data.page)
-    await show(callback, *view)
-    await callback.answer()
 
 
 @router.callback_query(FlowAbort.filter())
@@ -306,50 +309,6 @@ async def _times_view(
         text = f"{notice}\n\n{text}"
     tz = booking_service.settings.timezone
     return text, keyboards.times(lang, service.id, starts, tz, scope=acting.scope(booking), page=page)
-
-
-async def _offer_other_times(
-    callback: CallbackQuery,
-    callback_data: ConfirmBooking,
-    lang: Lang,
-    user: User,
-    booking_service: BookingService,
-    admin_service: AdminService,
-    error: BookingError,
-) -> None:
-    notice = t(lang, "slot_taken" if isinstance(error, SlotTaken) else "slot_not_offered")
-    await callback.answer(notice)
-    try:
-        acting = await _acting(callback_data.client_id, user, admin_service)
-        booking = await _booking_to_move(booking_service, callback_data.booking_id, acting)
-        service = await _service_for(booking_service, callback_data.service_id, booking)
-        day = local(_from_timestamp(callback_data.start), booking_service.settings.timezone).date()
-    except (BookingError, ValueError, OverflowError):
-        await show(callback, notice)
-        return
-    await show(callback, *await _times_view(booking_service, lang, service, day, booking, acting, notice))
-
-
-async def _acting(client_id: int, user: User, admin_service: AdminService) -> Acting:
-    if not client_id or client_id == user.id:
-        return Acting(user, by_admin=False)
-    if not await admin_service.is_admin(user.id):
-        raise BookingNotFound(f"user {user.id} may not act for {client_id}")
-    client = await admin_service.client(client_id)
-    return Acting(client, by_admin=True)
-
-
-async def _booking_to_move(booking_service: BookingService, booking_id: int, acting: Acting) -> Booking | None:
-    if not booking_id:
-        return None
-    return await booking_service.changeable_booking(
-        booking_id, acting.client.id, utcnow(), enforce_cutoff=not acting.by_admin
-    )
-
-
-async def _service_for(booking_service: BookingService, service_id: int, booking: Booking | None) -> Service:
-    # While rescheduling, the booking's own service counts, whatever the button claims.
-    return await booking_service.active_service(booking.service_id if booking else service_id)
 
 
 def _from_timestamp(value: int) -> datetime:

@@ -6,7 +6,8 @@ from core.errors import (
     BookingError,
     BookingInPast,
     BookingNotActive,
-    BookingNotFound,
+    NotAllowed,
+    NotFound,
     ServiceUnavailable,
     SlotNotOffered,
     SlotTaken,
@@ -23,7 +24,8 @@ def refusal_text(lang: Lang, error: Exception) -> str:
     keys: list[tuple[type[BookingError], str]] = [
         (SlotTaken, "slot_taken"),
         (SlotNotOffered, "slot_not_offered"),
-        (BookingNotFound, "not_found"),
+        (NotFound, "not_found"),
+        (NotAllowed, "not_found"),  # to a client, what they may not touch does not exist
         (BookingNotActive, "not_active"),
         (BookingInPast, "in_past"),
         (ServiceUnavailable, "service_unavailable"),

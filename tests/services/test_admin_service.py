@@ -8,10 +8,10 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from config import Settings
-from core.errors import BookingNotActive, BookingNotFound
+from core.errors import BookingNotActive, ClientNotFound, NotAllowed
 from database.engine import after_commit_work_done, commit
 from database.models import AuditEntry, BlockedPeriod, BookingStatus, CancelledBy, utcnow
-from services.admin import AdminService, NotAllowed
+from services.admin import AdminService
 from services.booking import BookingService, TelegramProfile
 from services.scheduling import BookingTimes, ReminderJobs
 from tests.conftest import make_settings
@@ -54,7 +54,7 @@ async def test_admin_service_owners_manage_admins_and_are_fixed(
     assert await run(sessionmaker, settings, jobs, lambda a: a.is_admin(staff)) is True
     with pytest.raises(NotAllowed):
         await run(sessionmaker, settings, jobs, lambda a: a.add_admin(staff, 3))
-    with pytest.raises(BookingNotFound):
+    with pytest.raises(ClientNotFound):
         await run(sessionmaker, settings, jobs, lambda a: a.add_admin(OWNER, 999))
     with pytest.raises(NotAllowed):
         await run(sessionmaker, settings, jobs, lambda a: a.remove_admin(OWNER, OWNER))

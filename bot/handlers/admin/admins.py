@@ -17,8 +17,8 @@ from bot.conversation import ask
 from bot.handlers.admin.states import AdminStates
 from bot.replies import answer
 from bot.texts import Lang
-from core.errors import BookingNotFound
-from services.admin import AdminService, NotAllowed
+from core.errors import ClientNotFound, NotAllowed
+from services.admin import AdminService
 from services.admin_input import MAX_USER_ID, parse_id
 
 router = Router(name=__name__)
@@ -91,6 +91,6 @@ async def _change_admin(lang: Lang, admin_service: AdminService, action: str, ac
             key = "admin_removed" if changed else "admin_not_found"
     except NotAllowed:
         return admin_text(lang, "owner_fixed" if action == "remove" else "owners_only")
-    except BookingNotFound:
+    except ClientNotFound:
         return admin_text(lang, "never_talked")
     return admin_text(lang, key, who=who)

@@ -18,7 +18,7 @@ from bot.callbacks import (
 from bot.handlers.refusals import refuse
 from bot.replies import answer, show
 from bot.texts import Lang
-from core.errors import BookingError, BookingNotFound, InputTooLong
+from core.errors import BlockNotFound, BookingError, InputTooLong
 from database.models import utcnow
 from services.admin import AdminService
 from services.admin_input import parse_period
@@ -79,7 +79,7 @@ async def unblock(
 ) -> None:
     try:
         removed = await admin_service.unblock(callback.from_user.id, callback_data.block_id)
-    except BookingNotFound:
+    except BlockNotFound:
         await callback.answer(admin_text(lang, "gone"), show_alert=True)
         return
     await callback.answer("✅")

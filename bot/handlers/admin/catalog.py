@@ -21,7 +21,7 @@ from bot.keyboards import callback_button, rows_of
 from bot.pages import Entry, clamp, navigation, page_line, page_with, paginate
 from bot.replies import answer, show
 from bot.texts import Lang
-from core.errors import BookingNotFound, InputTooLong
+from core.errors import InputTooLong, ServiceNotFound
 from services.admin import AdminService
 from services.admin_input import parse_id
 
@@ -62,7 +62,7 @@ async def service_edit(message: Message, command: CommandObject, lang: Lang, adm
         return
     try:
         service = await admin_service.edit_service(message.chat.id, service_id, parts[1].lower(), parts[2].strip())
-    except BookingNotFound:
+    except ServiceNotFound:
         await message.answer(admin_text(lang, "gone"))
         return
     except InputTooLong as error:
@@ -82,7 +82,7 @@ async def service_toggle(
 ) -> None:
     try:
         await admin_service.toggle_service(callback.from_user.id, callback_data.service_id)
-    except BookingNotFound:
+    except ServiceNotFound:
         await callback.answer(admin_text(lang, "gone"), show_alert=True)
         return
     await callback.answer("✅")
@@ -95,7 +95,7 @@ async def service_up(
 ) -> None:
     try:
         await admin_service.move_service_up(callback.from_user.id, callback_data.service_id)
-    except BookingNotFound:
+    except ServiceNotFound:
         await callback.answer(admin_text(lang, "gone"), show_alert=True)
         return
     await callback.answer("⬆️")
