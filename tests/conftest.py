@@ -3,8 +3,9 @@ from bot.lazy_types import import_aiogram
 import_aiogram()  # as main.py does: the code under test sees aiogram as the bot does
 
 import asyncio
+import inspect
 import os
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -21,14 +22,21 @@ TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 T = TypeVar("T")
 
 
-async def eventually(probe: Callable[[], T | None], *, timeout: float = 15, what: str = "a condition") -> T:
-    """Poll `probe` until it returns something truthy; fail after `timeout` seconds, naming `what`."""
+async def eventually(
+    probe: Callable[[], T | Awaitable[T | None] | None], *, timeout: float = 15, what: str = "a condition"
+) -> T:
+    """Poll `probe` (a function, or a coroutine function) until it returns something truthy; fail after
+    `timeout` seconds, naming `what`."""
     deadline = asyncio.get_running_loop().time() + timeout
-    while not (result := probe()):
+    while True:
+        result = probe()
+        if inspect.isawaitable(result):
+            result = await result
+        if result:
+            return result  # type: ignore[return-value]
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"timed out after {timeout}s waiting for {what}")
         await asyncio.sleep(0.05)
-    return result
 
 
 @pytest.fixture(scope="session")

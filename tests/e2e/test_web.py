@@ -1,7 +1,6 @@
-import asyncio
-
 import aiohttp
 
+from tests.conftest import eventually
 from tests.e2e.conftest import BotFactory
 from tests.e2e.helpers import book, samples
 from tests.ports import free_port
@@ -32,12 +31,12 @@ async def test_web_health_readiness_and_metrics(stub: TelegramStub, bot_factory:
                 assert scraped.headers["Content-Type"].startswith("text/plain")
                 return samples(await scraped.text())
 
+        async def counted() -> dict[str, float] | None:
+            scraped = await scrape()
+            return scraped if scraped["bot_bookings_created_total"] >= 1 else None
+
         # A booking is counted, after its jobs are added, just after its commit: the reply does not wait.
-        for _ in range(200):  # at most 10 s
-            metrics = await scrape()
-            if metrics["bot_bookings_created_total"] >= 1:
-                break
-            await asyncio.sleep(0.05)
+        metrics = await eventually(counted, timeout=10, what="the booking counted")
     assert metrics["bot_bookings_created_total"] == 1
     assert metrics["bot_runs_scheduler"] == 1
     assert metrics["bot_jobs_in_store"] >= 4  # the booking's feedback request and the three sweeps
