@@ -2,7 +2,7 @@
 
 from bot.lazy_types import import_aiogram
 
-import_aiogram()  # before any other import of aiogram: its types are then built on first use (1.4 s less to start)
+import_aiogram()  # before any other import of aiogram: its types are then built on first use, not all at start
 
 import asyncio
 import contextlib
@@ -48,7 +48,7 @@ from services.leadership import SchedulerLeadership, asyncpg_dsn
 from services.scheduling import ReminderJobs, create_scheduler
 
 try:
-    # uvloop: the same asyncio, with a faster loop; at 100 clients it cuts the bot's CPU per update by a tenth.
+    # uvloop: the same asyncio on a faster loop (its effect on the CPU per update: bench/README.md).
     from uvloop import run as run_event_loop
 except ImportError:  # not built for Windows
     from asyncio import run as run_event_loop
@@ -317,7 +317,7 @@ def main() -> int:
     _configure_logging(settings.log_level)
     # The hundreds of thousands of objects made by the imports (aiogram's pydantic models above all) live for
     # the whole process: frozen, they are no longer scanned by every full garbage collection, which would
-    # otherwise stop the event loop for a quarter of a second at a time (bench/README.md).
+    # otherwise stop the event loop for a long while each time (bench/README.md).
     gc.collect()
     gc.freeze()
     try:

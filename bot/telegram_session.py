@@ -46,7 +46,7 @@ class KeepResponseModels(BaseRequestMiddleware):
     """Keeps alive the pydantic class aiogram builds to read each kind of Bot API answer (`Response[Message]`...).
 
     pydantic caches parametrised generic models only weakly, so once the garbage collector drops such a class,
-    the next answer rebuilds it: about 5 ms of CPU per API call, measured (bench/README.md).
+    the next answer of that kind rebuilds it, at a cost far above the call's own (bench/README.md).
     """
 
     def __init__(self) -> None:

@@ -144,10 +144,9 @@ _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 class _SqliteWriters:
     """SQLite's one writer at a time, queued in arrival order within the process.
 
-    SQLite's own busy handler polls with sleeps of up to 100 ms, so under load a waiter could lose the lock
-    for seconds to later arrivals (p95 wait 0.9 s for 6 ms transactions, measured with 100 clients); an
-    asyncio lock in front of it serves them in turn. The events call it from AsyncEngine's greenlet,
-    which can await.
+    SQLite's own busy handler polls with sleeps, so under load a waiter could lose the lock again and again
+    to later arrivals; an asyncio lock in front of it serves them in turn. The events call it from
+    AsyncEngine's greenlet, which can await.
     """
 
     def __init__(self) -> None:

@@ -150,7 +150,7 @@ class Bookings:
         """(id, starts_at, ends_at, booked_at) of the bookings that may still be owed a message, not cancelled.
 
         Plain rows rather than Booking objects, read in batches: a reconcile reads tens of thousands on the
-        event loop, and 11 000 rows at once kept it from serving anything else for ~50 ms (SQLite).
+        event loop, and reading them at once would keep it from serving anything else meanwhile.
         """
         result = await self.session.stream(
             select(Booking.id, Booking.starts_at, Booking.ends_at, Booking.booked_at)

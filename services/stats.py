@@ -92,7 +92,7 @@ def prepare_charts() -> None:
 
 def chart_png(daily: list[tuple[date, int, int]], title: str) -> bytes:
     """Bookings made and cancelled per day, as a PNG. CPU-bound: call it off the event loop."""
-    # Imported here: matplotlib adds about a second to start-up, and only /stats needs it.
+    # Imported here, not at start-up: matplotlib is slow to import, and only /stats needs it.
     prepare_charts()
     from matplotlib import pyplot as plt
 
