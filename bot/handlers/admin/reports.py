@@ -66,9 +66,8 @@ async def export(
     bot: Bot,
     command: CommandObject | None = None,
 ) -> None:
-    await _send_export(bot, event.from_user.id, lang, admin_service, command.args or "" if command else "")  # type: ignore[union-attr]
-    if isinstance(event, CallbackQuery):
-        await event.answer()
+    await _send_export(bot, _chat(event), lang, admin_service, _arguments(command))
+    await _done(event)
 
 
 async def _send_export(bot: Bot, chat_id: int, lang: Lang, admin_service: AdminService, arguments: str) -> None:
@@ -101,9 +100,8 @@ async def stats_command(
     bot: Bot,
     command: CommandObject | None = None,
 ) -> None:
-    await _send_stats(bot, event.from_user.id, lang, admin_service, command.args or "" if command else "")  # type: ignore[union-attr]
-    if isinstance(event, CallbackQuery):
-        await event.answer()
+    await _send_stats(bot, _chat(event), lang, admin_service, _arguments(command))
+    await _done(event)
 
 
 async def _send_stats(bot: Bot, chat_id: int, lang: Lang, admin_service: AdminService, arguments: str) -> None:
@@ -158,3 +156,17 @@ async def _send_chart(bot: Bot, chat_id: int, daily: list[tuple[date, int, int]]
             await bot.send_photo(chat_id, BufferedInputFile(png, filename="bookings-30-days.png"))
         except Exception:
             log.exception("The /stats chart for %s could not be sent", chat_id)
+
+
+def _chat(event: Message | CallbackQuery) -> int:
+    return event.chat.id if isinstance(event, Message) else event.from_user.id
+
+
+def _arguments(command: CommandObject | None) -> str:
+    """A command's arguments; the menu's button has none."""
+    return (command.args or "") if command is not None else ""
+
+
+async def _done(event: Message | CallbackQuery) -> None:
+    if isinstance(event, CallbackQuery):
+        await event.answer()  # the report is in the chat: stop the button's spinner
