@@ -2,7 +2,8 @@ import asyncio
 import logging
 import sqlite3
 from collections import deque
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from enum import StrEnum
 from pathlib import Path
@@ -88,6 +89,17 @@ async def use_transactions(session: AsyncSession, mode: TransactionMode) -> None
     if session.in_transaction():
         await commit(session)
     _transaction_mode.set(mode)
+
+
+@asynccontextmanager
+async def reading(sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    """A session whose transactions only read (on SQLite: no write lock), for work outside an update."""
+    token = _transaction_mode.set(TransactionMode.READ)
+    try:
+        async with sessionmaker() as session:
+            yield session
+    finally:
+        _transaction_mode.reset(token)
 
 
 def _serialise_sqlite_writers(engine: AsyncEngine) -> None:

@@ -22,7 +22,7 @@ from core.reminder_plan import (
     feedback_at,
     feedback_still_wanted,
 )
-from database.engine import commit, is_unavailable
+from database.engine import commit, is_unavailable, reading
 from database.models import Booking, BookingStatus, utcnow
 from database.repositories import Bookings, Notifications, Users
 from services import metrics, outages, runtime
@@ -113,7 +113,7 @@ async def _follow_booking(rt: runtime.Runtime, booking_id: int, retry_for: Booki
     """
     written: object = _NOTHING
     for _ in range(3):
-        async with rt.sessionmaker() as session:
+        async with reading(rt.sessionmaker) as session:
             booking = await Bookings(session).get(booking_id)
             times = BookingTimes.of(booking) if booking and booking.status == BookingStatus.ACTIVE else None
         if times == written:

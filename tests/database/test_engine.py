@@ -11,10 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from database.engine import (
     AfterCommitWork,
     TransactionMode,
+    _transaction_mode,
     after_commit,
     after_commit_work_done,
     commit,
     create_sessionmaker,
+    reading,
     rollback,
     use_transactions,
 )
@@ -87,6 +89,27 @@ async def test_engine_sqlite_read_transactions_do_not_wait_for_a_writer(sqlite_e
     finally:
         release.set()
         await writing
+
+
+async def test_engine_reading_sessions_wait_for_no_writer_and_leave_the_mode_as_it_was(
+    sqlite_engine: AsyncEngine,
+) -> None:
+    release = asyncio.Event()
+
+    async def slow_writer() -> None:
+        async with sqlite_engine.begin() as connection:
+            await connection.execute(text("INSERT INTO arrivals VALUES (1)"))
+            await release.wait()
+
+    writing = asyncio.create_task(slow_writer())
+    await eventually(lambda: sqlite_engine.sync_engine.pool.checkedout() == 1, what="the writer in its transaction")
+    try:
+        async with reading(create_sessionmaker(sqlite_engine)) as session:
+            assert await asyncio.wait_for(session.scalar(text("SELECT count(*) FROM arrivals")), 5) == 0
+    finally:
+        release.set()
+        await writing
+    assert _transaction_mode.get() is TransactionMode.WRITE, "the caller's later transactions may write"
 
 
 async def test_engine_sqlite_read_transaction_writes_only_if_nothing_was_written_since_it_began(
