@@ -26,7 +26,7 @@ from bot.callbacks import (
 )
 from bot.formatting import day_label, ddmm, hhmm
 from bot.keyboards import callback_button, rows_of
-from bot.pages import Entry, clamp, navigation, page_line, paginate
+from bot.pages import Entry, clamp, navigation, navigation_rows, page_line, paginate
 from bot.texts import Lang
 from database.models import BlockedPeriod, Booking, BookingStatus, User
 from services.admin import DayAgenda
@@ -129,7 +129,7 @@ def block_view(
     text += admin_text(lang, "conflicts", count=len(inside)) + "\n" + "\n".join(entry.text for entry in pages[page])
     text += page_line(page, len(pages), admin_text(lang, "page"))
     keyboard = rows_of([b for entry in pages[page] for b in entry.buttons], 2)
-    keyboard.append(navigation(page, len(pages), lambda target: AdminBlockPage(block_id=block.id, page=target)))
+    keyboard += navigation_rows(page, len(pages), lambda target: AdminBlockPage(block_id=block.id, page=target))
     return text, InlineKeyboardMarkup(inline_keyboard=keyboard)
 
 
@@ -153,7 +153,7 @@ def blocks_view(
     page = clamp(page, pages)
     text = "\n".join([admin_text(lang, "blocks_title"), *(entry.text for entry in pages[page])])
     keyboard = [[b] for entry in pages[page] for b in entry.buttons]
-    keyboard.append(navigation(page, len(pages), lambda target: AdminBlocksPage(page=target)))
+    keyboard += navigation_rows(page, len(pages), lambda target: AdminBlocksPage(page=target))
     return text + page_line(page, len(pages), admin_text(lang, "page")), InlineKeyboardMarkup(inline_keyboard=keyboard)
 
 

@@ -58,6 +58,12 @@ def navigation(page: int, pages: int, to_page: Callable[[int], CallbackData]) ->
     ]
 
 
+def navigation_rows(page: int, pages: int, to_page: Callable[[int], CallbackData]) -> list[list[InlineKeyboardButton]]:
+    """The ⏪ ⏩ row to put under a page's buttons, if there is another page."""
+    buttons = navigation(page, pages, to_page)
+    return [buttons] if buttons else []
+
+
 def page_line(page: int, pages: int, label: str) -> str:
     """'Page 2 of 3' (as `label` words it) below a page, when there is more than one."""
     return f"\n\n{label.format(page=page + 1, pages=pages)}" if pages > 1 else ""

@@ -13,7 +13,7 @@ from bot.formatting import booking_text, ddmm, hhmm, local, weekday
 from bot.handlers.booking import Acting, dates_view_for_reschedule
 from bot.handlers.refusals import refuse
 from bot.middlewares import READ_ONLY
-from bot.pages import Entry, clamp, navigation, paginate
+from bot.pages import Entry, clamp, navigation_rows, paginate
 from bot.replies import show
 from bot.texts import Lang, menu_texts, t
 from core.errors import BookingError
@@ -66,7 +66,7 @@ def _my_view(lang: Lang, bookings: Sequence[Booking], tz: ZoneInfo, page: int) -
     page = clamp(page, pages)
     text = "\n".join([t(lang, "my_header"), *(entry.text for entry in pages[page])])
     keyboard = keyboards.rows_of([b for entry in pages[page] for b in entry.buttons], 2)
-    keyboard.append(navigation(page, len(pages), lambda target: MyPage(page=target)))
+    keyboard += navigation_rows(page, len(pages), lambda target: MyPage(page=target))
     return text, InlineKeyboardMarkup(inline_keyboard=keyboard)
 
 

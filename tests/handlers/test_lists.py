@@ -114,3 +114,18 @@ async def test_lists_a_year_of_bookable_days_comes_in_pages(stub: TelegramStub, 
         pages = await every_page(chat, client, client.messages()[-1])
         assert len(pages) > 1
         assert not stub.errors, stub.errors
+
+
+async def test_lists_of_one_page_have_no_empty_navigation_row(chat: Chat, stub: TelegramStub) -> None:
+    await busy_day(chat, 1)
+    async with chat.sessionmaker() as session:
+        start = day_after_tomorrow() + timedelta(days=3)
+        session.add(BlockedPeriod(starts_at=start, ends_at=start + timedelta(hours=1)))
+        await commit(session)
+    owner, client = stub.user(OWNER, "Owner"), stub.user(50_000, f"{NAME} 0")
+    for user, command in ((owner, "/blocks"), (owner, "/services"), (client, "/my")):
+        user.send(command)
+        await chat.process()
+        rows = user.messages()[-1].markup["inline_keyboard"]
+        assert rows, command
+        assert all(rows), f"{command}: an empty keyboard row"

@@ -18,7 +18,7 @@ from bot.callbacks import (
     AdminServiceUp,
 )
 from bot.keyboards import callback_button, rows_of
-from bot.pages import Entry, clamp, navigation, page_line, page_with, paginate
+from bot.pages import Entry, clamp, navigation_rows, page_line, page_with, paginate
 from bot.replies import answer, show
 from bot.texts import Lang
 from core.errors import InputTooLong, ServiceNotFound
@@ -139,5 +139,5 @@ async def _services_view(
     page = clamp(page, pages)
     text = "\n".join([admin_text(lang, "services_title"), *(entry.text for entry in pages[page])])
     keyboard = rows_of([b for entry in pages[page] for b in entry.buttons], 2)
-    keyboard.append(navigation(page, len(pages), lambda target: AdminServicesPage(page=target)))
+    keyboard += navigation_rows(page, len(pages), lambda target: AdminServicesPage(page=target))
     return text + page_line(page, len(pages), admin_text(lang, "page")), InlineKeyboardMarkup(inline_keyboard=keyboard)
