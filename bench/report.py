@@ -136,6 +136,19 @@ def write_markdown(document: dict[str, Any], path: Path) -> None:
             for kind, store in (("aiogram", "aiogram's MemoryStorage"), ("bounded", "bot.fsm_memory"))
         ]
         lines += _table(["store", "distinct users, one update each", "RSS growth", "records kept"], rows)
+    if "instructions" in results:
+        r = results["instructions"]
+        lines += ["## 7. Instructions per update (callgrind, in process, SQLite)", ""]
+        if "error" in r:
+            lines += [f"Not measured: {r['error']}", ""]
+        else:
+            ratios = {"floor": 1.0, **r["times_the_floor"]}
+            rows = [[step, f"{count / 1e6:.2f} M", f"{ratios[step]}×"] for step, count in r["instructions"].items()]
+            lines += _table(["update", "instructions", "times the floor"], rows)
+            lines += [
+                f"The floor: a minimal aiogram handler answering one message. {r['updates_per_step']} updates a step.",
+                "",
+            ]
     path.write_text("\n".join(lines))
 
 

@@ -12,11 +12,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import scenarios
+from bench import instructions, scenarios
 from bench.harness import DATABASE_KINDS
 
 RESULTS = Path(__file__).with_name("results")
-SCENARIOS = ("punctuality", "burst", "restart", "interactive", "loop", "memory")
+SCENARIOS = ("punctuality", "burst", "restart", "interactive", "loop", "memory", "instructions")
 TARGETS = {
     "punctuality": "p99 lateness < 1 s on both databases",
     "burst": ">= 90 % of the 30 msg/s ceiling, 0 lost, 0 duplicated",
@@ -24,6 +24,7 @@ TARGETS = {
     "interactive": "p95 < 50 ms on SQLite, < 80 ms on PostgreSQL",
     "loop": "longest stall < 50 ms",
     "memory": "the conversation store (no Redis) does not grow with the number of users",
+    "instructions": "a booking-flow update costs at most 3x the instructions of a minimal handler (issue 14)",
 }
 
 
@@ -37,6 +38,7 @@ async def run(selected: list[str], sizes: scenarios.Sizes, save: Callable[[dict[
         "interactive": lambda: _each_kind(lambda kind: scenarios.interactive(kind, sizes)),
         "loop": lambda: _each_kind(lambda kind: scenarios.loop_health(kind, sizes)),
         "memory": lambda: asyncio.to_thread(scenarios.conversation_memory, sizes),
+        "instructions": lambda: asyncio.to_thread(instructions.per_update, sizes.instruction_updates),
     }
     for name in selected:
         print(f"{name} — target: {TARGETS[name]}", flush=True)
