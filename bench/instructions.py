@@ -4,10 +4,12 @@ Each step of the booking flow (`/book`, a day, a time, confirm) is fed to the re
 (`Dispatcher.feed_raw_update`: main's middlewares, routers and services, real SQLite), with the Bot API
 answered by a stand-in inside the process — no HTTP, so only the bot's own work is counted. The floor is a
 minimal aiogram handler answering with one message, through the same Bot session. One process runs them
-all after a common setup and warm-up, calling libc's `qsort` before each step and after the last, where
-callgrind writes out what it counted since its previous dump (`--dump-before=qsort*`); the process notes
-which part each of its own calls wrote (another library's sort may write one too), so a step's count is
-what was written between its two marks: its updates, in every thread (SQLite's, the work after a commit).
+all after a common setup and warm-up, calling libc's `qsort` around each batch of updates, where callgrind
+writes out what it counted since its previous dump (`--dump-before=qsort*`); the process notes which part
+each of its own calls wrote (another library's sort may write one too), so a batch's count is what was
+written between its two marks, in every thread (SQLite's, the work after a commit). Each step runs a batch
+of N updates and one of 2N: the difference over N is one update, without what a batch costs whatever its
+size (the marks themselves, waiting for the work after the commits).
 
 `python -m bench.instructions` prints the figures; `python -m bench --only instructions` records them.
 """
@@ -15,6 +17,7 @@ what was written between its two marks: its updates, in every thread (SQLite's, 
 import argparse
 import asyncio
 import ctypes
+import gc
 import json
 import re
 import shutil
@@ -23,7 +26,7 @@ import sys
 import tempfile
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from itertools import count
+from itertools import count, pairwise
 from pathlib import Path
 from typing import Any
 
@@ -59,8 +62,8 @@ def per_update(updates: int) -> dict[str, Any]:
         )
         marks = json.loads((Path(folder) / "marks.json").read_text())
         totals = {int(part.name.rsplit(".", 1)[1]): _totals(part) for part in Path(folder).glob("callgrind.out.*")}
-    spans = zip(STEPS, marks, marks[1:], strict=False)
-    counted = {step: sum(totals[n] for n in range(first + 1, last + 1)) // updates for step, first, last in spans}
+    batches = [sum(totals[n] for n in range(first + 1, last + 1)) for first, last in pairwise(marks)]
+    counted = {step: (batches[2 * k + 1] - batches[2 * k]) // updates for k, step in enumerate(STEPS)}
     floor = counted["floor"]
     return {
         "updates_per_step": updates,
@@ -89,10 +92,12 @@ _NO_COMPARE = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p)(l
 async def _target(updates: int, folder: str) -> None:
     feed, close = await _prepared(updates, folder)
     marks: list[int] = []
-    for step in STEPS:
-        _mark(folder, marks)
-        await feed(step, range(WARM_UP, WARM_UP + updates))
     _mark(folder, marks)
+    for step in STEPS:
+        await feed(step, range(WARM_UP, WARM_UP + updates))
+        _mark(folder, marks)
+        await feed(step, range(WARM_UP + updates, WARM_UP + 3 * updates))
+        _mark(folder, marks)
     (Path(folder) / "marks.json").write_text(json.dumps(marks))
     await close()
 
@@ -196,10 +201,12 @@ async def _prepared(updates: int, folder: str) -> tuple[Feed, Callable[[], Await
             await dispatcher.feed_raw_update(bot, nth_update(step, n))
         await after_commit_work_done(sessionmaker)
 
-    for n in range(WARM_UP + updates):  # every sender known, as a returning client is
+    for n in range(WARM_UP + 3 * updates):  # every sender known, as a returning client is
         await booking_bot.feed_raw_update(bot, message(USER_BASE + n, "/start"))
     for step in STEPS:
         await feed(step, range(WARM_UP))
+    gc.collect()
+    gc.freeze()  # as main() does once the imports are done: long-lived objects out of every collection
 
     async def close() -> None:
         print("\n".join(answers[-2:]), file=sys.stderr)  # what the last update was answered, to check by eye
