@@ -1,6 +1,7 @@
 import asyncio
 import threading
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -71,44 +72,37 @@ async def test_engine_sqlite_lost_connection_mid_transaction_frees_the_write_loc
     await asyncio.wait_for(write(), 5)
 
 
-async def test_engine_sqlite_read_transactions_do_not_wait_for_a_writer(sqlite_engine: AsyncEngine) -> None:
+@asynccontextmanager
+async def writer_holding_the_lock(engine: AsyncEngine) -> AsyncIterator[None]:
+    """Another writer inside its transaction, holding SQLite's write lock, until the block ends."""
     release = asyncio.Event()
 
     async def slow_writer() -> None:
-        async with sqlite_engine.begin() as connection:
+        async with engine.begin() as connection:
             await connection.execute(text("INSERT INTO arrivals VALUES (1)"))
             await release.wait()
 
     writing = asyncio.create_task(slow_writer())
-    await eventually(lambda: sqlite_engine.sync_engine.pool.checkedout() == 1, what="the writer in its transaction")
+    await eventually(lambda: engine.sync_engine.pool.checkedout() == 1, what="the writer in its transaction")
     try:
-        async with create_sessionmaker(sqlite_engine)() as session:
-            await use_transactions(session, TransactionMode.READ)
-            seen = await asyncio.wait_for(session.scalar(text("SELECT count(*) FROM arrivals")), 5)
-        assert seen == 0, "the writer has not committed"
+        yield
     finally:
         release.set()
         await writing
+
+
+async def test_engine_sqlite_read_transactions_do_not_wait_for_a_writer(sqlite_engine: AsyncEngine) -> None:
+    async with writer_holding_the_lock(sqlite_engine), create_sessionmaker(sqlite_engine)() as session:
+        await use_transactions(session, TransactionMode.READ)
+        seen = await asyncio.wait_for(session.scalar(text("SELECT count(*) FROM arrivals")), 5)
+        assert seen == 0, "the writer has not committed"
 
 
 async def test_engine_reading_sessions_wait_for_no_writer_and_leave_the_mode_as_it_was(
     sqlite_engine: AsyncEngine,
 ) -> None:
-    release = asyncio.Event()
-
-    async def slow_writer() -> None:
-        async with sqlite_engine.begin() as connection:
-            await connection.execute(text("INSERT INTO arrivals VALUES (1)"))
-            await release.wait()
-
-    writing = asyncio.create_task(slow_writer())
-    await eventually(lambda: sqlite_engine.sync_engine.pool.checkedout() == 1, what="the writer in its transaction")
-    try:
-        async with reading(create_sessionmaker(sqlite_engine)) as session:
-            assert await asyncio.wait_for(session.scalar(text("SELECT count(*) FROM arrivals")), 5) == 0
-    finally:
-        release.set()
-        await writing
+    async with writer_holding_the_lock(sqlite_engine), reading(create_sessionmaker(sqlite_engine)) as session:
+        assert await asyncio.wait_for(session.scalar(text("SELECT count(*) FROM arrivals")), 5) == 0
     assert _transaction_mode.get() is TransactionMode.WRITE, "the caller's later transactions may write"
 
 
