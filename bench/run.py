@@ -68,7 +68,7 @@ async def _restart(sizes: scenarios.Sizes) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="smaller sizes: a smoke run in under two minutes")
+    parser.add_argument("--quick", action="store_true", help="smaller sizes: a smoke run of about three minutes")
     parser.add_argument("--only", nargs="+", choices=SCENARIOS, default=list(SCENARIOS), metavar="NAME")
     parser.add_argument("--out", type=Path, default=RESULTS, help="where latest.json, latest.md and plots go")
     args = parser.parse_args(argv)

@@ -63,7 +63,7 @@ class Sizes:
 
 
 FULL = Sizes(500, 60, 20, 1000, (0, 10_000, 100_000), 3, 100, 5, 10_000, 1000, 100_000, 20)
-QUICK = Sizes(50, 5, 7, 100, (1000,), 1, 10, 1, 500, 100, 10_000, 3)  # a smoke run: a few minutes
+QUICK = Sizes(50, 5, 7, 100, (1000,), 1, 10, 1, 500, 100, 10_000, 3)  # a smoke run: about three minutes
 FIRST_CLIENT = 100_000
 REPLIES = frozenset({"sendMessage", "editMessageText", "editMessageReplyMarkup"})
 # The time was taken by someone else meanwhile, or began meanwhile (a run crossing the start of a slot): the bot
