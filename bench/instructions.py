@@ -24,6 +24,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from itertools import count, pairwise
@@ -217,11 +218,40 @@ async def _prepared(updates: int, folder: str) -> tuple[Feed, Callable[[], Await
     return feed, close
 
 
+def floor_ms(updates: int = 300) -> float:
+    """CPU milliseconds of one update of the floor (the minimal handler), in process, in a process of its own:
+    the reference the timing scenarios divide by, so that two machines' figures can be compared."""
+    with tempfile.TemporaryDirectory() as folder:
+        output = subprocess.run(
+            [sys.executable, "-m", "bench.instructions", "--floor-ms", str(updates), folder],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+    return float(output.strip().splitlines()[-1])
+
+
+async def _floor_ms(updates: int, folder: str) -> float:
+    feed, close = await _prepared(updates, folder)
+    await feed("floor", range(WARM_UP, WARM_UP + updates))  # warm, as every step is before it is counted
+    started = time.process_time()
+    await feed("floor", range(WARM_UP + updates, WARM_UP + 3 * updates))
+    per_update = (time.process_time() - started) / (2 * updates) * 1000
+    await close()
+    return round(per_update, 3)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.instructions", description=__doc__)
     parser.add_argument("--updates", type=int, default=20, help="per step (default: 20)")
     parser.add_argument("--target", nargs=2, metavar=("UPDATES", "FOLDER"), help=argparse.SUPPRESS)
+    parser.add_argument("--floor-ms", nargs=2, metavar=("UPDATES", "FOLDER"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.floor_ms:
+        updates, folder = args.floor_ms
+        print(asyncio.run(_floor_ms(int(updates), folder)))
+        return 0
     if args.target:
         updates, folder = args.target
         asyncio.run(_target(int(updates), folder))

@@ -20,6 +20,15 @@ def _table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> list[str]
     return [*lines, ""]
 
 
+def _ratio(value: float | None, reference: float | None) -> str:
+    return f"{value / reference:.1f}×" if value is not None and reference else "–"
+
+
+def _per_floor(milliseconds: float | None, scenario: dict[str, Any]) -> str:
+    """A figure in milliseconds over the floor measured in the same run (a minimal handler's update, CPU)."""
+    return _ratio(milliseconds, scenario.get("reference", {}).get("floor_update_ms"))
+
+
 def write_markdown(document: dict[str, Any], path: Path) -> None:
     results = document["results"]
     plots = not document["quick"]
@@ -30,6 +39,10 @@ def write_markdown(document: dict[str, Any], path: Path) -> None:
         "Produced by `python -m bench`; figures are from single runs of the real bot against the Bot API "
         "stand-in, except interactive latency (the median of repeated runs); see bench/README.md for the method.",
         "",
+        "Ratios (÷) are to references measured in the same run, so that machines of different speed compare: "
+        "the floor is the CPU time of one update of a minimal aiogram handler, in process; restarts are "
+        "divided by the time `import aiogram` takes. Each scenario keeps the references of its own run.",
+        "",
     ]
     if "punctuality" in results:
         lines += ["## 1. Punctuality", ""]
@@ -38,9 +51,17 @@ def write_markdown(document: dict[str, Any], path: Path) -> None:
             r = results["punctuality"][kind]
             late = r["lateness_s"]
             rows.append(
-                [kind, r["reminders"], f"{r['window_s']} s", *(f"{late[q]} s" for q in QUANTILES), r["duplicates"]]
+                [
+                    kind,
+                    r["reminders"],
+                    f"{r['window_s']} s",
+                    *(f"{late[q]} s" for q in QUANTILES),
+                    r["duplicates"],
+                    _per_floor(late["p99"] * 1000, results["punctuality"]),
+                ]
             )
-        lines += _table(["database", "reminders", "window", "p50", "p95", "p99", "max", "duplicates"], rows)
+        header = ["database", "reminders", "window", "p50", "p95", "p99", "max", "duplicates", "p99 ÷ floor"]
+        lines += _table(header, rows)
         lines += ["![lateness](punctuality.png)", ""] if plots else []
     if "burst" in results:
         lines += ["## 2. Burst at the ceiling", ""]
@@ -93,12 +114,13 @@ def write_markdown(document: dict[str, Any], path: Path) -> None:
                 f"{row['to_first_reply_s']} s" if "to_first_reply_s" in row else "–",
                 f"{row['to_reconciled_s']} s",
                 f"{row['peak_rss_mb']} MiB",
+                _ratio(row["to_serving_s"], r.get("reference", {}).get("import_aiogram_s")),
             ]
             for kind in DATABASE_KINDS
             for row in r[kind]
         ]
         header = ["database", "future bookings", "to serving updates", "to the first reply", "to scheduler reconciled"]
-        lines += _table([*header, "peak RSS"], rows)
+        lines += _table([*header, "peak RSS", "to serving ÷ import aiogram"], rows)
         lines += ["![restart](restart.png)", ""] if plots else []
     if "interactive" in results:
         lines += ["## 4. Interactive latency", ""]
@@ -114,20 +136,23 @@ def write_markdown(document: dict[str, Any], path: Path) -> None:
                     r["updates_per_second"],
                     f"{r['bot_cpu_ms_per_update']} ms" if "bot_cpu_ms_per_update" in r else "–",
                     *(f"{reply[q]} ms" for q in QUANTILES[:3]),
+                    _per_floor(r.get("bot_cpu_ms_per_update"), results["interactive"]),
+                    _per_floor(reply["p95"], results["interactive"]),
                 ]
             )
         header = ["database", "clients", "runs", "updates/s", "bot CPU per update", "p50", "p95", "p99"]
+        header += ["CPU ÷ floor", "p95 ÷ floor"]
         lines += _table(header, rows)
         lines += ["Medians over the runs; each run's figures are in latest.json.", ""]
     if "loop" in results:
         lines += ["## 5. Event-loop health (longest stall)", ""]
         rows = [
-            [kind, phase.removesuffix("_ms").replace("_", " "), f"{value} ms"]
+            [kind, phase.removesuffix("_ms").replace("_", " "), f"{value} ms", _per_floor(value, results["loop"])]
             for kind in DATABASE_KINDS
             for phase, value in results["loop"][kind].items()
             if phase.endswith("_ms")
         ]
-        lines += _table(["database", "phase", "longest stall"], rows)
+        lines += _table(["database", "phase", "longest stall", "stall ÷ floor"], rows)
     if "memory" in results:
         r = results["memory"]
         lines += ["## 6. Conversation state in memory (no REDIS_URL)", ""]

@@ -31,6 +31,13 @@ TARGETS = {
 async def run(selected: list[str], sizes: scenarios.Sizes, save: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
     """Run the scenarios in turn, saving the results after each: an interrupted run keeps what it measured."""
     results: dict[str, Any] = {}
+    # Measured once per run, beside the scenarios: each scenario's figures keep the reference they were
+    # measured with, so that runs on machines of different speed can be compared (report.py divides by it).
+    reference = {
+        "floor_update_ms": await asyncio.to_thread(instructions.floor_ms),
+        "import_aiogram_s": await asyncio.to_thread(scenarios.import_seconds, sizes.import_runs, "aiogram"),
+    }
+    print(f"reference: {reference}", flush=True)
     steps: dict[str, Callable[[], Awaitable[Any]]] = {
         "punctuality": lambda: _each_kind(lambda kind: scenarios.punctuality(kind, sizes)),
         "burst": lambda: _burst(sizes),
@@ -43,7 +50,7 @@ async def run(selected: list[str], sizes: scenarios.Sizes, save: Callable[[dict[
     for name in selected:
         print(f"{name} — target: {TARGETS[name]}", flush=True)
         started = time.monotonic()
-        results[name] = await steps[name]()
+        results[name] = {**await steps[name](), "reference": reference}
         print(f"  ({time.monotonic() - started:.0f} s)", flush=True)
         save(results)
     return results

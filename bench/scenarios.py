@@ -173,12 +173,13 @@ async def naive_burst(sizes: Sizes) -> Figures:
     )
 
 
-def import_seconds(runs: int) -> float:
-    """How long `import main` takes by itself: the floor under any restart (mostly aiogram's pydantic models).
+def import_seconds(runs: int, module: str = "main") -> float:
+    """How long importing `module` takes by itself: `main` is the floor under any restart (mostly aiogram's
+    pydantic models); plain `aiogram` is the reference restarts are divided by, machine against machine.
 
     Timed inside the child: the interpreter's own start and its teardown of that heap are not part of it.
     """
-    timer = "import time; t = time.perf_counter(); import main; print(time.perf_counter() - t)"
+    timer = f"import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
     timings = [
         float(
             subprocess.run([sys.executable, "-c", timer], cwd=ROOT, check=True, capture_output=True, text=True).stdout
