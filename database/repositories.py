@@ -162,6 +162,17 @@ class Bookings:
             rows.extend(tuple(row) for row in batch)  # type: ignore[misc]
         return rows
 
+    async def active_times(self, booking_id: int) -> tuple[datetime, datetime, datetime] | None:
+        """(starts_at, ends_at, booked_at) of the booking if it is active: three columns, no Booking object."""
+        row = (
+            await self.session.execute(
+                select(Booking.starts_at, Booking.ends_at, Booking.booked_at).where(
+                    Booking.id == booking_id, Booking.status == BookingStatus.ACTIVE
+                )
+            )
+        ).first()
+        return None if row is None else (row[0], row[1], row[2])
+
     async def newest_id(self) -> int:
         return await self.session.scalar(select(func.max(Booking.id))) or 0
 

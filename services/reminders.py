@@ -114,8 +114,8 @@ async def _follow_booking(rt: runtime.Runtime, booking_id: int, retry_for: Booki
     written: object = _NOTHING
     for _ in range(3):
         async with reading(rt.sessionmaker) as session:
-            booking = await Bookings(session).get(booking_id)
-            times = BookingTimes.of(booking) if booking and booking.status == BookingStatus.ACTIVE else None
+            active = await Bookings(session).active_times(booking_id)
+        times = None if active is None else BookingTimes(booking_id, *active)
         if times == written:
             return
         if times is None:
