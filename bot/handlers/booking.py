@@ -12,7 +12,6 @@ from typing import Any
 
 from aiogram import BaseMiddleware, Bot, F, Router
 from aiogram.filters import Command
-from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, TelegramObject
 
 from bot import keyboards
@@ -111,8 +110,7 @@ router.callback_query.middleware(ResolveFlow())
 
 @router.message(Command("book"), flags=READ_ONLY)
 @router.message(F.text.in_(menu_texts("menu_book")), flags=READ_ONLY)
-async def begin(message: Message, lang: Lang, user: User, booking_service: BookingService, state: FSMContext) -> None:
-    await state.clear()
+async def begin(message: Message, lang: Lang, user: User, booking_service: BookingService) -> None:
     text, markup = await first_step(booking_service, lang, Acting(user, by_admin=False))
     await message.answer(text, reply_markup=markup)
 

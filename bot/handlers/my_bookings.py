@@ -4,7 +4,6 @@ from zoneinfo import ZoneInfo
 
 from aiogram import F, Router
 from aiogram.filters import Command
-from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot import keyboards
@@ -25,10 +24,7 @@ router = Router(name=__name__)
 
 @router.message(Command("my"), flags=READ_ONLY)
 @router.message(F.text.in_(menu_texts("menu_my")), flags=READ_ONLY)
-async def my_bookings(
-    message: Message, lang: Lang, user: User, booking_service: BookingService, state: FSMContext
-) -> None:
-    await state.clear()
+async def my_bookings(message: Message, lang: Lang, user: User, booking_service: BookingService) -> None:
     bookings = await booking_service.upcoming(user.id)
     if not bookings:
         await message.answer(t(lang, "my_none"), reply_markup=keyboards.main_menu(lang))

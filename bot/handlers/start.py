@@ -2,7 +2,6 @@ from html import escape
 
 from aiogram import F, Router
 from aiogram.filters import Command, CommandStart
-from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
 
 from bot.keyboards import main_menu
@@ -16,8 +15,7 @@ router = Router(name=__name__)
 
 
 @router.message(CommandStart(), flags=READ_ONLY)
-async def start(message: Message, user: User, lang: Lang, state: FSMContext) -> None:
-    await state.clear()
+async def start(message: Message, user: User, lang: Lang) -> None:
     await message.answer(t(lang, "greeting", name=escape(user.first_name)), reply_markup=main_menu(lang))
 
 
@@ -33,6 +31,6 @@ async def help_(message: Message, lang: Lang, booking_service: BookingService) -
 
 
 @router.message(Command("cancel"), flags=READ_ONLY)
-async def leave_flow(message: Message, lang: Lang, state: FSMContext) -> None:
-    await state.clear()
+async def leave_flow(message: Message, lang: Lang) -> None:
+    # The question in progress, if any, was already dropped by bot.conversation (a command leaves it).
     await message.answer(t(lang, "flow_left"), reply_markup=main_menu(lang))

@@ -2,7 +2,6 @@
 
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
-from aiogram.fsm.context import FSMContext
 from aiogram.types import (
     CallbackQuery,
     Message,
@@ -63,9 +62,7 @@ async def reschedule_for_client(
     lang: Lang,
     admin_service: AdminService,
     booking_service: BookingService,
-    state: FSMContext,
 ) -> None:
-    await state.clear()
     try:
         booking = await admin_service.booking(callback_data.booking_id)
         acting = Acting(booking.user, by_admin=True)

@@ -74,10 +74,8 @@ async def cancel_now(
     callback_data: AdminCancelDo,
     lang: Lang,
     admin_service: AdminService,
-    state: FSMContext,
     bot: Bot,
 ) -> None:
-    await state.clear()
     reason = None
     if callback_data.block_id:
         block = await admin_service.session.get(BlockedPeriod, callback_data.block_id)
@@ -97,10 +95,8 @@ async def keep(
     callback_data: AdminKeep,
     lang: Lang,
     admin_service: AdminService,
-    state: FSMContext,
     bot: Bot,
 ) -> None:
-    await state.clear()
     try:
         booking = await admin_service.booking(callback_data.booking_id)
     except BookingError as error:
