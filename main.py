@@ -293,10 +293,15 @@ async def _publish_commands(bot: Bot) -> None:
 
 
 async def _wait_for_in_flight(rt: runtime.Runtime) -> None:
-    pending = set(rt.in_flight)
-    if pending:
-        log.info("Waiting for %d sends in progress", len(pending))
-        await asyncio.wait(pending, timeout=IN_FLIGHT_GRACE_SECONDS)
+    # A job the scheduler handed to its executor just before the pause is a task that has not run yet: one turn
+    # of the loop lets it start and register. Shutting the scheduler down would cancel it mid-way.
+    await asyncio.sleep(0)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + IN_FLIGHT_GRACE_SECONDS
+    if rt.in_flight:
+        log.info("Waiting for %d sends in progress", len(rt.in_flight))
+    while rt.in_flight and (remaining := deadline - loop.time()) > 0:
+        await asyncio.wait(set(rt.in_flight), timeout=remaining)
     # The jobs of bookings just made: the next start's reconcile would add them, but only once it is up.
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(after_commit_work_done(rt.sessionmaker), IN_FLIGHT_GRACE_SECONDS)
