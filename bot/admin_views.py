@@ -1,12 +1,13 @@
 """How the admin side shows things: day agendas (paginated under Telegram's 4096 limit), lists."""
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from html import escape
 from typing import get_args
 from zoneinfo import ZoneInfo
 
+from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
@@ -17,7 +18,6 @@ from bot.callbacks import (
     AdminBookFor,
     AdminCancelAsk,
     AdminCancelDo,
-    AdminDay,
     AdminKeep,
     AdminMenu,
     AdminMenuItem,
@@ -57,40 +57,53 @@ def menu(lang: Lang) -> InlineKeyboardMarkup:
 
 
 def day_view(
-    lang: Lang, agenda: DayAgenda, free: Sequence[datetime], tz: ZoneInfo, page: int, now: datetime
+    lang: Lang,
+    agenda: DayAgenda,
+    free: Mapping[int, Sequence[datetime]],
+    tz: ZoneInfo,
+    page: int,
+    now: datetime,
+    *,
+    link: Callable[[date, int], CallbackData],
+    with_buttons: bool = True,
 ) -> tuple[str, InlineKeyboardMarkup]:
-    entries: list[Entry] = []
-    if agenda.opening is None:
-        entries.append(Entry(admin_text(lang, "day_off")))
-    else:
-        entries.append(
-            Entry(admin_text(lang, "hours", start=hhmm(agenda.opening.start, tz), end=hhmm(agenda.opening.end, tz)))
-        )
-    entries.extend(Entry(_block_line(lang, block, tz)) for block in agenda.blocks)
-    for booking in agenda.bookings:
-        mark = "✔️" if booking.status == BookingStatus.COMPLETED else "•"
-        line = (
-            f"{mark} {hhmm(booking.starts_at, tz)}–{hhmm(booking.ends_at, tz)} "
-            f"{escape(booking.service.name)} — {client_link(booking.user)}"
-        )
-        cancellable = booking.status == BookingStatus.ACTIVE and booking.ends_at > now
-        button = callback_button(
-            f"❌ {hhmm(booking.starts_at, tz)} {booking.user.first_name}"[:60], AdminCancelAsk(booking_id=booking.id)
-        )
-        entries.append(Entry(line, (button,) if cancellable else ()))
-    if agenda.opening is not None:
-        times = ", ".join(hhmm(start, tz) for start in free)
-        entries.append(Entry(admin_text(lang, "free_line", times=times) if times else admin_text(lang, "no_free")))
+    """A day, specialist by specialist (their hours, bookings, blocks and free starts); with one specialist, no
+    headings. `free` holds each specialist's free starts; `link` is the button of a day's page; ❌ buttons only
+    `with_buttons` (the admins' view)."""
+    entries: list[Entry] = [Entry(_block_line(lang, block, tz)) for block in agenda.blocks]
+    several = len(agenda.specialists) > 1
+    for column in agenda.specialists:
+        hours = ", ".join(f"{hhmm(item.start, tz)}–{hhmm(item.end, tz)}" for item in column.opening)
+        if several:
+            status = hours or admin_text(lang, "day_off")
+            entries.append(Entry(f"\n👤 <b>{escape(column.specialist.name)}</b> · {status}"))
+        else:
+            entries.append(Entry(admin_text(lang, "hours", hours=hours) if hours else admin_text(lang, "day_off")))
+        entries.extend(Entry(_block_line(lang, block, tz)) for block in column.blocks)
+        for booking in column.bookings:
+            mark = "✔️" if booking.status == BookingStatus.COMPLETED else "•"
+            line = (
+                f"{mark} {hhmm(booking.starts_at, tz)}–{hhmm(booking.ends_at, tz)} "
+                f"{escape(booking.service.name)} — {client_link(booking.user)}"
+            )
+            cancellable = booking.status == BookingStatus.ACTIVE and booking.ends_at > now
+            button = callback_button(
+                f"❌ {hhmm(booking.starts_at, tz)} {booking.user.first_name}"[:60],
+                AdminCancelAsk(booking_id=booking.id),
+            )
+            entries.append(Entry(line, (button,) if cancellable and with_buttons else ()))
+        if column.opening:
+            times = ", ".join(hhmm(start, tz) for start in free.get(column.specialist.id, ()))
+            entries.append(Entry(admin_text(lang, "free_line", times=times) if times else admin_text(lang, "no_free")))
 
     pages = paginate(entries)
     page = clamp(page, pages)
     title = admin_text(lang, "day_title", day=day_label(lang, agenda.day), count=len(agenda.bookings))
     body = "\n".join(entry.text for entry in pages[page])
-    key = agenda.day.strftime("%Y%m%d")
-    nav = navigation(page, len(pages), lambda target: AdminDay(day=key, page=target))
+    nav = navigation(page, len(pages), lambda target: link(agenda.day, target))
     days = [
-        callback_button(f"⬅️ {ddmm(agenda.day - timedelta(days=1))}", _day(agenda.day - timedelta(days=1))),
-        callback_button(f"{ddmm(agenda.day + timedelta(days=1))} ➡️", _day(agenda.day + timedelta(days=1))),
+        callback_button(f"⬅️ {ddmm(agenda.day - timedelta(days=1))}", link(agenda.day - timedelta(days=1), 0)),
+        callback_button(f"{ddmm(agenda.day + timedelta(days=1))} ➡️", link(agenda.day + timedelta(days=1), 0)),
     ]
     earlier, later = [b for b in nav if b.text == "⏪"], [b for b in nav if b.text == "⏩"]
     keyboard = [*rows_of([b for entry in pages[page] for b in entry.buttons], 2), [*earlier, *days, *later]]
@@ -204,7 +217,3 @@ def _block_line(lang: Lang, block: BlockedPeriod, tz: ZoneInfo, *, with_day: boo
 def _moment(moment: datetime, tz: ZoneInfo) -> str:
     local = moment.astimezone(tz)
     return f"{local:%d.%m %H:%M}"
-
-
-def _day(day: date) -> AdminDay:
-    return AdminDay(day=day.strftime("%Y%m%d"))

@@ -2,10 +2,11 @@
 
 `booking_id` is 0 while booking anew and the booking's id while rescheduling it. `client_id` is 0 when
 clients act for themselves, and the client's id when an admin acts for them (re-checked as admin).
+`specialist_id` is 0 for any specialist (or when the service has one), else the specialist chosen.
 """
 
 from dataclasses import dataclass
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
 from aiogram.filters.callback_data import CallbackData
 from pydantic import Field
@@ -34,62 +35,109 @@ AdminMenuItem = Literal[
 ]
 
 
+class Extended(CallbackData, prefix="-"):
+    """Callback data that gained trailing fields with defaults: buttons sent before (still in clients' chats)
+    are read with those defaults instead of being refused as out of date."""
+
+    @classmethod
+    def unpack(cls, value: str) -> Self:
+        parts = value.split(cls.__separator__)
+        fields = list(cls.model_fields.values())
+        missing = fields[len(parts) - 1 :]
+        if missing and all(isinstance(field.default, int) for field in missing):
+            parts.extend(str(int(field.default)) for field in missing)
+        return super().unpack(cls.__separator__.join(parts))
+
+
 @dataclass(frozen=True, slots=True)
 class FlowScope:
     """Which booking flow a button belongs to: a new booking or a move, for oneself or (admins) a client."""
 
     booking_id: RowId = 0
     client_id: UserId = 0
+    specialist_id: RowId = 0
 
     def fields(self) -> dict[str, int]:
-        return {"booking_id": self.booking_id, "client_id": self.client_id}
+        return {"booking_id": self.booking_id, "client_id": self.client_id, "specialist_id": self.specialist_id}
+
+    def with_specialist(self, specialist_id: int) -> "FlowScope":
+        return FlowScope(self.booking_id, self.client_id, specialist_id)
 
 
 OWN_NEW_BOOKING = FlowScope()
 
 
-class ServicePick(CallbackData, prefix="svc"):
+class ServicePick(Extended, prefix="svc"):
     service_id: RowId
     booking_id: RowId = 0
     client_id: UserId = 0
+    specialist_id: RowId = 0
 
 
-class DatePick(CallbackData, prefix="day"):
+class DatePick(Extended, prefix="day"):
     service_id: RowId
     day: Day
     booking_id: RowId = 0
     page: Page = 0  # of the day's times, when they do not fit on one keyboard
     client_id: UserId = 0
+    specialist_id: RowId = 0
 
 
-class TimePick(CallbackData, prefix="tm"):
+class TimePick(Extended, prefix="tm"):
     service_id: RowId
     start: Timestamp  # Unix seconds
     booking_id: RowId = 0
     client_id: UserId = 0
+    specialist_id: RowId = 0
 
 
-class ConfirmBooking(CallbackData, prefix="ok"):
+class ConfirmBooking(Extended, prefix="ok"):
     service_id: RowId
     start: Timestamp
     booking_id: RowId = 0
     client_id: UserId = 0
+    specialist_id: RowId = 0
 
 
-class FlowBack(CallbackData, prefix="back"):
-    to: Literal["services", "dates"]
+class SpecialistPick(CallbackData, prefix="spc"):
+    """A specialist chosen for a service (`specialist_id` 0: anyone)."""
+
+    service_id: RowId
+    booking_id: RowId = 0
+    client_id: UserId = 0
+    specialist_id: RowId = 0
+
+
+class MonthPage(CallbackData, prefix="mon"):
+    """A month of the bookable days, as a calendar grid (when more than two weeks are bookable)."""
+
+    service_id: RowId
+    month: Annotated[str, Field(pattern=r"^(19|20|21)\d{2}(0[1-9]|1[0-2])$")]  # YYYYMM
+    booking_id: RowId = 0
+    client_id: UserId = 0
+    specialist_id: RowId = 0
+
+
+class Noop(CallbackData, prefix="nop"):
+    """A button that only shows something (a day with no free time in the month grid)."""
+
+
+class FlowBack(Extended, prefix="back"):
+    to: Literal["services", "specialists", "dates"]
     service_id: RowId = 0
     booking_id: RowId = 0
     client_id: UserId = 0
+    specialist_id: RowId = 0
 
 
-class DatesPage(CallbackData, prefix="days"):
+class DatesPage(Extended, prefix="days"):
     """Another page of the bookable days, when they do not fit on one keyboard."""
 
     service_id: RowId
     page: Page
     booking_id: RowId = 0
     client_id: UserId = 0
+    specialist_id: RowId = 0
 
 
 class FlowAbort(CallbackData, prefix="stop"):
@@ -121,10 +169,18 @@ class Rate(CallbackData, prefix="rate"):
     rating: Annotated[int, Field(ge=1, le=5)]
 
 
-class AdminDay(CallbackData, prefix="ad"):
+class AdminDay(Extended, prefix="ad"):
     day: Day
     page: Page = 0
     fresh: bool = False  # open in a new message (from a notice) instead of turning the page in place
+    specialist_id: RowId = 0  # one specialist's day (0: everyone's)
+
+
+class OwnDay(CallbackData, prefix="od"):
+    """A page of a linked specialist's own day."""
+
+    day: Day
+    page: Page = 0
 
 
 class AdminMenu(CallbackData, prefix="am"):

@@ -38,12 +38,18 @@ def when_phrase(lang: Lang, starts_at: datetime, now: datetime, tz: ZoneInfo) ->
     return t(lang, "when_other", date=ddmm(start_day), weekday=weekday(lang, start_day), time=time_text)
 
 
-def booking_text(lang: Lang, key: str, booking: Booking, tz: ZoneInfo) -> str:
-    """A text about one booking, with its service, `date` (DD.MM) and `time` (HH:MM) filled in."""
+def service_label(booking: Booking, with_specialist: bool) -> str:
+    """The booking's service, and its specialist where clients meet more than one (escaped HTML)."""
+    label = escape(booking.service.name)
+    return f"{label} · 👤 {escape(booking.specialist.name)}" if with_specialist else label
+
+
+def booking_text(lang: Lang, key: str, booking: Booking, tz: ZoneInfo, *, with_specialist: bool = False) -> str:
+    """A text about one booking, with its service (and specialist), `date` (DD.MM) and `time` (HH:MM) filled in."""
     return t(
         lang,
         key,
-        service=escape(booking.service.name),
+        service=service_label(booking, with_specialist),
         date=ddmm(local(booking.starts_at, tz).date()),
         time=hhmm(booking.starts_at, tz),
     )

@@ -1,5 +1,7 @@
+import calendar
 from collections.abc import Sequence
 from datetime import date, datetime
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from aiogram.filters.callback_data import CallbackData
@@ -17,15 +19,18 @@ from bot.callbacks import (
     FlowAbort,
     FlowBack,
     FlowScope,
+    MonthPage,
+    Noop,
     Rate,
     RescheduleStart,
     ServicePick,
+    SpecialistPick,
     TimePick,
 )
 from bot.formatting import day_label, ddmm, hhmm, local
 from bot.pages import navigation
 from bot.texts import Lang, t
-from database.models import Booking, Service
+from database.models import Booking, Service, Specialist
 
 
 def callback_button(text: str, data: CallbackData) -> InlineKeyboardButton:
@@ -66,7 +71,30 @@ def services(lang: Lang, items: Sequence[Service], scope: FlowScope = OWN_NEW_BO
     return builder.as_markup()
 
 
+def specialists(
+    lang: Lang, service_id: int, people: Sequence[Specialist], scope: FlowScope, *, with_back: bool
+) -> InlineKeyboardMarkup:
+    """Anyone first, then each specialist who performs the service."""
+    buttons = [callback_button(t(lang, "btn_any_specialist"), SpecialistPick(service_id=service_id, **_any(scope)))]
+    buttons.extend(
+        callback_button(
+            f"👤 {person.name}", SpecialistPick(service_id=service_id, **scope.with_specialist(person.id).fields())
+        )
+        for person in people
+    )
+    footer = [callback_button(t(lang, "btn_abort"), FlowAbort())]
+    if with_back:
+        footer.insert(0, callback_button(t(lang, "btn_back"), FlowBack(to="services", **_any(scope))))
+    return InlineKeyboardMarkup(inline_keyboard=[*rows_of(buttons, 1), footer])
+
+
+def _any(scope: FlowScope) -> dict[str, int]:
+    return scope.with_specialist(0).fields()
+
+
+BackTo = Literal["services", "specialists"] | None
 DAYS_PER_PAGE = 36  # 12 rows of 3; BOOKING_DAYS_AHEAD may be up to a year
+LIST_DAYS_UP_TO = 14  # beyond two weeks bookable, days come as a month grid
 
 
 def dates(
@@ -75,7 +103,7 @@ def dates(
     days: Sequence[date],
     *,
     scope: FlowScope = OWN_NEW_BOOKING,
-    with_back: bool,
+    back_to: BackTo,
     page: int = 0,
 ) -> InlineKeyboardMarkup:
     pages = max(1, -(-len(days) // DAYS_PER_PAGE))
@@ -91,10 +119,55 @@ def dates(
         keyboard.append(
             navigation(page, pages, lambda target: DatesPage(service_id=service_id, page=target, **scope.fields()))
         )
+    return InlineKeyboardMarkup(inline_keyboard=[*keyboard, dates_footer(lang, scope, back_to)])
+
+
+def month_grid(
+    lang: Lang,
+    service_id: int,
+    days: Sequence[date],
+    month: date,
+    *,
+    scope: FlowScope = OWN_NEW_BOOKING,
+    back_to: BackTo,
+) -> InlineKeyboardMarkup:
+    """A month as a calendar: a row per week from Monday, only the days with a free time clickable (their day
+    number); ⏪ ⏩ to the months before and after that have such days."""
+    bookable = set(days)
+    months = sorted({day.replace(day=1) for day in days})
+    month = month.replace(day=1)
+    if month not in months and months:
+        month = months[0]
+    blank = Noop().pack()
+    rows: list[list[InlineKeyboardButton]] = []
+    for week in calendar.Calendar().monthdatescalendar(month.year, month.month):
+        row = []
+        for day in week:
+            if day in bookable and day.month == month.month:
+                pick = DatePick(service_id=service_id, day=day.strftime("%Y%m%d"), **scope.fields())
+                row.append(callback_button(str(day.day), pick))
+            else:
+                row.append(InlineKeyboardButton(text="·" if day.month == month.month else " ", callback_data=blank))
+        if any(button.callback_data != blank for button in row):
+            rows.append(row)
+    index = months.index(month) if month in months else 0
+    heading = [InlineKeyboardButton(text=t(lang, "month_title", month=f"{month:%m.%Y}"), callback_data=blank)]
+    for target, label, at in ((index - 1, "⏪", 0), (index + 1, "⏩", 1)):
+        if 0 <= target < len(months):
+            turn = MonthPage(service_id=service_id, month=f"{months[target]:%Y%m}", **scope.fields())
+            heading.insert(at if at == 0 else len(heading), callback_button(label, turn))
+    names = [InlineKeyboardButton(text=name, callback_data=blank) for name in t(lang, "weekdays_short").split()]
+    return InlineKeyboardMarkup(inline_keyboard=[heading, names, *rows, dates_footer(lang, scope, back_to)])
+
+
+def dates_footer(lang: Lang, scope: FlowScope, back_to: BackTo) -> list[InlineKeyboardButton]:
     footer = [callback_button(t(lang, "btn_abort"), FlowAbort())]
-    if with_back:
-        footer.insert(0, callback_button(t(lang, "btn_back"), FlowBack(to="services", **scope.fields())))
-    return InlineKeyboardMarkup(inline_keyboard=[*keyboard, footer])
+    if back_to is not None:
+        target = _any(scope) if back_to == "services" else scope.fields()
+        # While moving a booking the days shown are its specialist's: the way to others is named as such.
+        label = t(lang, "btn_other_specialist" if scope.booking_id and back_to == "specialists" else "btn_back")
+        footer.insert(0, callback_button(label, FlowBack(to=back_to, **target)))
+    return footer
 
 
 TIMES_PER_PAGE = 48  # Telegram allows 100 buttons per keyboard; 12 rows of 4 still read well

@@ -22,6 +22,7 @@ from services import metrics
 from services.admin import AdminService
 from services.booking import BookingService, Sender, TelegramProfile
 from services.scheduling import ReminderJobs
+from services.staff import StaffService
 
 log = logging.getLogger(__name__)
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
@@ -74,7 +75,9 @@ class UnitOfWorkMiddleware(BaseMiddleware):
             service = BookingService(session, self.settings, self.jobs)
             data["session"] = session
             data["booking_service"] = service
-            data["admin_service"] = AdminService(session, self.settings, self.jobs)
+            admin_service = AdminService(session, self.settings, self.jobs)
+            data["admin_service"] = admin_service
+            data["staff_service"] = StaffService(session, self.settings, admin_service)
             try:
                 # Who the sender is and the routers' filters (the admin check) only read; see HandlerTransactions.
                 await use_transactions(session, TransactionMode.READ)

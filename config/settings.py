@@ -8,7 +8,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
-from core.availability import WorkSchedule
+from core.availability import Week, WorkSchedule
 from core.durations import format_duration, parse_clock, parse_duration, parse_durations, parse_weekdays
 from database.urls import async_url
 
@@ -221,9 +221,7 @@ class Settings(BaseSettings):
     def work_schedule(self) -> WorkSchedule:
         return WorkSchedule(
             tz=self.timezone,
-            work_days=self.work_days,
-            work_start=self.work_start,
-            work_end=self.work_end,
+            week=Week.uniform(self.work_days, self.work_start, self.work_end),
             slot_step=self.slot_step,
             days_ahead=self.booking_days_ahead,
             min_lead=self.booking_min_lead,

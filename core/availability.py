@@ -1,6 +1,6 @@
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -14,15 +14,63 @@ class Interval:
         return self.start < other.end and other.start < self.end
 
 
+MINUTES_PER_DAY = 24 * 60
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Shift:
+    """Working time that begins on a day, in wall-clock minutes from that day's midnight.
+
+    It may run past midnight (18:00-02:00 is 1080-1560): its times still belong to the day it began on.
+    """
+
+    start: int
+    end: int
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.start < MINUTES_PER_DAY or not self.start < self.end <= self.start + MINUTES_PER_DAY:
+            raise ValueError(f"not a shift: {self.start}-{self.end}")
+
+    @classmethod
+    def of(cls, start: time, end: time) -> "Shift":
+        """From clock times; an end at or before the start is the next day's (18:00-02:00)."""
+        first, last = start.hour * 60 + start.minute, end.hour * 60 + end.minute
+        return cls(first, last if last > first else last + MINUTES_PER_DAY)
+
+
+Shifts = tuple[Shift, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Week:
+    """A weekly template (Monday first; an empty day is a day off) and the dates that differ from it."""
+
+    days: tuple[Shifts, Shifts, Shifts, Shifts, Shifts, Shifts, Shifts]
+    exceptions: tuple[tuple[date, Shifts], ...] = ()
+
+    @classmethod
+    def uniform(cls, work_days: frozenset[int], start: time, end: time) -> "Week":
+        """The same hours on every working day (ISO weekdays, Monday = 1)."""
+        shift = (Shift.of(start, end),)
+        return cls(tuple(shift if weekday in work_days else () for weekday in range(1, 8)))  # type: ignore[arg-type]
+
+    def on(self, day: date) -> Shifts:
+        for exception_day, shifts in self.exceptions:
+            if exception_day == day:
+                return shifts
+        return self.days[day.weekday()]
+
+
 @dataclass(frozen=True, slots=True)
 class WorkSchedule:
     tz: ZoneInfo
-    work_days: frozenset[int]
-    work_start: time
-    work_end: time
+    week: Week
     slot_step: timedelta
     days_ahead: int
     min_lead: timedelta
+
+    def with_week(self, week: Week) -> "WorkSchedule":
+        return replace(self, week=week)
 
     def local_date(self, moment: datetime) -> date:
         return moment.astimezone(self.tz).date()
@@ -36,44 +84,54 @@ class WorkSchedule:
         first, last = self.local_date(window.start), self.local_date(window.end)
         return [first + timedelta(days=n) for n in range((last - first).days + 1)]
 
-    def day_bounds(self, day: date) -> Interval | None:
-        """Opening hours of a local day in UTC, or None on a day off."""
-        if day.isoweekday() not in self.work_days:
-            return None
-        return Interval(
-            _local_to_utc(datetime.combine(day, self.work_start), self.tz),
-            _local_to_utc(datetime.combine(day, self.work_end), self.tz),
-        )
+    def opening(self, day: date) -> list[Interval]:
+        """The working hours that begin on a local day, in UTC (none on a day off)."""
+        midnight = datetime.combine(day, time())
+        return [
+            Interval(
+                _local_to_utc(midnight + timedelta(minutes=shift.start), self.tz),
+                _local_to_utc(midnight + timedelta(minutes=shift.end), self.tz),
+            )
+            for shift in self.week.on(day)
+        ]
+
+    def span(self, day: date) -> Interval | None:
+        """From the first opening of a day to its last closing (which may be the next morning)."""
+        opening = self.opening(day)
+        return Interval(opening[0].start, opening[-1].end) if opening else None
 
     def grid_starts(self, day: date, duration: timedelta) -> list[datetime]:
-        """Every start on the slot grid of a working day whose whole service fits in opening hours.
+        """Every start on the slot grid of a working day whose whole service fits in its working hours.
 
-        The grid is laid in wall-clock time from WORK_START; a wall time that does not exist on a
+        The grid is laid in wall-clock time from each shift's start; a wall time that does not exist on a
         DST-change day is skipped, and lengths are measured in real (UTC) time.
         """
         return list(self.grid(day, duration))
 
+    def offers(self, start: datetime, duration: timedelta) -> bool:
+        """Whether `start` is on the grid: of its own day, or of the day before (a shift past midnight)."""
+        day = self.local_date(start)
+        return any(start in self.grid_starts(which, duration) for which in (day, day - timedelta(days=1)))
+
     def grid(self, day: date, duration: timedelta) -> Iterator[datetime]:
         """`grid_starts`, one at a time: a caller that needs only the first free one stops early."""
-        bounds = self.day_bounds(day)
-        if bounds is None:
-            return
-        wall = datetime.combine(day, self.work_start)
-        day_end = datetime.combine(day, self.work_end)
-        if bounds.end - bounds.start == day_end - wall:
-            # No clock change within opening hours (nearly every day): wall-clock steps are real steps.
-            start = bounds.start
-            while start < bounds.end:
-                if start + duration <= bounds.end:
+        midnight = datetime.combine(day, time())
+        for shift in self.week.on(day):
+            wall = midnight + timedelta(minutes=shift.start)
+            wall_end = midnight + timedelta(minutes=shift.end)
+            start, end = _local_to_utc(wall, self.tz), _local_to_utc(wall_end, self.tz)
+            if end - start == wall_end - wall:
+                # No clock change within the shift (nearly every day): wall-clock steps are real steps.
+                while start + duration <= end:
                     yield start
-                start += self.slot_step
-            return
-        while wall < day_end:
-            if _exists(wall, self.tz):
-                start = _local_to_utc(wall, self.tz)
-                if start + duration <= bounds.end:
-                    yield start
-            wall += self.slot_step
+                    start += self.slot_step
+                continue
+            while wall < wall_end:
+                if _exists(wall, self.tz):
+                    start = _local_to_utc(wall, self.tz)
+                    if start + duration <= end:
+                        yield start
+                wall += self.slot_step
 
 
 def free_starts(
@@ -82,9 +140,12 @@ def free_starts(
     duration: timedelta,
     busy: Iterable[Interval],
     now: datetime,
+    *,
+    buffer: timedelta = timedelta(0),
 ) -> list[datetime]:
-    """Starts on `day` a client can book now: on the grid, inside the booking window, not busy."""
-    return list(_free(schedule, day, duration, _Busy(busy), schedule.booking_window(now)))
+    """Starts on `day` a client can book now: on the grid, inside the booking window, and with the service and
+    its buffer after it clear of everything busy."""
+    return list(_free(schedule, day, duration, buffer, _Busy(busy), schedule.booking_window(now)))
 
 
 def days_with_free_starts(
@@ -92,22 +153,25 @@ def days_with_free_starts(
     duration: timedelta,
     busy: Sequence[Interval],
     now: datetime,
+    *,
+    buffer: timedelta = timedelta(0),
 ) -> list[date]:
     window, taken = schedule.booking_window(now), _Busy(busy)
     return [
         day
         for day in schedule.window_days(now)
-        if next(_free(schedule, day, duration, taken, window), None) is not None
+        if next(_free(schedule, day, duration, buffer, taken, window), None) is not None
     ]
 
 
 def _free(
-    schedule: WorkSchedule, day: date, duration: timedelta, busy: "_Busy", window: Interval
+    schedule: WorkSchedule, day: date, duration: timedelta, buffer: timedelta, busy: "_Busy", window: Interval
 ) -> Iterator[datetime]:
+    occupied = duration + buffer
     for start in schedule.grid(day, duration):
         if start > window.end:
             return
-        if start >= window.start and not busy.overlaps(start, start + duration):
+        if start >= window.start and not busy.overlaps(start, start + occupied):
             yield start
 
 

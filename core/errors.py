@@ -10,6 +10,10 @@ class ServiceUnavailable(BookingError):
     pass
 
 
+class SpecialistUnavailable(BookingError):
+    """The specialist is hidden, does not perform the service, or never existed."""
+
+
 class SlotNotOffered(BookingError):
     """The start is not a bookable slot (outside hours, too soon, too far ahead, off the grid)."""
 
@@ -50,6 +54,10 @@ class ServiceNotFound(NotFound):
 
 
 class BlockNotFound(NotFound):
+    pass
+
+
+class SpecialistNotFound(NotFound):
     pass
 
 

@@ -1,11 +1,12 @@
 import enum
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Date,
     Enum,
     ForeignKey,
     Index,
@@ -14,7 +15,10 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    func,
+    literal_column,
 )
+from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from database.types import UTCDateTime
@@ -59,6 +63,10 @@ def _string_enum(kind: type[enum.StrEnum]) -> Enum:
     )
 
 
+def _ends_at(context: DefaultExecutionContext) -> datetime:
+    return context.get_current_parameters()["ends_at"]  # type: ignore[no-any-return]
+
+
 class User(Base):
     __tablename__ = "users"
 
@@ -86,9 +94,81 @@ class Service(Base):
     price: Mapped[str | None] = mapped_column(String(32))
     description: Mapped[str | None] = mapped_column(Text)
     position: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Kept free in the specialist's day after the service (cleanup, travel); not part of the appointment.
+    buffer_minutes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    __table_args__ = (CheckConstraint("duration_minutes > 0", name="positive_duration"),)
+    __table_args__ = (
+        CheckConstraint("duration_minutes > 0", name="positive_duration"),
+        CheckConstraint("buffer_minutes >= 0", name="buffer_not_negative"),
+    )
+
+
+class Specialist(Base):
+    """Someone clients book: their services, their week (`WeeklyShift`) and the dates that differ (`DateShift`)."""
+
+    __tablename__ = "specialists"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(128))
+    description: Mapped[str | None] = mapped_column(Text)
+    position: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
+    # Every service, including those added later; otherwise the ones in specialist_services.
+    all_services: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
+    telegram_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    # False until the week is first written: the first specialist of an upgraded database gets WORK_* at startup.
+    hours_set: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    may_edit_days_off: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SpecialistService(Base):
+    __tablename__ = "specialist_services"
+
+    specialist_id: Mapped[int] = mapped_column(ForeignKey("specialists.id", ondelete="CASCADE"), primary_key=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"), primary_key=True)
+
+
+class WeeklyShift(Base):
+    """Working time on a weekday (Monday = 0), in wall-clock minutes from midnight; `end_minute` may pass 1440."""
+
+    __tablename__ = "weekly_shifts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    specialist_id: Mapped[int] = mapped_column(ForeignKey("specialists.id", ondelete="CASCADE"), index=True)
+    weekday: Mapped[int] = mapped_column(Integer)
+    start_minute: Mapped[int] = mapped_column(Integer)
+    end_minute: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (
+        CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday_range"),
+        CheckConstraint("start_minute >= 0 AND start_minute < 1440", name="start_in_day"),
+        CheckConstraint("end_minute > start_minute AND end_minute <= start_minute + 1440", name="end_after_start"),
+    )
+
+
+class DateShift(Base):
+    """Hours on one date instead of the week's; a row without minutes makes the date a day off."""
+
+    __tablename__ = "date_shifts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    specialist_id: Mapped[int] = mapped_column(ForeignKey("specialists.id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column(Date)
+    start_minute: Mapped[int | None] = mapped_column(Integer)
+    end_minute: Mapped[int | None] = mapped_column(Integer)
+    note: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        Index("ix_date_shifts_specialist_id_day", "specialist_id", "day"),
+        CheckConstraint(
+            "(start_minute IS NULL AND end_minute IS NULL) OR "
+            "(start_minute >= 0 AND start_minute < 1440 AND end_minute > start_minute "
+            "AND end_minute <= start_minute + 1440)",
+            name="day_off_or_shift",
+        ),
+    )
 
 
 class Booking(Base):
@@ -97,8 +177,11 @@ class Booking(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
+    specialist_id: Mapped[int] = mapped_column(ForeignKey("specialists.id"))
     starts_at: Mapped[datetime]
     ends_at: Mapped[datetime]
+    # The end of the time kept free for it in the specialist's day: the end plus the service's buffer.
+    occupied_until: Mapped[datetime] = mapped_column(default=_ends_at)
     status: Mapped[BookingStatus] = mapped_column(
         _string_enum(BookingStatus),
         default=BookingStatus.ACTIVE,
@@ -113,18 +196,23 @@ class Booking(Base):
 
     user: Mapped[User] = relationship(lazy="raise")
     service: Mapped[Service] = relationship(lazy="raise")
+    specialist: Mapped[Specialist] = relationship(lazy="raise")
 
     __table_args__ = (
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        Index("ix_bookings_specialist_id_starts_at", "specialist_id", "starts_at"),
         Index("ix_bookings_status_starts_at", "status", "starts_at"),
         Index("ix_bookings_user_id_status", "user_id", "status"),
     )
 
 
 class BlockedPeriod(Base):
+    """Time nobody can book: the whole business's, or one specialist's."""
+
     __tablename__ = "blocked_periods"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    specialist_id: Mapped[int | None] = mapped_column(ForeignKey("specialists.id", ondelete="CASCADE"))
     starts_at: Mapped[datetime]
     ends_at: Mapped[datetime]
     reason: Mapped[str | None] = mapped_column(Text)
@@ -133,7 +221,14 @@ class BlockedPeriod(Base):
     __table_args__ = (
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
         Index("ix_blocked_periods_starts_at", "starts_at"),
-        Index("uq_blocked_periods_period", "starts_at", "ends_at", unique=True),
+        # NULL (the whole business) counts as one value: the same period is blocked once for everyone.
+        Index(
+            "uq_blocked_periods_period",
+            func.coalesce(specialist_id, literal_column("0")),
+            "starts_at",
+            "ends_at",
+            unique=True,
+        ),
     )
 
 
@@ -169,6 +264,14 @@ class Feedback(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     __table_args__ = (CheckConstraint("rating BETWEEN 1 AND 5", name="rating_range"),)
+
+
+class QuietAdmin(Base):
+    """An admin who asked not to be told of every booking (they still get the notices of their own, if any)."""
+
+    __tablename__ = "quiet_admins"
+
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
 
 
 class Admin(Base):

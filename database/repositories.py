@@ -1,8 +1,9 @@
-from collections.abc import Sequence
-from datetime import datetime, timedelta
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime, timedelta
 from uuid import uuid4
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, literal_column, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
@@ -12,12 +13,19 @@ from database.models import (
     BlockedPeriod,
     Booking,
     BookingStatus,
+    DateShift,
     Feedback,
     Notification,
     Service,
+    Specialist,
+    SpecialistService,
     User,
+    WeeklyShift,
     utcnow,
 )
+
+# A weekday's or a date's working time: (start minute, end minute) from its midnight; empty is a day off.
+MinuteShifts = tuple[tuple[int, int], ...]
 
 
 def _insert_dialect(session: AsyncSession):  # type: ignore[no-untyped-def]
@@ -84,6 +92,115 @@ class Services:
         return await self.session.scalar(select(func.count(Service.id))) or 0
 
 
+class Specialists:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, specialist_id: int) -> Specialist | None:
+        return await self.session.get(Specialist, specialist_id)
+
+    async def listed(self, *, hidden_too: bool = False) -> Sequence[Specialist]:
+        query = select(Specialist).order_by(Specialist.position, Specialist.id)
+        if not hidden_too:
+            query = query.where(Specialist.is_active.is_(True))
+        return (await self.session.scalars(query)).all()
+
+    async def performing(self, service_id: int) -> Sequence[Specialist]:
+        """The active specialists who perform a service, in their order."""
+        chosen = select(SpecialistService.specialist_id).where(SpecialistService.service_id == service_id)
+        result = await self.session.scalars(
+            select(Specialist)
+            .where(Specialist.is_active.is_(True), or_(Specialist.all_services.is_(True), Specialist.id.in_(chosen)))
+            .order_by(Specialist.position, Specialist.id)
+        )
+        return result.all()
+
+    async def count_active(self) -> int:
+        return await self.session.scalar(select(func.count(Specialist.id)).where(Specialist.is_active.is_(True))) or 0
+
+    async def by_telegram_id(self, telegram_id: int) -> Specialist | None:
+        return await self.session.scalar(select(Specialist).where(Specialist.telegram_id == telegram_id))
+
+    async def by_name(self, name: str) -> Sequence[Specialist]:
+        """Specialists whose name is `name` (any case), else those whose name starts with it."""
+        wanted = name.strip().lower()
+        everyone = await self.listed(hidden_too=True)
+        exact = [item for item in everyone if item.name.lower() == wanted]
+        return exact or [item for item in everyone if item.name.lower().startswith(wanted)]
+
+    async def service_ids(self, specialist_id: int) -> list[int]:
+        result = await self.session.scalars(
+            select(SpecialistService.service_id)
+            .where(SpecialistService.specialist_id == specialist_id)
+            .order_by(SpecialistService.service_id)
+        )
+        return list(result.all())
+
+    async def set_services(self, specialist_id: int, service_ids: Iterable[int]) -> None:
+        await self.session.execute(delete(SpecialistService).where(SpecialistService.specialist_id == specialist_id))
+        self.session.add_all(SpecialistService(specialist_id=specialist_id, service_id=id_) for id_ in service_ids)
+        await self.session.flush()
+
+    async def weeks(self, specialist_ids: Sequence[int]) -> dict[int, list[MinuteShifts]]:
+        """Each specialist's weekly template (Monday first), for those whose week has been written."""
+        weeks: dict[int, list[list[tuple[int, int]]]] = defaultdict(lambda: [[] for _ in range(7)])
+        rows = await self.session.execute(
+            select(WeeklyShift.specialist_id, WeeklyShift.weekday, WeeklyShift.start_minute, WeeklyShift.end_minute)
+            .where(WeeklyShift.specialist_id.in_(specialist_ids))
+            .order_by(WeeklyShift.start_minute)
+        )
+        for specialist_id, weekday, start, end in rows:
+            weeks[specialist_id][weekday].append((start, end))
+        return {key: [tuple(day) for day in days] for key, days in weeks.items()}
+
+    async def set_weekdays(self, specialist_id: int, days: dict[int, MinuteShifts]) -> None:
+        """Replace the hours of the weekdays given; the week counts as written from now on."""
+        await self.session.execute(
+            delete(WeeklyShift).where(WeeklyShift.specialist_id == specialist_id, WeeklyShift.weekday.in_(days))
+        )
+        self.session.add_all(
+            WeeklyShift(specialist_id=specialist_id, weekday=weekday, start_minute=start, end_minute=end)
+            for weekday, shifts in days.items()
+            for start, end in shifts
+        )
+        await self.session.execute(update(Specialist).where(Specialist.id == specialist_id).values(hours_set=True))
+        await self.session.flush()
+
+    async def date_exceptions(
+        self, specialist_ids: Sequence[int], first: date, last: date
+    ) -> dict[int, dict[date, MinuteShifts]]:
+        """Dates from `first` to `last` whose hours differ from the week: (specialist → date → shifts)."""
+        found: dict[int, dict[date, list[tuple[int, int]]]] = defaultdict(dict)
+        rows = await self.session.execute(
+            select(DateShift.specialist_id, DateShift.day, DateShift.start_minute, DateShift.end_minute)
+            .where(DateShift.specialist_id.in_(specialist_ids), DateShift.day >= first, DateShift.day <= last)
+            .order_by(DateShift.day, DateShift.start_minute)
+        )
+        for specialist_id, day, start, end in rows:
+            shifts = found[specialist_id].setdefault(day, [])
+            if start is not None and end is not None:
+                shifts.append((start, end))
+        return {key: {day: tuple(shifts) for day, shifts in days.items()} for key, days in found.items()}
+
+    async def set_dates(self, specialist_id: int, days: Sequence[date], shifts: MinuteShifts, note: str | None) -> None:
+        """The same hours (none: days off) on each of `days`, replacing what those dates had."""
+        await self.session.execute(
+            delete(DateShift).where(DateShift.specialist_id == specialist_id, DateShift.day.in_(days))
+        )
+        self.session.add_all(
+            DateShift(specialist_id=specialist_id, day=day, start_minute=start, end_minute=end, note=note)
+            for day in days
+            for start, end in (shifts or ((None, None),))
+        )
+        await self.session.flush()
+
+    async def clear_dates(self, specialist_id: int, days: Sequence[date]) -> int:
+        result = await self.session.execute(
+            delete(DateShift).where(DateShift.specialist_id == specialist_id, DateShift.day.in_(days))
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+
 class Bookings:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -92,7 +209,7 @@ class Bookings:
         query = (
             select(Booking)
             .where(Booking.id == booking_id)
-            .options(joinedload(Booking.user), joinedload(Booking.service))
+            .options(joinedload(Booking.user), joinedload(Booking.service), joinedload(Booking.specialist))
         )
         if for_update:
             query = query.with_for_update(of=Booking)
@@ -106,7 +223,7 @@ class Bookings:
                 Booking.status == BookingStatus.ACTIVE,
                 Booking.starts_at > now,
             )
-            .options(joinedload(Booking.service))
+            .options(joinedload(Booking.service), joinedload(Booking.specialist))
             .order_by(Booking.starts_at)
         )
         return result.all()
@@ -130,21 +247,37 @@ class Bookings:
                 Booking.starts_at == starts_at,
                 Booking.status == BookingStatus.ACTIVE,
             )
-            .options(joinedload(Booking.service))
+            .options(joinedload(Booking.service), joinedload(Booking.specialist))
         )
 
-    async def active_times_between(
-        self, start: datetime, end: datetime, *, exclude_id: int | None = None
-    ) -> Sequence[tuple[datetime, datetime]]:
-        """(starts_at, ends_at) of the active bookings overlapping [start, end): two columns, no Booking objects."""
-        query = select(Booking.starts_at, Booking.ends_at).where(
+    async def occupied_between(
+        self, specialist_ids: Sequence[int], start: datetime, end: datetime, *, exclude_id: int | None = None
+    ) -> Sequence[tuple[int, datetime, datetime]]:
+        """(specialist_id, starts_at, occupied_until) of the specialists' active bookings overlapping [start, end):
+        three columns, no Booking objects."""
+        query = select(Booking.specialist_id, Booking.starts_at, Booking.occupied_until).where(
+            Booking.specialist_id.in_(specialist_ids),
             Booking.status == BookingStatus.ACTIVE,
             Booking.starts_at < end,
-            Booking.ends_at > start,
+            Booking.occupied_until > start,
         )
         if exclude_id is not None:
             query = query.where(Booking.id != exclude_id)
-        return (await self.session.execute(query)).all()
+        return (await self.session.execute(query)).all()  # type: ignore[return-value]
+
+    async def counts_between(self, specialist_ids: Sequence[int], start: datetime, end: datetime) -> dict[int, int]:
+        """How many active bookings each specialist has starting in [start, end)."""
+        rows = await self.session.execute(
+            select(Booking.specialist_id, func.count(Booking.id))
+            .where(
+                Booking.specialist_id.in_(specialist_ids),
+                Booking.status == BookingStatus.ACTIVE,
+                Booking.starts_at >= start,
+                Booking.starts_at < end,
+            )
+            .group_by(Booking.specialist_id)
+        )
+        return {specialist_id: count for specialist_id, count in rows}
 
     async def pending_times(self, ended_after: datetime) -> Sequence[tuple[int, datetime, datetime, datetime]]:
         """(id, starts_at, ends_at, booked_at) of the bookings that may still be owed a message, not cancelled.
@@ -213,27 +346,43 @@ class BlockedPeriods:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def add_once(self, start: datetime, end: datetime, reason: str | None) -> tuple[BlockedPeriod, bool]:
-        """The block of exactly this period, and whether this call made it: one statement, safe against a twin."""
+    async def add_once(
+        self, start: datetime, end: datetime, reason: str | None, specialist_id: int | None = None
+    ) -> tuple[BlockedPeriod, bool]:
+        """The block of exactly this period (the business's, or a specialist's), and whether this call made it:
+        one statement, safe against a twin."""
         statement = (
             _insert_dialect(self.session)
             .insert(BlockedPeriod)
-            .values(starts_at=start, ends_at=end, reason=reason, created_at=utcnow())
-            .on_conflict_do_nothing(index_elements=[BlockedPeriod.starts_at, BlockedPeriod.ends_at])
+            .values(starts_at=start, ends_at=end, reason=reason, specialist_id=specialist_id, created_at=utcnow())
+            .on_conflict_do_nothing(
+                index_elements=[
+                    func.coalesce(BlockedPeriod.specialist_id, literal_column("0")),
+                    BlockedPeriod.starts_at,
+                    BlockedPeriod.ends_at,
+                ]
+            )
             .returning(BlockedPeriod.id)
         )
         created = (await self.session.execute(statement)).scalar_one_or_none()
         block = await self.session.scalar(
-            select(BlockedPeriod).where(BlockedPeriod.starts_at == start, BlockedPeriod.ends_at == end)
+            select(BlockedPeriod).where(
+                func.coalesce(BlockedPeriod.specialist_id, 0) == (specialist_id or 0),
+                BlockedPeriod.starts_at == start,
+                BlockedPeriod.ends_at == end,
+            )
         )
         assert block is not None
         return block, created is not None
 
-    async def overlapping(self, start: datetime, end: datetime) -> Sequence[BlockedPeriod]:
-        result = await self.session.scalars(
-            select(BlockedPeriod).where(BlockedPeriod.starts_at < end, BlockedPeriod.ends_at > start)
-        )
-        return result.all()
+    async def overlapping(
+        self, start: datetime, end: datetime, specialist_ids: Sequence[int] | None = None
+    ) -> Sequence[BlockedPeriod]:
+        """Blocks overlapping [start, end): every one, or the business's and those of `specialist_ids`."""
+        query = select(BlockedPeriod).where(BlockedPeriod.starts_at < end, BlockedPeriod.ends_at > start)
+        if specialist_ids is not None:
+            query = query.where(BlockedPeriod.specialist_id.is_(None) | BlockedPeriod.specialist_id.in_(specialist_ids))
+        return (await self.session.scalars(query)).all()
 
 
 class Notifications:

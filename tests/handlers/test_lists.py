@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from database.engine import commit
 from database.models import BlockedPeriod, Booking, Service, User
-from tests.handlers.conftest import OWNER, Chat
+from tests.handlers.conftest import FIRST_SPECIALIST, OWNER, Chat
 from tests.telegram_stub import MAX_BUTTONS, MAX_TEXT, SentMessage, StubUser, TelegramStub
 
 CLIENTS = 60
@@ -25,7 +25,15 @@ async def busy_day(chat: Chat, clients: int = CLIENTS, *, same_client: bool = Fa
         for n in range(clients):
             start = day + timedelta(minutes=15 * n)
             user_id = 50_000 if same_client else 50_000 + n
-            session.add(Booking(user_id=user_id, service_id=1, starts_at=start, ends_at=start + timedelta(minutes=15)))
+            session.add(
+                Booking(
+                    specialist_id=FIRST_SPECIALIST,
+                    user_id=user_id,
+                    service_id=1,
+                    starts_at=start,
+                    ends_at=start + timedelta(minutes=15),
+                )
+            )
         await commit(session)
     return day
 

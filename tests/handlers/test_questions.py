@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from bot.conversation import ASKED_AT
 from database.engine import commit
 from database.models import Admin, Booking, Broadcast, Feedback, Service, User, utcnow
-from tests.handlers.conftest import OWNER, Chat
+from tests.handlers.conftest import FIRST_SPECIALIST, OWNER, Chat
 from tests.telegram_stub import StubUser, TelegramStub
 
 CLIENT = 9100
@@ -22,7 +22,13 @@ async def add_booking(chat: Chat, starts_in: timedelta) -> int:
         service = await session.scalar(select(Service))
         assert service is not None
         start = utcnow() + starts_in
-        booking = Booking(user_id=CLIENT, service_id=service.id, starts_at=start, ends_at=start + timedelta(hours=1))
+        booking = Booking(
+            specialist_id=FIRST_SPECIALIST,
+            user_id=CLIENT,
+            service_id=service.id,
+            starts_at=start,
+            ends_at=start + timedelta(hours=1),
+        )
         session.add(booking)
         await commit(session)
         return booking.id

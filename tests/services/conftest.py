@@ -20,6 +20,8 @@ from services.scheduling import ReminderJobs
 from tests.conftest import make_settings
 from tests.telegram_stub import TOKEN, TelegramStub
 
+FIRST_SPECIALIST = 1  # made by the migrations, as on a fresh install
+
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
@@ -89,11 +91,13 @@ def add_booking(sessionmaker: async_sessionmaker[AsyncSession], service_id: int)
         booked_at: datetime | None = None,
         duration: timedelta = timedelta(hours=1),
         status: BookingStatus = BookingStatus.ACTIVE,
+        specialist_id: int = FIRST_SPECIALIST,
     ) -> int:
         async with sessionmaker() as session:
             booking = Booking(
                 user_id=user_id,
                 service_id=service_id,
+                specialist_id=specialist_id,
                 starts_at=starts_at,
                 ends_at=starts_at + duration,
                 booked_at=booked_at or utcnow(),

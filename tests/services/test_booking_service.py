@@ -96,6 +96,7 @@ async def test_booking_service_database_itself_rejects_overlaps(
         booking = await session.get(Booking, 1)
         assert booking is not None
         booking.starts_at, booking.ends_at = start + timedelta(minutes=30), start + timedelta(minutes=120)
+        booking.occupied_until = booking.ends_at
         with pytest.raises(IntegrityError, match="booking_overlap"):
             await session.flush()
 

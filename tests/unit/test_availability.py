@@ -2,19 +2,22 @@ import random
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from core.availability import Interval, WorkSchedule, days_with_free_starts, free_starts
+from core.availability import Interval, Week, WorkSchedule, days_with_free_starts, free_starts
 
 HOUR = timedelta(hours=1)
 QUARTER = timedelta(minutes=15)
 MONDAY = date(2026, 11, 23)
 
 
-def schedule(**overrides: object) -> WorkSchedule:
+def schedule(
+    work_days: frozenset[int] = frozenset({1, 2, 3, 4, 5}),
+    work_start: time = time(9),
+    work_end: time = time(18),
+    **overrides: object,
+) -> WorkSchedule:
     values: dict[str, object] = {
         "tz": ZoneInfo("UTC"),
-        "work_days": frozenset({1, 2, 3, 4, 5}),
-        "work_start": time(9),
-        "work_end": time(18),
+        "week": Week.uniform(work_days, work_start, work_end),
         "slot_step": HOUR,
         "days_ahead": 14,
         "min_lead": HOUR,
@@ -110,7 +113,7 @@ def test_availability_free_starts_agree_with_checking_every_slot_against_every_b
         every_day = schedule(
             tz=ZoneInfo(tz), work_days=frozenset(range(1, 8)), work_start=time(0), work_end=time(20), slot_step=QUARTER
         )
-        opening = every_day.day_bounds(day)
+        opening = every_day.span(day)
         assert opening is not None
         for _ in range(200):
             busy = []

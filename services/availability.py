@@ -1,0 +1,94 @@
+"""Who can be booked when: each specialist's week, dates, blocks and bookings read once, then pure arithmetic."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.availability import Interval, Shift, Week, WorkSchedule, days_with_free_starts, free_starts
+from database.models import Specialist
+from database.repositories import BlockedPeriods, Bookings, MinuteShifts, Specialists
+
+ANY_SPECIALIST = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Bookable:
+    """A specialist as the booking rules see them over a stretch of time: their hours and what is taken."""
+
+    specialist: Specialist
+    schedule: WorkSchedule
+    busy: list[Interval]
+
+    def free_starts(self, day: date, duration: timedelta, buffer: timedelta, now: datetime) -> list[datetime]:
+        return free_starts(self.schedule, day, duration, self.busy, now, buffer=buffer)
+
+    def days(self, duration: timedelta, buffer: timedelta, now: datetime) -> list[date]:
+        return days_with_free_starts(self.schedule, duration, self.busy, now, buffer=buffer)
+
+    def is_free(self, start: datetime, duration: timedelta, buffer: timedelta) -> bool:
+        end = start + duration + buffer
+        return self.schedule.offers(start, duration) and not any(
+            item.start < end and start < item.end for item in self.busy
+        )
+
+
+class Availability:
+    """Reads what the booking rules need about specialists; `schedule` holds the business's rules (slot step,
+    booking window, time zone) and the week of a specialist whose own week was never written (WORK_*)."""
+
+    def __init__(self, session: AsyncSession, schedule: WorkSchedule) -> None:
+        self.schedule = schedule
+        self.specialists = Specialists(session)
+        self.bookings = Bookings(session)
+        self.blocked = BlockedPeriods(session)
+
+    async def performing(self, service_id: int, specialist_id: int = ANY_SPECIALIST) -> Sequence[Specialist]:
+        """Who may be booked for a service: one specialist (if they perform it) or everyone who does."""
+        everyone = await self.specialists.performing(service_id)
+        if specialist_id == ANY_SPECIALIST:
+            return everyone
+        return [item for item in everyone if item.id == specialist_id]
+
+    async def bookable(
+        self, specialists: Sequence[Specialist], start: datetime, end: datetime, *, exclude_id: int | None = None
+    ) -> list[Bookable]:
+        """The specialists with their hours and busy times over [start, end) — the days whose shifts begin there
+        and the night after (a shift past midnight)."""
+        if not specialists:
+            return []
+        ids = [item.id for item in specialists]
+        first, last = self.schedule.local_date(start) - timedelta(days=1), self.schedule.local_date(end)
+        weeks = await self.specialists.weeks(ids)
+        dates = await self.specialists.date_exceptions(ids, first, last)
+        span_end = end + timedelta(days=1)
+        busy: dict[int, list[Interval]] = {item: [] for item in ids}
+        for specialist_id, starts_at, occupied_until in await self.bookings.occupied_between(
+            ids, start - timedelta(days=1), span_end, exclude_id=exclude_id
+        ):
+            busy[specialist_id].append(Interval(starts_at, occupied_until))
+        for block in await self.blocked.overlapping(start - timedelta(days=1), span_end, ids):
+            for specialist_id in ids if block.specialist_id is None else (block.specialist_id,):
+                busy[specialist_id].append(Interval(block.starts_at, block.ends_at))
+        return [
+            Bookable(
+                specialist,
+                self.schedule.with_week(self.week(specialist, weeks.get(specialist.id), dates.get(specialist.id))),
+                busy[specialist.id],
+            )
+            for specialist in specialists
+        ]
+
+    def week(
+        self, specialist: Specialist, days: list[MinuteShifts] | None, dates: dict[date, MinuteShifts] | None
+    ) -> Week:
+        template = self.schedule.week.days
+        if specialist.hours_set:
+            template = tuple(_shifts(day) for day in days or [() for _ in range(7)])  # type: ignore[assignment]
+        exceptions = tuple((day, _shifts(shifts)) for day, shifts in (dates or {}).items())
+        return Week(template, exceptions)
+
+
+def _shifts(minutes: MinuteShifts) -> tuple[Shift, ...]:
+    return tuple(Shift(start, end) for start, end in minutes)
