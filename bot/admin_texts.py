@@ -5,8 +5,9 @@ from core.errors import InputTooLong
 
 ADMIN_TEXTS: dict[str, dict[str, str]] = {
     "en": {
-        "menu": "<b>Admin</b>\n/today, /tomorrow, /day YYYY-MM-DD — the schedule\n"
-        "/block DAY [DAY | HH:MM-HH:MM] [reason] — block time; /blocks — unblock\n"
+        "menu": "<b>Admin</b>\n/today, /tomorrow, /day YYYY-MM-DD [NAME] — the schedule (one specialist's)\n"
+        "/staff — specialists; /hours — working hours; /dayoff NAME DAYS — days off; /notices on|off\n"
+        "/block DAY [DAY | HH:MM-HH:MM] [reason] [@NAME] — block time; /blocks — unblock\n"
         "/jobs — the scheduler; /health — the bot's health\n/admins — admins; /audit — who changed what\n"
         "/services — services; /feedback — ratings; /export [FROM] [TO] — bookings as CSV\n"
         "/stats [7d | FROM TO] — figures and a chart; /book_for [NAME] — book for a client\n"
@@ -42,10 +43,52 @@ ADMIN_TEXTS: dict[str, dict[str, str]] = {
         "reason_suffix": "\nReason: {reason}",
         "kept": "Kept: {service} on {date} at {time} for {client}.",
         "block_usage": "Usage:\n/block 2026-12-31 — a whole day\n/block 2026-12-24 2026-12-31 vacation — days\n"
-        "/block 2026-12-01 13:00-14:00 lunch — a time range",
+        "/block 2026-12-01 13:00-14:00 lunch — a time range\n/block 2026-12-01 training @Anna — one specialist only",
         "blocked": "⛔ Blocked {start} – {end}{reason}. Clients no longer see these times.",
         "already_blocked": "⛔ {start} – {end}{reason} is already blocked.",
         "conflicts": "\n\n{count} booking(s) inside it — keep or cancel each:",
+        "conflicts_hours": "\n\n{count} upcoming booking(s) are outside the new hours — keep or cancel each:",
+        "staff_title": "<b>Specialists</b> — /staff_add, /staff_edit, /staff_link, /hours, /dayoff",
+        "staff_line": "{state} {id}. <b>{name}</b> — {services}{linked}\n    {week}",
+        "staff_all_services": "all services",
+        "staff_services": "services {ids}",
+        "staff_linked": " · 🔗 <code>{user}</code>",
+        "staff_card": "{state} <b>{name}</b> (id {id})\n{description}💈 {services}\n🗓 {week}\n🔗 {linked}\n"
+        "📅 Own days off: {own}",
+        "staff_not_linked": "not linked (/staff_link {id})",
+        "staff_own_allowed": "may set them",
+        "staff_own_denied": "only admins set them",
+        "staff_usage": "Usage:\n/staff_add Name; all | service ids, comma-separated; description\n"
+        "/staff_edit ID name|description|services VALUE\n/staff_link ID [USER_ID] — or forward a message from them",
+        "staff_added": "✅ Added specialist {name} (id {id}), working the default week. Set it: /hours {name} …",
+        "staff_edited": "✅ Saved: {name}.",
+        "staff_unknown": "No specialist is called “{name}”. See /staff.",
+        "staff_ambiguous": "Several specialists match “{name}”: give the full name.",
+        "staff_last": "The last specialist clients can book stays visible.",
+        "staff_bad_services": "Services are <code>all</code> or ids from /services, comma-separated.",
+        "staff_forward": "Forward a message from the specialist (their own, not forwarded from elsewhere).",
+        "staff_linked_done": "🔗 {name} is now linked to <code>{user}</code>: they see their own day with /today "
+        "and get the notices of their bookings.",
+        "staff_unlinked": "✂️ {name} is no longer linked.",
+        "btn_staff_hide": "🙈 Hide",
+        "btn_staff_show": "👁 Show",
+        "btn_staff_link": "🔗 Link",
+        "btn_staff_unlink": "✂️ Unlink",
+        "btn_staff_own_days_off": "📅 Own days off: switch",
+        "btn_staff_list": "⬅️ Specialists",
+        "hours_title": "<b>Working hours</b>",
+        "hours_usage": "Usage:\n/hours NAME mon-fri 09:00-13:00 14:00-18:00; sat 10:00-15:00; sun off\n"
+        "/hours NAME 2026-12-31 10:00-14:00 (one date)\n/dayoff NAME 24.12-31.12 vacation",
+        "hours_bad": "Could not read that: {error}",
+        "hours_saved": "✅ Hours of {name}:\n{week}",
+        "dates_saved": "✅ {name}, {first}–{last}: {hours}{note}",
+        "dayoff_usage": "Usage: /dayoff [NAME] 24.12-31.12 [note] (a day, or a range of days)",
+        "day_off_short": "off",
+        "notices_on": "🔔 You get a notice of every booking.",
+        "notices_off": "🔕 You no longer get a notice of every booking (of your own, as a specialist, you still do).",
+        "notices_usage": "Usage: /notices on | off",
+        "own_only": "You can change only your own days, and only if an admin allowed it.",
+        "own_in_the_way": "Not changed: {count} booking(s) would be outside your hours. Ask an admin to move them.",
         "blocks_none": "No upcoming blocked periods.",
         "blocks_title": "<b>Blocked periods</b>",
         "btn_unblock": "✅ Unblock {start}",
@@ -122,8 +165,9 @@ ADMIN_TEXTS: dict[str, dict[str, str]] = {
         "/service_edit ID name|duration|price|description VALUE",
     },
     "ru": {
-        "menu": "<b>Администрирование</b>\n/today, /tomorrow, /day ГГГГ-ММ-ДД — расписание\n"
-        "/block ДЕНЬ [ДЕНЬ | ЧЧ:ММ-ЧЧ:ММ] [причина] — закрыть время; /blocks — открыть\n"
+        "menu": "<b>Администрирование</b>\n/today, /tomorrow, /day ГГГГ-ММ-ДД [ИМЯ] — расписание (одного)\n"
+        "/staff — специалисты; /hours — часы работы; /dayoff ИМЯ ДНИ — выходные; /notices on|off\n"
+        "/block ДЕНЬ [ДЕНЬ | ЧЧ:ММ-ЧЧ:ММ] [причина] [@ИМЯ] — закрыть время; /blocks — открыть\n"
         "/jobs — планировщик; /health — состояние бота\n/admins — администраторы; /audit — журнал изменений\n"
         "/services — услуги; /feedback — отзывы; /export [С] [ПО] — записи в CSV\n"
         "/stats [7d | С ПО] — цифры и график; /book_for [ИМЯ] — записать клиента\n"
@@ -159,10 +203,53 @@ ADMIN_TEXTS: dict[str, dict[str, str]] = {
         "reason_suffix": "\nПричина: {reason}",
         "kept": "Оставлено: {service}, {date} в {time}, клиент {client}.",
         "block_usage": "Как закрыть время:\n/block 2026-12-31 — весь день\n/block 2026-12-24 2026-12-31 отпуск — "
-        "несколько дней\n/block 2026-12-01 13:00-14:00 обед — часть дня",
+        "несколько дней\n/block 2026-12-01 13:00-14:00 обед — часть дня\n"
+        "/block 2026-12-01 учёба @Анна — только у одного специалиста",
         "blocked": "⛔ Закрыто {start} – {end}{reason}. Клиенты больше не видят это время.",
         "already_blocked": "⛔ {start} – {end}{reason} уже закрыто.",
         "conflicts": "\n\nВнутри есть записи ({count}) — оставьте или отмените каждую:",
+        "conflicts_hours": "\n\nБудущие записи вне новых часов ({count}) — оставьте или отмените каждую:",
+        "staff_title": "<b>Специалисты</b> — /staff_add, /staff_edit, /staff_link, /hours, /dayoff",
+        "staff_line": "{state} {id}. <b>{name}</b> — {services}{linked}\n    {week}",
+        "staff_all_services": "все услуги",
+        "staff_services": "услуги {ids}",
+        "staff_linked": " · 🔗 <code>{user}</code>",
+        "staff_card": "{state} <b>{name}</b> (id {id})\n{description}💈 {services}\n🗓 {week}\n🔗 {linked}\n"
+        "📅 Свои выходные: {own}",
+        "staff_not_linked": "не привязан (/staff_link {id})",
+        "staff_own_allowed": "может ставить сам",
+        "staff_own_denied": "ставят только админы",
+        "staff_usage": "Как:\n/staff_add Имя; all | номера услуг через запятую; описание\n"
+        "/staff_edit ID name|description|services ЗНАЧЕНИЕ\n/staff_link ID [USER_ID] — или перешлите его сообщение",
+        "staff_added": "✅ Добавлен специалист {name} (id {id}) с обычным графиком. Задайте его: /hours {name} …",
+        "staff_edited": "✅ Сохранено: {name}.",
+        "staff_unknown": "Нет специалиста «{name}». См. /staff.",
+        "staff_ambiguous": "Под «{name}» подходят несколько специалистов: укажите полное имя.",
+        "staff_last": "Последний специалист, к которому можно записаться, остаётся видимым.",
+        "staff_bad_services": "Услуги: <code>all</code> или номера из /services через запятую.",
+        "staff_forward": "Перешлите сообщение от специалиста (его собственное).",
+        "staff_linked_done": "🔗 {name} привязан к <code>{user}</code>: /today покажет ему его день, "
+        "он будет получать уведомления о своих записях.",
+        "staff_unlinked": "✂️ {name} больше не привязан.",
+        "btn_staff_hide": "🙈 Скрыть",
+        "btn_staff_show": "👁 Показать",
+        "btn_staff_link": "🔗 Привязать",
+        "btn_staff_unlink": "✂️ Отвязать",
+        "btn_staff_own_days_off": "📅 Свои выходные: переключить",
+        "btn_staff_list": "⬅️ Специалисты",
+        "hours_title": "<b>Часы работы</b>",
+        "hours_usage": "Как:\n/hours ИМЯ пн-пт 09:00-13:00 14:00-18:00; сб 10:00-15:00; вс выходной\n"
+        "/hours ИМЯ 2026-12-31 10:00-14:00 (одна дата)\n/dayoff ИМЯ 24.12-31.12 отпуск",
+        "hours_bad": "Не удалось разобрать: {error}",
+        "hours_saved": "✅ Часы {name}:\n{week}",
+        "dates_saved": "✅ {name}, {first}–{last}: {hours}{note}",
+        "dayoff_usage": "Как: /dayoff [ИМЯ] 24.12-31.12 [заметка] (день или диапазон дней)",
+        "day_off_short": "выходной",
+        "notices_on": "🔔 Вы получаете уведомления о каждой записи.",
+        "notices_off": "🔕 Уведомления о каждой записи выключены (о своих, как специалист, — приходят).",
+        "notices_usage": "Как: /notices on | off",
+        "own_only": "Менять можно только свои дни, и только если админ разрешил.",
+        "own_in_the_way": "Не изменено: записи ({count}) оказались бы вне ваших часов. Попросите админа их перенести.",
         "blocks_none": "Предстоящих блокировок нет.",
         "blocks_title": "<b>Закрытое время</b>",
         "btn_unblock": "✅ Открыть {start}",

@@ -24,7 +24,7 @@ from bot.callbacks import (
     AdminReschedule,
     AdminUnblock,
 )
-from bot.formatting import day_label, ddmm, hhmm
+from bot.formatting import day_label, ddmm, hhmm, service_label
 from bot.keyboards import callback_button, rows_of
 from bot.pages import Entry, clamp, navigation, navigation_rows, page_line, paginate
 from bot.texts import Lang
@@ -38,9 +38,9 @@ def client_link(user: User) -> str:
     return f'<a href="tg://user?id={user.id}">{name}</a>{handle}'
 
 
-def booking_values(booking: Booking, tz: ZoneInfo) -> dict[str, str]:
+def booking_values(booking: Booking, tz: ZoneInfo, *, with_specialist: bool = False) -> dict[str, str]:
     return {
-        "service": escape(booking.service.name),
+        "service": service_label(booking, with_specialist),
         "date": ddmm(booking.starts_at.astimezone(tz).date()),
         "time": hhmm(booking.starts_at, tz),
         "client": client_link(booking.user),
@@ -126,23 +126,47 @@ def block_view(
     """A block and the active bookings inside it, a page at a time, each with ↩️ keep and ❌ cancel."""
     start, end = period_text(block.starts_at, block.ends_at, tz)
     reason = f" ({escape(block.reason)})" if block.reason else ""
+    if block.specialist is not None:
+        reason = f" · 👤 {escape(block.specialist.name)}{reason}"
     text = admin_text(lang, "blocked" if created else "already_blocked", start=start, end=end, reason=reason)
     if not inside:
         return text, None
+    part, keyboard = decisions(
+        lang,
+        inside,
+        tz,
+        page,
+        cancel=lambda booking: AdminCancelDo(booking_id=booking.id, block_id=block.id),
+        to_page=lambda target: AdminBlockPage(block_id=block.id, page=target),
+    )
+    return text + part, keyboard
+
+
+def decisions(
+    lang: Lang,
+    bookings: Sequence[Booking],
+    tz: ZoneInfo,
+    page: int,
+    *,
+    cancel: Callable[[Booking], CallbackData],
+    to_page: Callable[[int], CallbackData],
+    heading: str = "conflicts",
+) -> tuple[str, InlineKeyboardMarkup]:
+    """Bookings an admin must decide on (inside a block, outside new hours), a page at a time, each with ↩️ keep
+    and ❌ cancel: nothing is cancelled silently."""
     entries = []
-    for booking in inside:
+    for booking in bookings:
         values = booking_values(booking, tz)
         label = f"{values['date']} {values['time']} {booking.user.first_name}"
         keep = callback_button(f"↩️ {label}"[:60], AdminKeep(booking_id=booking.id))
-        cancel = callback_button(f"❌ {label}"[:60], AdminCancelDo(booking_id=booking.id, block_id=block.id))
         line = f"• {values['date']} {values['time']} {values['service']} — {values['client']}"
-        entries.append(Entry(line, (keep, cancel)))
+        entries.append(Entry(line, (keep, callback_button(f"❌ {label}"[:60], cancel(booking)))))
     pages = paginate(entries)
     page = clamp(page, pages)
-    text += admin_text(lang, "conflicts", count=len(inside)) + "\n" + "\n".join(entry.text for entry in pages[page])
+    text = admin_text(lang, heading, count=len(bookings)) + "\n" + "\n".join(entry.text for entry in pages[page])
     text += page_line(page, len(pages), admin_text(lang, "page"))
     keyboard = rows_of([b for entry in pages[page] for b in entry.buttons], 2)
-    keyboard += navigation_rows(page, len(pages), lambda target: AdminBlockPage(block_id=block.id, page=target))
+    keyboard += navigation_rows(page, len(pages), to_page)
     return text, InlineKeyboardMarkup(inline_keyboard=keyboard)
 
 
@@ -207,6 +231,8 @@ def period_text(start: datetime, end: datetime, tz: ZoneInfo) -> tuple[str, str]
 
 def _block_line(lang: Lang, block: BlockedPeriod, tz: ZoneInfo, *, with_day: bool = False) -> str:
     reason = f": {escape(block.reason)}" if block.reason else ""
+    if block.specialist is not None:
+        reason = f" · 👤 {escape(block.specialist.name)}{reason}"
     if with_day:
         start, end = period_text(block.starts_at, block.ends_at, tz)
     else:

@@ -181,6 +181,7 @@ class OwnDay(CallbackData, prefix="od"):
 
     day: Day
     page: Page = 0
+    fresh: bool = False  # open in a new message (from a notice)
 
 
 class AdminMenu(CallbackData, prefix="am"):
@@ -245,3 +246,43 @@ class BroadcastSend(CallbackData, prefix="bcs"):
 
 class BroadcastDrop(CallbackData, prefix="bcd"):
     broadcast_id: RowId
+
+
+class StaffPage(CallbackData, prefix="stp"):
+    page: Page
+    showing: RowId = 0  # open the page with this specialist on it
+
+
+class StaffCard(CallbackData, prefix="stc"):
+    specialist_id: RowId
+
+
+class StaffToggle(CallbackData, prefix="stt"):
+    specialist_id: RowId
+
+
+class StaffUp(CallbackData, prefix="stu"):
+    specialist_id: RowId
+
+
+class StaffLink(CallbackData, prefix="stl"):
+    specialist_id: RowId
+
+
+class StaffUnlink(CallbackData, prefix="stx"):
+    specialist_id: RowId
+
+
+class StaffOwnDaysOff(CallbackData, prefix="sto"):
+    specialist_id: RowId
+
+
+class StaffOutside(CallbackData, prefix="sth"):
+    """A page of a specialist's upcoming bookings that their hours no longer hold, each to keep or cancel."""
+
+    specialist_id: RowId
+    page: Page
+
+
+class HoursPage(CallbackData, prefix="hrp"):
+    page: Page

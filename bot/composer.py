@@ -10,8 +10,8 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot import keyboards
 from bot.admin_texts import admin_text
 from bot.admin_views import booking_values
-from bot.callbacks import AdminDay
-from bot.formatting import ddmm, local, when_phrase
+from bot.callbacks import AdminDay, OwnDay
+from bot.formatting import ddmm, local, service_label, when_phrase
 from bot.texts import Lang, pick_language, t
 from config import Settings
 from database.models import Booking, User
@@ -22,10 +22,10 @@ class Composer:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
 
-    def reminder(self, booking: Booking, now: datetime) -> Outgoing:
+    def reminder(self, booking: Booking, now: datetime, *, with_specialist: bool = False) -> Outgoing:
         lang = self._lang(booking.user)
         when = when_phrase(lang, booking.starts_at, now, self.settings.timezone)
-        return Outgoing(t(lang, "reminder", service=escape(booking.service.name), when=when))
+        return Outgoing(t(lang, "reminder", service=service_label(booking, with_specialist), when=when))
 
     def feedback_request(self, booking: Booking) -> Outgoing:
         lang = self._lang(booking.user)
@@ -33,15 +33,24 @@ class Composer:
         text = t(lang, "feedback_request", service=escape(booking.service.name), date=day)
         return Outgoing(text, keyboards.rating(booking.id))
 
-    def admin_notice(self, event: AdminEvent, booking: Booking, rating: int | None, admin: User | None) -> Outgoing:
+    def admin_notice(
+        self,
+        event: AdminEvent,
+        booking: Booking,
+        rating: int | None,
+        admin: User | None,
+        *,
+        to_specialist: bool = False,
+        with_specialist: bool = False,
+    ) -> Outgoing:
         lang = self._lang(admin)
         tz = self.settings.timezone
-        values = booking_values(booking, tz)
-        day = booking.starts_at.astimezone(tz).date()
+        values = booking_values(booking, tz, with_specialist=with_specialist)
+        day = f"{booking.starts_at.astimezone(tz).date():%Y%m%d}"
         button = InlineKeyboardBuilder()
         button.button(
             text=admin_text(lang, "btn_open", date=values["date"]),
-            callback_data=AdminDay(day=f"{day:%Y%m%d}", fresh=True),
+            callback_data=OwnDay(day=day, fresh=True) if to_specialist else AdminDay(day=day, fresh=True),
         )
         text = admin_text(lang, f"event_{event}", rating=str(rating or "?"), **values)
         return Outgoing(text, button.as_markup())

@@ -119,7 +119,7 @@ def dates(
         keyboard.append(
             navigation(page, pages, lambda target: DatesPage(service_id=service_id, page=target, **scope.fields()))
         )
-    return InlineKeyboardMarkup(inline_keyboard=[*keyboard, dates_footer(lang, scope, back_to)])
+    return InlineKeyboardMarkup(inline_keyboard=[*keyboard, dates_footer(lang, service_id, scope, back_to)])
 
 
 def month_grid(
@@ -157,16 +157,16 @@ def month_grid(
             turn = MonthPage(service_id=service_id, month=f"{months[target]:%Y%m}", **scope.fields())
             heading.insert(at if at == 0 else len(heading), callback_button(label, turn))
     names = [InlineKeyboardButton(text=name, callback_data=blank) for name in t(lang, "weekdays_short").split()]
-    return InlineKeyboardMarkup(inline_keyboard=[heading, names, *rows, dates_footer(lang, scope, back_to)])
+    return InlineKeyboardMarkup(inline_keyboard=[heading, names, *rows, dates_footer(lang, service_id, scope, back_to)])
 
 
-def dates_footer(lang: Lang, scope: FlowScope, back_to: BackTo) -> list[InlineKeyboardButton]:
+def dates_footer(lang: Lang, service_id: int, scope: FlowScope, back_to: BackTo) -> list[InlineKeyboardButton]:
     footer = [callback_button(t(lang, "btn_abort"), FlowAbort())]
     if back_to is not None:
         target = _any(scope) if back_to == "services" else scope.fields()
         # While moving a booking the days shown are its specialist's: the way to others is named as such.
         label = t(lang, "btn_other_specialist" if scope.booking_id and back_to == "specialists" else "btn_back")
-        footer.insert(0, callback_button(label, FlowBack(to=back_to, **target)))
+        footer.insert(0, callback_button(label, FlowBack(to=back_to, service_id=service_id, **target)))
     return footer
 
 

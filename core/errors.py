@@ -65,6 +65,14 @@ class NotAllowed(BookingError):
     """The sender may not do this: only owners manage admins, only admins act for a client."""
 
 
+class BookingsInTheWay(BookingError):
+    """A change of hours would leave bookings outside them, and only admins may decide on those."""
+
+    def __init__(self, count: int) -> None:
+        super().__init__(f"{count} bookings are in the way")
+        self.count = count
+
+
 class BookingNotActive(BookingError):
     pass
 

@@ -218,6 +218,9 @@ class BlockedPeriod(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
+    # Always wanted with the block (whose it is), and blocks are few.
+    specialist: Mapped[Specialist | None] = relationship(lazy="joined")
+
     __table_args__ = (
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
         Index("ix_blocked_periods_starts_at", "starts_at"),

@@ -1,4 +1,5 @@
-"""Telling admins what clients did: one short message each, with a button to open that day."""
+"""Telling admins (those who did not ask for quiet) and the booking's own linked specialist what clients did: one
+short message each, with a button to open that day."""
 
 import logging
 from typing import get_args
@@ -6,8 +7,8 @@ from typing import get_args
 from sqlalchemy import select
 
 from database.engine import commit, is_unavailable
-from database.models import User
-from database.repositories import Bookings, Feedbacks, Users
+from database.models import QuietAdmin, User
+from database.repositories import Bookings, Feedbacks, Specialists, Users
 from services import outages, runtime
 from services.admin import AdminService
 from services.delivery import DeliveryStatus, deliver
@@ -24,8 +25,14 @@ async def notify_admins(event: AdminEvent, booking_id: int, attempt: int = 0) ->
             booking = await Bookings(session).get(booking_id)
             if booking is None or event not in EVENTS:
                 return
-            admin_ids = await AdminService(session, rt.settings, rt.jobs).admin_ids() - {booking.user_id}
-            admins = {u.id: u for u in await session.scalars(select(User).where(User.id.in_(admin_ids)))}
+            admin_ids = await AdminService(session, rt.settings, rt.jobs).admin_ids()
+            quiet = set(await session.scalars(select(QuietAdmin.user_id)))
+            # The booking's own specialist, if linked, hears of it whether or not they are an admin.
+            own = booking.specialist.telegram_id
+            recipients = (admin_ids - quiet) | ({own} if own is not None else set())
+            recipients.discard(booking.user_id)
+            admins = {u.id: u for u in await session.scalars(select(User).where(User.id.in_(recipients)))}
+            several = await Specialists(session).count_active() > 1
             feedback = await Feedbacks(session).get(booking_id)
             rating = feedback.rating if feedback else None
     except Exception as error:
@@ -40,11 +47,14 @@ async def notify_admins(event: AdminEvent, booking_id: int, attempt: int = 0) ->
         )
         return
     blocked = []
-    for admin_id in sorted(admin_ids):
+    for admin_id in sorted(recipients):
         admin = admins.get(admin_id)
         if admin is not None and admin.blocked_bot:
             continue
-        text, markup = rt.composer.admin_notice(event, booking, rating, admin)
+        to_specialist = admin_id == own and admin_id not in admin_ids
+        text, markup = rt.composer.admin_notice(
+            event, booking, rating, admin, to_specialist=to_specialist, with_specialist=several
+        )
         delivery = await deliver(rt.bot, admin_id, text, markup, limiter=rt.limiter)
         if delivery.status is DeliveryStatus.BLOCKED and admin is not None:
             blocked.append(admin_id)

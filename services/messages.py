@@ -31,12 +31,22 @@ class Tally:
 
 
 class Composer(Protocol):
-    def reminder(self, booking: Booking, now: datetime) -> Outgoing: ...
+    def reminder(self, booking: Booking, now: datetime, *, with_specialist: bool = False) -> Outgoing: ...
 
     def feedback_request(self, booking: Booking) -> Outgoing: ...
 
-    def admin_notice(self, event: AdminEvent, booking: Booking, rating: int | None, admin: User | None) -> Outgoing:
-        """`admin`: the recipient, if they have talked to the bot (their language)."""
+    def admin_notice(
+        self,
+        event: AdminEvent,
+        booking: Booking,
+        rating: int | None,
+        admin: User | None,
+        *,
+        to_specialist: bool = False,
+        with_specialist: bool = False,
+    ) -> Outgoing:
+        """`admin`: the recipient, if they have talked to the bot (their language); `to_specialist`: the booking's
+        own specialist (not an admin), whose button opens their own day; `with_specialist`: name the specialist."""
         ...
 
     def broadcast_progress(self, admin: User | None, tally: Tally, *, final: bool) -> str: ...

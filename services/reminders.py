@@ -24,7 +24,7 @@ from core.reminder_plan import (
 )
 from database.engine import commit, is_unavailable, reading
 from database.models import Booking, BookingStatus, utcnow
-from database.repositories import Bookings, Notifications, Users
+from database.repositories import Bookings, Notifications, Specialists, Users
 from services import metrics, outages, runtime
 from services.delivery import Delivery, DeliveryStatus, deliver
 from services.messages import Outgoing
@@ -36,7 +36,8 @@ SWEEP_CONCURRENCY = 8
 _NOTHING = object()
 RECORD_PATIENCE = timedelta(minutes=10)
 
-Compose = Callable[[runtime.Runtime, Booking, datetime], Outgoing]
+# (the runtime, the booking, now, whether clients meet several specialists) → the message
+Compose = Callable[[runtime.Runtime, Booking, datetime, bool], Outgoing]
 Pick = Callable[[Booking, datetime, Settings], tuple[str, datetime] | None]
 
 
@@ -169,11 +170,11 @@ async def sweep(sweep_id: str) -> None:
         log.info("Sweep %s done: %d messages sent", sweep_id, outcomes.count(Outcome.SENT))
 
 
-def _reminder(rt: runtime.Runtime, booking: Booking, now: datetime) -> Outgoing:
-    return rt.composer.reminder(booking, now)
+def _reminder(rt: runtime.Runtime, booking: Booking, now: datetime, several: bool) -> Outgoing:
+    return rt.composer.reminder(booking, now, with_specialist=several)
 
 
-def _feedback_request(rt: runtime.Runtime, booking: Booking, now: datetime) -> Outgoing:
+def _feedback_request(rt: runtime.Runtime, booking: Booking, now: datetime, several: bool) -> Outgoing:
     return rt.composer.feedback_request(booking)
 
 
@@ -254,7 +255,8 @@ async def _notify_once(
         await commit(session)
         if token is None:
             return Outcome.ALREADY, times
-        text, markup = compose(rt, booking, now)
+        several = await Specialists(session).count_active() > 1
+        text, markup = compose(rt, booking, now, several)
         chat_id = booking.user_id
 
     delivery = await deliver(

@@ -12,7 +12,7 @@ from sqlalchemy.orm import joinedload
 
 from config import Settings
 from core.availability import Shifts, Week
-from core.errors import NotAllowed, ServiceNotFound, SpecialistNotFound
+from core.errors import BookingsInTheWay, NotAllowed, ServiceNotFound, SpecialistNotFound
 from database.models import Booking, BookingStatus, QuietAdmin, Service, Specialist, utcnow
 from database.repositories import Specialists
 from services.admin import DESCRIPTION_LIMIT, AdminService, fitting
@@ -53,6 +53,21 @@ class StaffService:
 
     async def find(self, name: str) -> Sequence[Specialist]:
         return await self.specialists.by_name(name) if name.strip() else []
+
+    async def named(self, text: str) -> tuple[Sequence[Specialist], str]:
+        """The specialist a command names at its start, and the rest: the longest run of words that is someone's
+        whole name (any case), else those whose name begins with the first word."""
+        words = text.split()
+        everyone = await self.specialists.listed(hidden_too=True)
+        for count in range(len(words), 0, -1):
+            name = " ".join(words[:count]).lower()
+            exact = [item for item in everyone if item.name.lower() == name]
+            if exact:
+                return exact, " ".join(words[count:])
+        if not words:
+            return [], ""
+        first = words[0].lower()
+        return [item for item in everyone if item.name.lower().startswith(first)], " ".join(words[1:])
 
     async def get(self, specialist_id: int) -> Specialist:
         specialist = await self.specialists.get(specialist_id)
@@ -167,12 +182,20 @@ class StaffService:
     ) -> Sequence[Booking]:
         """Hours (none: days off) on a range of dates; the upcoming bookings now outside the hours.
 
-        A linked specialist may do this to themself when an admin allowed it."""
+        A linked specialist may do this to themself when an admin allowed it, and only where no booking is in the
+        way: cancelling a client's booking is for the admins to decide."""
         specialist = await self.get(specialist_id)
         if by_specialist and (specialist.telegram_id != actor_id or not specialist.may_edit_days_off):
             raise NotAllowed(f"user {actor_id} may not change the dates of specialist {specialist_id}")
         days = [hours.first + timedelta(days=n) for n in range((hours.last - hours.first).days + 1)]
+        before = await self.outside_hours(specialist)
+        change = await self.session.begin_nested()
         await self.specialists.set_dates(specialist.id, days, _minutes(hours.shifts), hours.note)
+        left_out = await self.outside_hours(specialist)
+        if by_specialist and len(left_out) > len(before):
+            await change.rollback()
+            raise BookingsInTheWay(len(left_out) - len(before))
+        await change.commit()
         state = {
             "from": hours.first.isoformat(),
             "to": hours.last.isoformat(),
@@ -180,7 +203,7 @@ class StaffService:
             "note": hours.note,
         }
         await self._audit(actor_id, "staff.dates", specialist, None, state)
-        return await self.outside_hours(specialist)
+        return left_out
 
     async def outside_hours(self, specialist: Specialist, now: datetime | None = None) -> Sequence[Booking]:
         """The specialist's upcoming active bookings that their hours no longer hold."""

@@ -1,6 +1,6 @@
 from aiogram import Router
 
-from bot.handlers import admin, booking, errors, fallback, feedback, my_bookings, start
+from bot.handlers import admin, booking, errors, fallback, feedback, my_bookings, specialist, start
 
 # Commands that answer a pending question instead of abandoning it (bot.conversation).
 QUESTION_COMMANDS = {feedback.FeedbackStates.comment.state: frozenset({"skip"})}
@@ -12,6 +12,7 @@ def routers() -> list[Router]:
         errors.router,
         start.router,
         admin.router,
+        specialist.router,
         booking.router,
         my_bookings.router,
         feedback.router,

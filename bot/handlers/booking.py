@@ -351,7 +351,9 @@ async def _dates_view(
     if not days:
         markup = None
         if several:
-            markup = InlineKeyboardMarkup(inline_keyboard=[keyboards.dates_footer(lang, flow.scope, back_to)])
+            markup = InlineKeyboardMarkup(
+                inline_keyboard=[keyboards.dates_footer(lang, service.id, flow.scope, back_to)]
+            )
         return t(lang, "no_days", days=settings.booking_days_ahead), markup
     label = _service_label(service, flow.specialist)
     if booking is None:

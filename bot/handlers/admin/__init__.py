@@ -17,6 +17,7 @@ from bot.handlers.admin import (
     menu,
     operations,
     reports,
+    staff,
 )
 from services.admin import AdminService
 from services.booking import Sender
@@ -41,6 +42,7 @@ router.include_routers(
     book_for.router,
     blocks.router,
     catalog.router,
+    staff.router,
     broadcast.router,
     admins.router,
     reports.router,

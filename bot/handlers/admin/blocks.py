@@ -1,5 +1,7 @@
 """/block and /blocks: blocking periods, the bookings inside them, unblocking."""
 
+from html import escape
+
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import (
@@ -22,20 +24,34 @@ from core.errors import BlockNotFound, BookingError, InputTooLong
 from database.models import utcnow
 from services.admin import AdminService
 from services.admin_input import parse_period
+from services.staff import StaffService
 
 router = Router(name=__name__)
 
 
 @router.message(Command("block"))
-async def block(message: Message, command: CommandObject, lang: Lang, admin_service: AdminService) -> None:
+async def block(
+    message: Message, command: CommandObject, lang: Lang, admin_service: AdminService, staff_service: StaffService
+) -> None:
+    """`/block DAY … [reason]` for the whole business; ending in `@NAME`, for that specialist only."""
     tz = admin_service.settings.timezone
+    args, at, name = (command.args or "").rpartition(" @") if " @" in (command.args or "") else (command.args, "", "")
+    specialist_id = None
+    if at:
+        found = await staff_service.find(name)
+        if len(found) != 1:
+            await message.answer(admin_text(lang, "staff_ambiguous" if found else "staff_unknown", name=escape(name)))
+            return
+        specialist_id = found[0].id
     try:
-        period = parse_period(command.args or "", utcnow().astimezone(tz).date(), tz)
+        period = parse_period(args or "", utcnow().astimezone(tz).date(), tz)
     except ValueError:
         await message.answer(admin_text(lang, "block_usage"))
         return
     try:
-        created, is_new, inside = await admin_service.block(message.chat.id, period.start, period.end, period.reason)
+        created, is_new, inside = await admin_service.block(
+            message.chat.id, period.start, period.end, period.reason, specialist_id=specialist_id
+        )
     except InputTooLong as error:
         await message.answer(too_long(lang, error))
         return

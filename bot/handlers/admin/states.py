@@ -7,3 +7,4 @@ class AdminStates(StatesGroup):
     cancel_reason = State()
     adding_admin = State()
     broadcast_message = State()
+    linking_specialist = State()
