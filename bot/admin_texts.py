@@ -143,7 +143,8 @@ ADMIN_TEXTS: dict[str, dict[str, str]] = {
         "stats": "<b>Statistics {start} – {end}</b>\nBookings made: {made}\nCancelled: {cancelled} "
         "(by clients: {by_clients})\nCompleted: {completed}\nAverage rating: {rating} ({ratings} ratings)\n"
         "Busiest days: {days}\nBusiest hours: {hours}\nClients: {clients}, returning: {returning}",
-        "stats_usage": "Usage: /stats, /stats 7d, or /stats FROM TO (YYYY-MM-DD or DD.MM)",
+        "stats_usage": "Usage: /stats, /stats 7d, or /stats FROM TO (YYYY-MM-DD or DD.MM); @NAME: one specialist's",
+        "stats_specialist": "👤 {name}: made {made}, cancelled {cancelled}, completed {completed}, ⭐ {rating}",
         "chart_title": "Bookings (up) and cancellations (down) per day, last 30 days",
         "feedback_title": "<b>Recent feedback</b>",
         "feedback_none": "No ratings yet.",
@@ -162,7 +163,7 @@ ADMIN_TEXTS: dict[str, dict[str, str]] = {
         "field_reason": "reason",
         "service_edited": "✅ Saved: {name} ({minutes}′). Existing bookings keep their times.",
         "service_usage": "Usage: /service_add Name; minutes; price; description — or "
-        "/service_edit ID name|duration|price|description VALUE",
+        "/service_edit ID name|duration|price|description|buffer VALUE (buffer: minutes kept free after it)",
     },
     "ru": {
         "menu": "<b>Администрирование</b>\n/today, /tomorrow, /day ГГГГ-ММ-ДД [ИМЯ] — расписание (одного)\n"
@@ -304,7 +305,8 @@ ADMIN_TEXTS: dict[str, dict[str, str]] = {
         "stats": "<b>Статистика {start} – {end}</b>\nНовых записей: {made}\nОтменено: {cancelled} "
         "(клиентами: {by_clients})\nСостоялось: {completed}\nСредняя оценка: {rating} (оценок: {ratings})\n"
         "Самые загруженные дни: {days}\nЧасы: {hours}\nКлиентов: {clients}, постоянных: {returning}",
-        "stats_usage": "Как: /stats, /stats 7d или /stats С ПО (ГГГГ-ММ-ДД или ДД.ММ)",
+        "stats_usage": "Как: /stats, /stats 7d или /stats С ПО (ГГГГ-ММ-ДД или ДД.ММ); @ИМЯ — по одному специалисту",
+        "stats_specialist": "👤 {name}: записей {made}, отмен {cancelled}, состоялось {completed}, ⭐ {rating}",
         "chart_title": "Bookings (up) and cancellations (down) per day, last 30 days",
         "feedback_title": "<b>Последние отзывы</b>",
         "feedback_none": "Оценок пока нет.",
@@ -323,7 +325,7 @@ ADMIN_TEXTS: dict[str, dict[str, str]] = {
         "field_reason": "причина",
         "service_edited": "✅ Сохранено: {name} ({minutes}′). Уже сделанные записи не меняются.",
         "service_usage": "Как: /service_add Название; минуты; цена; описание — или "
-        "/service_edit ID name|duration|price|description ЗНАЧЕНИЕ",
+        "/service_edit ID name|duration|price|description|buffer ЗНАЧЕНИЕ (buffer: минуты паузы после услуги)",
     },
 }
 

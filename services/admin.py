@@ -286,7 +286,7 @@ class AdminService:
             select(Booking, Feedback)
             .outerjoin(Feedback, Feedback.booking_id == Booking.id)
             .where(Booking.starts_at >= start, Booking.starts_at < end)
-            .options(joinedload(Booking.user), joinedload(Booking.service))
+            .options(joinedload(Booking.user), joinedload(Booking.service), joinedload(Booking.specialist))
             .order_by(Booking.starts_at, Booking.id)
         )
         return [(row[0], row[1]) for row in rows.all()]
@@ -320,6 +320,8 @@ class AdminService:
             service.price = fitting("price", value, PRICE_LIMIT) or None
         elif field == "description":
             service.description = fitting("description", value, DESCRIPTION_LIMIT) or None
+        elif field == "buffer":
+            service.buffer_minutes = _minutes(value, minimum=0)
         else:
             raise ValueError(f"unknown field {field!r}")
         await self.session.flush()
@@ -382,11 +384,16 @@ def _service_state(service: Service) -> dict[str, Any]:
         "duration": service.duration_minutes,
         "price": service.price,
         "description": service.description,
+        "buffer": service.buffer_minutes,
         "active": service.is_active,
     }
 
 
 def _positive_minutes(value: str) -> int:
-    if not value.strip().isdigit() or not 0 < int(value) <= 24 * 60:
-        raise ValueError(f"duration must be minutes between 1 and 1440: {value!r}")
+    return _minutes(value, minimum=1)
+
+
+def _minutes(value: str, *, minimum: int) -> int:
+    if not value.strip().isdigit() or not minimum <= int(value) <= 24 * 60:
+        raise ValueError(f"minutes between {minimum} and 1440: {value!r}")
     return int(value)

@@ -4,13 +4,16 @@ import io
 import os
 import statistics
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
 
 from database.models import Booking, BookingStatus, CancelledBy, Feedback
 
@@ -30,20 +33,45 @@ class Stats:
     clients: int
     returning_clients: int
     daily: list[tuple[date, int, int]]  # (local day, bookings made, cancellations)
+    per_specialist: list["SpecialistFigures"]
 
 
-async def collect(session: AsyncSession, start: datetime, end: datetime, tz: ZoneInfo) -> Stats:
+@dataclass(frozen=True)
+class SpecialistFigures:
+    name: str
+    made: int
+    cancelled: int
+    completed: int
+    rating_average: float | None
+
+
+async def collect(
+    session: AsyncSession, start: datetime, end: datetime, tz: ZoneInfo, specialist_id: int | None = None
+) -> Stats:
+    """The period's figures: the whole business's (with a line per specialist), or one specialist's."""
     in_period = or_(
         Booking.created_at.between(start, end),
         Booking.cancelled_at.between(start, end),
         Booking.starts_at.between(start, end),
     )
-    bookings = (await session.scalars(select(Booking).where(in_period))).all()
+    query = select(Booking).where(in_period).options(joinedload(Booking.specialist))
+    if specialist_id is not None:
+        query = query.where(Booking.specialist_id == specialist_id)
+    bookings = (await session.scalars(query)).all()
     made = [b for b in bookings if start <= b.created_at <= end]
     cancelled = [b for b in bookings if b.cancelled_at is not None and start <= b.cancelled_at <= end]
     visits = [b for b in bookings if start <= b.starts_at <= end and b.status != BookingStatus.CANCELLED]
     completed = [b for b in visits if b.status == BookingStatus.COMPLETED or b.ends_at <= end]
-    ratings = list(await session.scalars(select(Feedback.rating).where(Feedback.updated_at.between(start, end))))
+    rated = (
+        await session.execute(
+            select(Booking.specialist_id, Feedback.rating)
+            .join(Booking, Booking.id == Feedback.booking_id)
+            .where(Feedback.updated_at.between(start, end))
+        )
+    ).all()
+    if specialist_id is not None:
+        rated = [row for row in rated if row[0] == specialist_id]
+    ratings = [rating for _, rating in rated]
     clients = {b.user_id for b in visits}
     history = Counter(
         await session.scalars(
@@ -69,7 +97,30 @@ async def collect(session: AsyncSession, start: datetime, end: datetime, tz: Zon
         clients=len(clients),
         returning_clients=sum(1 for client in clients if history[client] > 1),
         daily=[(day, made_per_day[day], cancelled_per_day[day]) for day in days],
+        per_specialist=_per_specialist(made, cancelled, completed, rated) if specialist_id is None else [],
     )
+
+
+def _per_specialist(
+    made: list[Booking], cancelled: list[Booking], completed: list[Booking], rated: Sequence[Any]
+) -> list[SpecialistFigures]:
+    """A line per specialist who had anything in the period, when there is more than one."""
+    people = {b.specialist_id: b.specialist for b in (*made, *cancelled, *completed)}
+    if len(people) < 2:
+        return []
+    ratings: dict[int, list[int]] = {}
+    for specialist_id, rating in rated:
+        ratings.setdefault(specialist_id, []).append(rating)
+    return [
+        SpecialistFigures(
+            name=person.name,
+            made=sum(b.specialist_id == key for b in made),
+            cancelled=sum(b.specialist_id == key for b in cancelled),
+            completed=sum(b.specialist_id == key for b in completed),
+            rating_average=statistics.fmean(ratings[key]) if ratings.get(key) else None,
+        )
+        for key, person in sorted(people.items(), key=lambda item: (item[1].position, item[0]))
+    ]
 
 
 def font_cache_ready() -> bool:

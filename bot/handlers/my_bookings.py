@@ -1,5 +1,4 @@
 from collections.abc import Sequence
-from html import escape
 from zoneinfo import ZoneInfo
 
 from aiogram import F, Router
@@ -8,7 +7,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot import keyboards
 from bot.callbacks import CancelAsk, CancelConfirm, CancelKeep, MyPage, RescheduleStart
-from bot.formatting import booking_text, ddmm, hhmm, local, weekday
+from bot.formatting import booking_text, ddmm, hhmm, local, service_label, weekday
 from bot.handlers.booking import Acting, dates_view_for_reschedule
 from bot.handlers.refusals import refuse
 from bot.middlewares import READ_ONLY
@@ -29,7 +28,8 @@ async def my_bookings(message: Message, lang: Lang, user: User, booking_service:
     if not bookings:
         await message.answer(t(lang, "my_none"), reply_markup=keyboards.main_menu(lang))
         return
-    text, markup = _my_view(lang, bookings, booking_service.settings.timezone, 0)
+    several = await booking_service.several_specialists()
+    text, markup = _my_view(lang, bookings, booking_service.settings.timezone, 0, several)
     await message.answer(text, reply_markup=markup)
 
 
@@ -41,11 +41,16 @@ async def my_page(
     if not bookings:
         await show(callback, t(lang, "my_none"))
     else:
-        await show(callback, *_my_view(lang, bookings, booking_service.settings.timezone, callback_data.page))
+        several = await booking_service.several_specialists()
+        tz = booking_service.settings.timezone
+        await show(callback, *_my_view(lang, bookings, tz, callback_data.page, several))
     await callback.answer()
 
 
-def _my_view(lang: Lang, bookings: Sequence[Booking], tz: ZoneInfo, page: int) -> tuple[str, InlineKeyboardMarkup]:
+def _my_view(
+    lang: Lang, bookings: Sequence[Booking], tz: ZoneInfo, page: int, several: bool
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The client's upcoming bookings (naming the specialist where clients meet several), a page at a time."""
     entries = []
     for booking in bookings:
         day = local(booking.starts_at, tz).date()
@@ -55,7 +60,7 @@ def _my_view(lang: Lang, bookings: Sequence[Booking], tz: ZoneInfo, page: int) -
             date=ddmm(day),
             weekday=weekday(lang, day),
             time=hhmm(booking.starts_at, tz),
-            service=escape(booking.service.name),
+            service=service_label(booking, several),
         )
         entries.append(Entry(line, keyboards.my_bookings_buttons(lang, booking, tz)))
     pages = paginate(entries)

@@ -1,6 +1,8 @@
 """A barbershop with three barbers, run from the chat: /staff, /hours, /dayoff, the client's specialist step, a
 linked specialist's own day and notices."""
 
+import csv
+import io
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
@@ -212,3 +214,56 @@ async def test_staff_beyond_two_weeks_the_days_come_as_a_month_grid(month_chat: 
     await month_chat.process()
     assert "Choose a time" in grid.text
     assert not stub.errors, stub.errors
+
+
+async def test_staff_a_service_buffer_is_set_in_chat_and_kept_free_after_each_booking(
+    chat: Chat, stub: TelegramStub
+) -> None:
+    owner = stub.user(OWNER, "Owner")
+    assert "Saved" in await say(chat, owner, "/service_edit 1 buffer 15")
+    assert "🧹 +15′" in await say(chat, owner, "/services")
+    assert "Usage" in await say(chat, owner, "/service_edit 1 buffer 2000")
+    client = stub.user(CLIENT, "Client")
+    client.send("/book")
+    await chat.process()
+    flow = client.messages()[-1]
+    client.click(flow, flow.buttons()[1]["text"])
+    await chat.process()
+    times = [b["text"] for b in flow.buttons() if TIME.match(b["text"])]
+    client.click(flow, times[0])
+    await chat.process()
+    client.click(flow, "Confirm")
+    await chat.process()
+    async with chat.sessionmaker() as session:
+        booking = (await session.scalars(select(Booking))).one()
+    assert booking.occupied_until - booking.ends_at == timedelta(minutes=15)
+
+
+async def test_staff_stats_and_export_are_per_specialist(chat: Chat, stub: TelegramStub) -> None:
+    owner = await barbershop(chat, stub)
+    for client_id, barber in ((CLIENT, "👤 Anna"), (CLIENT + 1, "👤 Boris"), (CLIENT + 2, "👤 Boris")):
+        client = stub.user(client_id, f"Client {client_id}")
+        client.send("/book")
+        await chat.process()
+        flow = client.messages()[-1]
+        client.click(flow, barber)
+        await chat.process()
+        client.click(flow, flow.buttons()[1]["text"])
+        await chat.process()
+        client.click(flow, next(b["text"] for b in flow.buttons() if TIME.match(b["text"])))
+        await chat.process()
+        client.click(flow, "Confirm")
+        await chat.process()
+
+    figures = await say(chat, owner, "/stats")
+    assert "👤 Anna: made 1" in figures
+    assert "👤 Boris: made 2" in figures
+    one = await say(chat, owner, "/stats @Boris")
+    assert one.startswith("👤 Boris")
+    assert "Bookings made: 2" in one
+    assert "No specialist" in await say(chat, owner, "/stats @Zed")
+
+    owner.send("/export 01.01.2026 31.12.2030")
+    await chat.process()
+    rows = list(csv.DictReader(io.StringIO(stub.files[-1].content.decode("utf-8-sig"))))
+    assert sorted(row["specialist"] for row in rows) == ["Anna", "Boris", "Boris"]

@@ -117,6 +117,8 @@ async def _services_view(
     entries = []
     for service in await admin_service.all_services():
         price = f" · {escape(service.price)}" if service.price else ""
+        if service.buffer_minutes:
+            price += f" · 🧹 +{service.buffer_minutes}′"
         state = "✅" if service.is_active else "⏸"
         line = admin_text(
             lang,

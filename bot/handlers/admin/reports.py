@@ -26,6 +26,7 @@ from services import runtime, stats
 from services.admin import AdminService
 from services.admin_input import parse_day
 from services.export import bookings_csv
+from services.staff import StaffService
 
 log = logging.getLogger(__name__)
 router = Router(name=__name__)
@@ -97,16 +98,29 @@ async def stats_command(
     event: Message | CallbackQuery,
     lang: Lang,
     admin_service: AdminService,
+    staff_service: StaffService,
     bot: Bot,
     command: CommandObject | None = None,
 ) -> None:
-    await _send_stats(bot, _chat(event), lang, admin_service, _arguments(command))
+    await _send_stats(bot, _chat(event), lang, admin_service, staff_service, _arguments(command))
     await _done(event)
 
 
-async def _send_stats(bot: Bot, chat_id: int, lang: Lang, admin_service: AdminService, arguments: str) -> None:
+async def _send_stats(
+    bot: Bot, chat_id: int, lang: Lang, admin_service: AdminService, staff_service: StaffService, arguments: str
+) -> None:
+    """`/stats [7d | FROM TO] [@NAME]`: the business's figures (a line per specialist), or one specialist's."""
     tz = admin_service.settings.timezone
     now = utcnow()
+    arguments, at, name = arguments.rpartition("@") if "@" in arguments else (arguments, "", "")
+    specialist = None
+    if at:
+        found = await staff_service.find(name)
+        if len(found) != 1:
+            key = "staff_ambiguous" if found else "staff_unknown"
+            await bot.send_message(chat_id, admin_text(lang, key, name=escape(name.strip())))
+            return
+        specialist = found[0]
     args = arguments.split()
     try:
         if len(args) == 2:
@@ -123,11 +137,27 @@ async def _send_stats(bot: Bot, chat_id: int, lang: Lang, admin_service: AdminSe
     except ValueError:
         await bot.send_message(chat_id, admin_text(lang, "stats_usage"))
         return
-    figures = await stats.collect(admin_service.session, start, end, tz)
+    scope = specialist.id if specialist is not None else None
+    figures = await stats.collect(admin_service.session, start, end, tz, scope)
     weekdays = t(lang, "weekdays").split(",")
+    heading = f"👤 <b>{escape(specialist.name)}</b>\n" if specialist is not None else ""
+    lines = [
+        admin_text(
+            lang,
+            "stats_specialist",
+            name=escape(item.name),
+            made=item.made,
+            cancelled=item.cancelled,
+            completed=item.completed,
+            rating=f"{item.rating_average:.2f}" if item.rating_average is not None else "—",
+        )
+        for item in figures.per_specialist
+    ]
+    per_specialist = "\n\n" + "\n".join(lines) if lines else ""
     await bot.send_message(
         chat_id,
-        admin_text(
+        heading
+        + admin_text(
             lang,
             "stats",
             start=f"{start.astimezone(tz):%d.%m.%Y}",
@@ -142,9 +172,10 @@ async def _send_stats(bot: Bot, chat_id: int, lang: Lang, admin_service: AdminSe
             hours=", ".join(f"{hour:02d}:00 ({count})" for hour, count in figures.busiest_hours) or "—",
             clients=figures.clients,
             returning=figures.returning_clients,
-        ),
+        )
+        + per_specialist,
     )
-    month = await stats.collect(admin_service.session, now - timedelta(days=30), now, tz)
+    month = await stats.collect(admin_service.session, now - timedelta(days=30), now, tz, scope)
     # The chart follows on its own: the admin's next message does not wait for it to be drawn and sent.
     asyncio.create_task(_send_chart(bot, chat_id, month.daily, admin_text(lang, "chart_title")))  # noqa: RUF006 - tracked
 
