@@ -174,6 +174,47 @@ def write_markdown(document: dict[str, Any], path: Path) -> None:
                 f"The floor: a minimal aiogram handler answering one message. {r['updates_per_step']} updates a step.",
                 "",
             ]
+    if "specialists" in results:
+        lines += ["## 8. Specialists (issue 14)", ""]
+        rows = []
+        for kind in DATABASE_KINDS:
+            r = results["specialists"][kind]
+            reads = r["reads"]
+            for what, key in (("'any' days list", "days_list_ms"), ("'any' times of a day", "day_times_ms")):
+                figures = reads[key]
+                rows.append(
+                    [
+                        kind,
+                        what,
+                        f"{figures['p50']} ms",
+                        f"{figures['p95']} ms",
+                        _per_floor(figures["p95"], results["specialists"]),
+                    ]
+                )
+        lines += _table(["database", "read (in process)", "p50", "p95", "p95 ÷ floor"], rows)
+        lines += [
+            f"A busy business: {reads['specialists']} specialists, {reads['days_bookable']} days bookable, "
+            f"{reads['bookings']} future bookings.",
+            "",
+        ]
+        rows = []
+        for kind in DATABASE_KINDS:
+            r = results["specialists"][kind]
+            five = r["interactive_5"]
+            rows.append(
+                [kind, "5 specialists", five["updates"], five["updates_per_second"], f"{five['reply_ms']['p95']} ms"]
+            )
+            for point in r["saturation"]:
+                rows.append(
+                    [
+                        kind,
+                        f"{point['clients']} clients",
+                        "",
+                        point["updates_per_second"],
+                        f"{point['reply_ms']['p95']} ms",
+                    ]
+                )
+        lines += _table(["database", "run", "updates", "updates/s", "reply p95"], rows)
     path.write_text("\n".join(lines))
 
 

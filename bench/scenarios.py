@@ -19,6 +19,7 @@ from aiogram.exceptions import TelegramAPIError
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bench import availability
 from bench.harness import (
     TELEGRAM_CEILING_PER_SECOND,
     LoopLagProbe,
@@ -37,6 +38,7 @@ from bot.telegram_session import create_bot
 from config import Settings
 from database.engine import after_commit, after_commit_work_done, commit, create_engine, create_sessionmaker
 from database.migrate import upgrade_to_head
+from database.models import Specialist, utcnow
 from services import reminders, runtime
 from services.scheduling import BookingTimes, ReminderJobs, create_scheduler
 from tests.e2e.bot_process import ROOT
@@ -60,10 +62,12 @@ class Sizes:
     sweep_due: int
     conversation_users: int  # distinct users, each sending one update, for the conversation store's memory
     instruction_updates: int  # updates of each step counted by callgrind
+    availability_samples: int  # "any specialist" reads timed in the busy business
+    saturation: tuple[int, ...]  # clients booking at once, 5 specialists, one run each
 
 
-FULL = Sizes(500, 60, 20, 1000, (0, 10_000, 100_000), 3, 100, 5, 10_000, 1000, 100_000, 20)
-QUICK = Sizes(50, 5, 7, 100, (1000,), 1, 10, 1, 500, 100, 10_000, 3)  # a smoke run: about three minutes
+FULL = Sizes(500, 60, 20, 1000, (0, 10_000, 100_000), 3, 100, 5, 10_000, 1000, 100_000, 20, 100, (100, 200, 400, 800))
+QUICK = Sizes(50, 5, 7, 100, (1000,), 1, 10, 1, 500, 100, 10_000, 3, 10, (10, 20))  # a smoke run: a few minutes
 FIRST_CLIENT = 100_000
 REPLIES = frozenset({"sendMessage", "editMessageText", "editMessageReplyMarkup"})
 # The time was taken by someone else meanwhile, or began meanwhile (a run crossing the start of a slot): the bot
@@ -252,10 +256,12 @@ async def interactive(kind: str, sizes: Sizes) -> Figures:
     )
 
 
-async def _interactive_run(kind: str, clients: int) -> Figures:
+async def _interactive_run(kind: str, clients: int, specialists: int = 1) -> Figures:
     latencies: list[float] = []
     async with workspace() as workdir, database(kind, workdir) as url, stand_in(flood_limits=False) as stub:
         env = {"DATABASE_URL": url, "SLOT_MINUTES": "15", "BOOKING_MIN_LEAD": "0s", "MAX_ACTIVE_BOOKINGS": "5"}
+        if specialists > 1:
+            await _add_specialists(url, specialists - 1)
         async with bot_process(stub, workdir, env) as bot:
             # A process that has run for a while has built its caches (pydantic answer models, compiled
             # queries): one client goes through the flow first, unmeasured.
@@ -304,8 +310,12 @@ async def _book_as(stub: TelegramStub, client: StubUser, latencies: list[float])
         return result
 
     flow = await step(
-        lambda: client.send("/book"), lambda: next((m for m in client.messages() if "day" in m.text), None)
+        lambda: client.send("/book"),
+        lambda: next((m for m in client.messages() if "day" in m.text or "Who would" in m.text), None),
     )
+    if "Who would" in flow.text:  # several specialists: anyone, or one of them
+        people = [b for b in flow.buttons() if b["text"].startswith(("👥", "👤"))]
+        await step(lambda: client.click(flow, rng.choice(people)["text"]), lambda: "day" in flow.text)
     await step(lambda: client.click(flow, rng.choice(flow.buttons()[:7])["text"]), lambda: "time" in flow.text)
     await step(
         lambda: client.click(flow, rng.choice(time_buttons(flow))["text"]),
@@ -315,6 +325,30 @@ async def _book_as(stub: TelegramStub, client: StubUser, latencies: list[float])
         return "taken"
     await step(lambda: client.click(flow, "✅"), lambda: "Booked" in flow.text or OFFERED_AGAIN in flow.text)
     return "booked" if "Booked" in flow.text else "taken"
+
+
+async def specialists(kind: str, sizes: Sizes) -> Figures:
+    """Issue 14's targets: "any specialist" reads in a busy business (in process); 100 clients booking with 5
+    specialists; and the saturation curve, to know where one process stops keeping up."""
+    reads = await availability.any_specialist(kind, sizes.availability_samples)
+    report(f"specialists [{kind}] reads", reads)
+    five = await _interactive_run(kind, sizes.clients, specialists=5)
+    curve = []
+    for clients in sizes.saturation:
+        run = await _interactive_run(kind, clients, specialists=5)
+        curve.append({"clients": clients, **{key: run[key] for key in ("updates_per_second", "reply_ms")}})
+    return {"reads": reads, "interactive_5": five, "saturation": curve}
+
+
+async def _add_specialists(url: str, count: int) -> None:
+    engine = create_engine(url)
+    try:
+        await upgrade_to_head(engine)
+        async with create_sessionmaker(engine)() as session:
+            session.add_all(Specialist(name=f"Barber {n}", position=n, created_at=utcnow()) for n in range(count))
+            await commit(session)
+    finally:
+        await engine.dispose()
 
 
 async def loop_health(kind: str, sizes: Sizes) -> Figures:

@@ -1,5 +1,5 @@
 from bisect import bisect_right
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -155,12 +155,14 @@ def days_with_free_starts(
     now: datetime,
     *,
     buffer: timedelta = timedelta(0),
+    among: Collection[date] | None = None,
 ) -> list[date]:
+    """The days of the booking window (or of those `among` them) with at least one free start."""
     window, taken = schedule.booking_window(now), _Busy(busy)
     return [
         day
         for day in schedule.window_days(now)
-        if next(_free(schedule, day, duration, buffer, taken, window), None) is not None
+        if (among is None or day in among) and next(_free(schedule, day, duration, buffer, taken, window), None)
     ]
 
 

@@ -163,7 +163,7 @@ class AdminService:
         if specialist_ids is not None:
             people = {key: value for key, value in people.items() if key in specialist_ids}
         ordered = sorted(people.values(), key=lambda item: (item.position, item.id))
-        bookable = await Availability(self.session, self.schedule).bookable(ordered, start, end)
+        bookable = await Availability(self.session, self.schedule).hours(ordered, start, end)
         columns = [
             SpecialistDay(
                 item.specialist,

@@ -1,6 +1,6 @@
 """Who can be booked when: each specialist's week, dates, blocks and bookings read once, then pure arithmetic."""
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -24,8 +24,13 @@ class Bookable:
     def free_starts(self, day: date, duration: timedelta, buffer: timedelta, now: datetime) -> list[datetime]:
         return free_starts(self.schedule, day, duration, self.busy, now, buffer=buffer)
 
-    def days(self, duration: timedelta, buffer: timedelta, now: datetime) -> list[date]:
-        return days_with_free_starts(self.schedule, duration, self.busy, now, buffer=buffer)
+    def days(
+        self, duration: timedelta, buffer: timedelta, now: datetime, among: Collection[date] | None = None
+    ) -> list[date]:
+        return days_with_free_starts(self.schedule, duration, self.busy, now, buffer=buffer, among=among)
+
+    def works_on(self, day: date) -> bool:
+        return bool(self.schedule.week.on(day))
 
     def is_free(self, start: datetime, duration: timedelta, buffer: timedelta) -> bool:
         end = start + duration + buffer
@@ -54,21 +59,23 @@ class Availability:
     async def bookable(
         self, specialists: Sequence[Specialist], start: datetime, end: datetime, *, exclude_id: int | None = None
     ) -> list[Bookable]:
-        """The specialists with their hours and busy times over [start, end) — the days whose shifts begin there
-        and the night after (a shift past midnight)."""
+        """The specialists with their hours around [start, end) (from the day before: a shift past midnight) and
+        their busy times that overlap it."""
+        found = await self.hours(specialists, start, end)
+        await self.add_bookings(found, start, end, exclude_id=exclude_id)
+        return found
+
+    async def hours(self, specialists: Sequence[Specialist], start: datetime, end: datetime) -> list[Bookable]:
+        """The specialists with their hours over [start, end) and, as busy, the blocks only: their bookings are
+        read by `add_bookings`, for those and when they are needed."""
         if not specialists:
             return []
         ids = [item.id for item in specialists]
         first, last = self.schedule.local_date(start) - timedelta(days=1), self.schedule.local_date(end)
         weeks = await self.specialists.weeks(ids)
         dates = await self.specialists.date_exceptions(ids, first, last)
-        span_end = end + timedelta(days=1)
         busy: dict[int, list[Interval]] = {item: [] for item in ids}
-        for specialist_id, starts_at, occupied_until in await self.bookings.occupied_between(
-            ids, start - timedelta(days=1), span_end, exclude_id=exclude_id
-        ):
-            busy[specialist_id].append(Interval(starts_at, occupied_until))
-        for block in await self.blocked.overlapping(start - timedelta(days=1), span_end, ids):
+        for block in await self.blocked.overlapping(start - timedelta(days=1), end + timedelta(days=1), ids):
             for specialist_id in ids if block.specialist_id is None else (block.specialist_id,):
                 busy[specialist_id].append(Interval(block.starts_at, block.ends_at))
         return [
@@ -79,6 +86,18 @@ class Availability:
             )
             for specialist in specialists
         ]
+
+    async def add_bookings(
+        self, bookable: Sequence[Bookable], start: datetime, end: datetime, *, exclude_id: int | None = None
+    ) -> None:
+        """Add to their busy times the specialists' active bookings that overlap [start, end)."""
+        if not bookable:
+            return
+        by_id = {item.specialist.id: item.busy for item in bookable}
+        for specialist_id, starts_at, occupied_until in await self.bookings.occupied_between(
+            list(by_id), start, end, exclude_id=exclude_id
+        ):
+            by_id[specialist_id].append(Interval(starts_at, occupied_until))
 
     def week(
         self, specialist: Specialist, days: list[MinuteShifts] | None, dates: dict[date, MinuteShifts] | None

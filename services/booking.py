@@ -1,6 +1,7 @@
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -124,10 +125,26 @@ class BookingService:
         (a booking being moved, which keeps its length)."""
         duration, buffer = _length(service, moving), _buffer(service)
         window = self.schedule.booking_window(now)
-        days: set[date] = set()
-        for bookable in await self._bookable(service, specialist_id, window.start, window.end + duration, moving):
-            days.update(bookable.days(duration, buffer, now))
-        return sorted(days)
+        specialists = await self.availability.performing(service.id, specialist_id)
+        candidates = await self.availability.hours(specialists, window.start, window.end + duration)
+        # A day is in the list once one specialist has a free start then: each one's bookings are read only for
+        # the days nobody before them (in their order) has decided yet — usually the first decides nearly all.
+        undecided = set(self.schedule.window_days(now))
+        found: set[date] = set()
+        for candidate in candidates:
+            theirs = sorted(day for day in undecided if candidate.works_on(day))
+            if not theirs:
+                continue
+            first, last = candidate.schedule.span(theirs[0]), candidate.schedule.span(theirs[-1])
+            assert first is not None  # they work on both days
+            assert last is not None
+            await self.availability.add_bookings(
+                [candidate], first.start, last.end + buffer, exclude_id=moving.id if moving else None
+            )
+            free = candidate.days(duration, buffer, now, among=set(theirs))
+            found.update(free)
+            undecided.difference_update(free)
+        return sorted(found)
 
     async def available_starts(
         self,
@@ -139,10 +156,22 @@ class BookingService:
         moving: Booking | None = None,
     ) -> list[datetime]:
         """Free starts on `day`: the specialist's, or the union over everyone who performs the service."""
-        start = datetime.combine(day, datetime.min.time(), tzinfo=self.schedule.tz)
+        midnight = _midnight(day, self.schedule.tz)
         duration, buffer = _length(service, moving), _buffer(service)
+        specialists = await self.availability.performing(service.id, specialist_id)
+        candidates = await self.availability.hours(specialists, midnight, midnight + timedelta(days=1))
+        spans = [span for item in candidates if (span := item.schedule.span(day)) is not None]
+        if not spans:
+            return []
+        working = [item for item in candidates if item.works_on(day)]
+        await self.availability.add_bookings(
+            working,
+            min(span.start for span in spans),
+            max(span.end for span in spans) + buffer,
+            exclude_id=moving.id if moving else None,
+        )
         starts: set[datetime] = set()
-        for bookable in await self._bookable(service, specialist_id, start, start + timedelta(days=1), moving):
+        for bookable in working:
             starts.update(bookable.free_starts(day, duration, buffer, now))
         return sorted(starts)
 
@@ -298,7 +327,9 @@ class BookingService:
         window = self.schedule.booking_window(now)
         if not window.start <= starts_at <= window.end:
             raise SlotNotOffered(f"{starts_at.isoformat()} is outside the booking window")
-        bookable = await self._bookable(service, specialist_id, starts_at, starts_at + duration, moving)
+        bookable = await self._bookable(
+            service, specialist_id, starts_at, starts_at + duration + _buffer(service), moving
+        )
         if specialist_id != ANY_SPECIALIST and not bookable:
             raise SpecialistUnavailable(f"specialist {specialist_id} does not perform service {service.id}")
         offered = [item for item in bookable if item.schedule.offers(starts_at, duration)]
@@ -367,6 +398,10 @@ class Sender:
 
 def _duration(service: Service) -> timedelta:
     return timedelta(minutes=service.duration_minutes)
+
+
+def _midnight(day: date, tz: ZoneInfo) -> datetime:
+    return datetime.combine(day, datetime.min.time(), tzinfo=tz)
 
 
 def _buffer(service: Service) -> timedelta:

@@ -11,7 +11,6 @@ COLUMNS = (
     "booking_id",
     "status",
     "service",
-    "specialist",
     "date",
     "start",
     "end",
@@ -24,6 +23,7 @@ COLUMNS = (
     "cancel_reason",
     "rating",
     "comment",
+    "specialist",  # last: sheets built on the earlier columns keep working
 )
 
 
@@ -47,7 +47,6 @@ def bookings_csv(rows: Sequence[tuple[Booking, Feedback | None]], tz: ZoneInfo) 
                 booking.id,
                 booking.status,
                 as_text(booking.service.name),
-                as_text(booking.specialist.name),
                 f"{start:%Y-%m-%d}",
                 f"{start:%H:%M}",
                 f"{end:%H:%M}",
@@ -60,6 +59,7 @@ def bookings_csv(rows: Sequence[tuple[Booking, Feedback | None]], tz: ZoneInfo) 
                 as_text(booking.cancel_reason or ""),
                 feedback.rating if feedback else "",
                 as_text(feedback.comment or "") if feedback else "",
+                as_text(booking.specialist.name),
             )
         )
     return buffer.getvalue().encode("utf-8-sig")

@@ -222,7 +222,7 @@ class StaffService:
         ).all()
         if not upcoming:
             return []
-        (bookable,) = await self.availability.bookable([specialist], upcoming[0].starts_at, upcoming[-1].ends_at)
+        (bookable,) = await self.availability.hours([specialist], upcoming[0].starts_at, upcoming[-1].ends_at)
         return [booking for booking in upcoming if not _within(bookable.schedule.opening, booking)]
 
     async def quiet(self, user_id: int, quiet: bool) -> None:

@@ -4,7 +4,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.admin_views import audit_change
-from services.admin_input import parse_day, parse_period
+from core.availability import Shift
+from services.admin_input import parse_dates_hours, parse_day, parse_period, parse_week
 
 TODAY = date(2026, 11, 24)
 MOSCOW = ZoneInfo("Europe/Moscow")
@@ -64,3 +65,49 @@ def test_admin_audit_change_lists_changed_fields_only() -> None:
     assert audit_change(before, after) == "status: active → cancelled; cancel_reason: — → ill"
     assert audit_change(None, '{"admin": 5}') == "admin: — → 5"
     assert audit_change(None, '{"reason": "' + "x" * 500 + '"}').endswith("…")
+
+
+def test_admin_input_a_week_with_breaks_ranges_lists_both_languages_and_days_off() -> None:
+    week = parse_week("mon-fri 09:00-13:00, 14:00-18:00; sat 10:00-15:00; sun off")
+    assert week[0] == (Shift(540, 780), Shift(840, 1080))
+    assert week[4] == week[0]
+    assert week[5] == (Shift(600, 900),)
+    assert week[6] == ()
+    assert parse_week("пт-пн 18:00-02:00") == dict.fromkeys((4, 5, 6, 0), (Shift(1080, 1560),))
+    assert parse_week("mon,wed 10:00-24:00") == {0: (Shift(600, 1440),), 2: (Shift(600, 1440),)}
+    assert parse_week("вт выходной") == {1: ()}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "mon",
+        "xyz 09:00-10:00",
+        "mon 09:00-10:00; mon off",
+        "mon 25:00-26:00",
+        "mon 10:00-11:00 10:30-12:00",
+        "mon 10:60-11:00",
+        "mon 24:00-01:00",
+        "mon 10:00-10:00",
+    ],
+)
+def test_admin_input_a_week_that_cannot_be_read_is_refused_with_the_reason(text: str) -> None:
+    with pytest.raises(ValueError, match=r".+"):
+        parse_week(text)
+
+
+def test_admin_input_dates_one_day_a_range_across_new_year_and_days_off() -> None:
+    today = date(2026, 12, 2)
+    one = parse_dates_hours("2026-12-31 10:00-14:00", today)
+    assert (one.first, one.last, one.shifts, one.note) == (
+        date(2026, 12, 31),
+        date(2026, 12, 31),
+        (Shift(600, 840),),
+        None,
+    )
+    vacation = parse_dates_hours("28.12-05.01 winter break", today, day_off=True)
+    assert (vacation.first, vacation.last, vacation.shifts) == (date(2026, 12, 28), date(2027, 1, 5), ())
+    assert vacation.note == "winter break"
+    with pytest.raises(ValueError, match="hours"):
+        parse_dates_hours("31.12", today)

@@ -2,7 +2,7 @@ import random
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from core.availability import Interval, Week, WorkSchedule, days_with_free_starts, free_starts
+from core.availability import Interval, Shift, Week, WorkSchedule, days_with_free_starts, free_starts
 
 HOUR = timedelta(hours=1)
 QUARTER = timedelta(minutes=15)
@@ -13,11 +13,12 @@ def schedule(
     work_days: frozenset[int] = frozenset({1, 2, 3, 4, 5}),
     work_start: time = time(9),
     work_end: time = time(18),
+    week: Week | None = None,
     **overrides: object,
 ) -> WorkSchedule:
     values: dict[str, object] = {
         "tz": ZoneInfo("UTC"),
-        "week": Week.uniform(work_days, work_start, work_end),
+        "week": week or Week.uniform(work_days, work_start, work_end),
         "slot_step": HOUR,
         "days_ahead": 14,
         "min_lead": HOUR,
@@ -130,3 +131,45 @@ def test_availability_free_starts_agree_with_checking_every_slot_against_every_b
                 and not any(Interval(start, start + duration).overlaps(taken) for taken in busy)
             ]
             assert free_starts(every_day, day, duration, busy, now) == expected
+
+
+def test_availability_a_lunch_break_a_night_shift_and_a_dated_exception() -> None:
+    week = Week(
+        (
+            (Shift.of(time(9), time(13)), Shift.of(time(14), time(18))),
+            (Shift.of(time(18), time(2)),),
+            (),
+            (),
+            (),
+            (),
+            (),
+        ),
+        exceptions=((MONDAY + timedelta(days=7), ()),),
+    )
+    shaped = schedule(week=week)
+    assert hours(shaped.grid_starts(MONDAY, HOUR)) == [
+        "09:00",
+        "10:00",
+        "11:00",
+        "12:00",
+        "14:00",
+        "15:00",
+        "16:00",
+        "17:00",
+    ]
+    tuesday = MONDAY + timedelta(days=1)
+    night = shaped.grid_starts(tuesday, HOUR)
+    assert hours(night) == ["18:00", "19:00", "20:00", "21:00", "22:00", "23:00", "00:00", "01:00"]
+    assert night[-1].date() == tuesday + timedelta(days=1), "01:00 is the next morning, on Tuesday's list"
+    assert shaped.offers(night[-1], HOUR)
+    assert not shaped.offers(admin_text(tuesday, 2), HOUR)
+    assert shaped.grid_starts(MONDAY + timedelta(days=7), HOUR) == [], "a day off on one date"
+
+
+def test_availability_a_buffer_after_a_booking_is_kept_free() -> None:
+    busy = [Interval(admin_text(MONDAY, 10), admin_text(MONDAY, 11, 30))]  # 10:00-11:00 and a 30' buffer
+    now = admin_text(MONDAY, 0)
+    free = hours(free_starts(schedule(), MONDAY, HOUR, busy, now, buffer=timedelta(minutes=30)))
+    assert "09:00" not in free, "09:00-10:00 and its own buffer would run into the 10:00 booking"
+    assert "11:00" not in free
+    assert "12:00" in free
