@@ -199,6 +199,7 @@ class AdminService:
         await self.session.flush()
         await self.audit(actor_id, "booking.cancel", f"booking:{booking.id}", before, _booking_state(booking))
         after_commit(self.session, lambda: self.jobs.unschedule(booking_id))
+        after_commit(self.session, lambda: self.jobs.announce("cancelled_by_admin", booking_id))
         after_commit(self.session, metrics.BOOKINGS_CANCELLED.labels(by="admin").inc)
         return booking
 

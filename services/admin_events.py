@@ -30,6 +30,8 @@ async def notify_admins(event: AdminEvent, booking_id: int, attempt: int = 0) ->
             # The booking's own specialist, if linked, hears of it whether or not they are an admin.
             own = booking.specialist.telegram_id
             recipients = (admin_ids - quiet) | ({own} if own is not None else set())
+            if event == "cancelled_by_admin":
+                recipients = {own} - admin_ids if own is not None else set()
             recipients.discard(booking.user_id)
             admins = {u.id: u for u in await session.scalars(select(User).where(User.id.in_(recipients)))}
             several = await Specialists(session).count_active() > 1

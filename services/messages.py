@@ -10,7 +10,8 @@ from aiogram.types import InlineKeyboardMarkup
 
 from database.models import Booking, User
 
-AdminEvent = Literal["booked", "cancelled", "rescheduled", "low_rating"]
+# What a notice is about; "cancelled_by_admin" goes to the booking's linked specialist only (the admins know).
+AdminEvent = Literal["booked", "cancelled", "rescheduled", "low_rating", "cancelled_by_admin"]
 
 
 class Outgoing(NamedTuple):

@@ -171,6 +171,15 @@ async def test_staff_a_linked_specialist_sees_only_their_day_and_gets_their_noti
     assert "Boris's client" not in own
     assert not any("❌" in b["text"] for b in anna.messages()[-1].buttons()), "a specialist changes nothing here"
     assert "only your own days" in await say(chat, anna, f"/dayoff {day:%d.%m}")
+
+    owner.send(f"/day {day:%Y-%m-%d}")
+    await chat.process()
+    owner.click(owner.messages()[-1], "❌")
+    await chat.process()
+    owner.click(owner.messages()[-1], "without")
+    await chat.process()
+    await send_notices(chat)
+    assert "Cancelled by an admin" in anna.messages()[-1].text
     assert "/staff" not in await say(chat, anna, "/staff"), "admin commands do not exist for a specialist"
 
 
