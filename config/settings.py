@@ -1,5 +1,6 @@
 import re
 from datetime import date, datetime, time, timedelta
+from functools import cached_property
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -218,7 +219,9 @@ class Settings(BaseSettings):
     def slot_step(self) -> timedelta:
         return timedelta(minutes=self.slot_minutes)
 
-    def work_schedule(self) -> WorkSchedule:
+    @cached_property
+    def schedule(self) -> WorkSchedule:
+        """The booking rules and the default week (WORK_*); built once, as the settings never change."""
         return WorkSchedule(
             tz=self.timezone,
             week=Week.uniform(self.work_days, self.work_start, self.work_end),

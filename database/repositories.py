@@ -3,7 +3,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from uuid import uuid4
 
-from sqlalchemy import delete, func, literal_column, or_, select, update
+from sqlalchemy import bindparam, delete, func, literal_column, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
@@ -92,6 +92,45 @@ class Services:
         return await self.session.scalar(select(func.count(Service.id))) or 0
 
 
+# The reads of every booking step, built once with bound parameters: building a statement costs more than
+# running it from the compiled cache.
+_PERFORMING = (
+    select(Specialist)
+    .where(
+        Specialist.is_active.is_(True),
+        or_(
+            Specialist.all_services.is_(True),
+            Specialist.id.in_(
+                select(SpecialistService.specialist_id).where(SpecialistService.service_id == bindparam("service"))
+            ),
+        ),
+    )
+    .order_by(Specialist.position, Specialist.id)
+)
+_COUNT_ACTIVE = select(func.count(Specialist.id)).where(Specialist.is_active.is_(True))
+_DATE_SHIFTS = (
+    select(DateShift.specialist_id, DateShift.day, DateShift.start_minute, DateShift.end_minute)
+    .where(
+        DateShift.specialist_id.in_(bindparam("ids", expanding=True)),
+        DateShift.day >= bindparam("first"),
+        DateShift.day <= bindparam("last"),
+    )
+    .order_by(DateShift.day, DateShift.start_minute)
+)
+_OCCUPIED = select(Booking.specialist_id, Booking.starts_at, Booking.occupied_until).where(
+    Booking.specialist_id.in_(bindparam("ids", expanding=True)),
+    Booking.status == BookingStatus.ACTIVE,
+    Booking.starts_at < bindparam("end"),
+    Booking.occupied_until > bindparam("start"),
+    Booking.id != bindparam("exclude"),
+)
+_BLOCKED_TIMES = select(BlockedPeriod.specialist_id, BlockedPeriod.starts_at, BlockedPeriod.ends_at).where(
+    BlockedPeriod.starts_at < bindparam("end"),
+    BlockedPeriod.ends_at > bindparam("start"),
+    BlockedPeriod.specialist_id.is_(None) | BlockedPeriod.specialist_id.in_(bindparam("ids", expanding=True)),
+)
+
+
 class Specialists:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -107,16 +146,10 @@ class Specialists:
 
     async def performing(self, service_id: int) -> Sequence[Specialist]:
         """The active specialists who perform a service, in their order."""
-        chosen = select(SpecialistService.specialist_id).where(SpecialistService.service_id == service_id)
-        result = await self.session.scalars(
-            select(Specialist)
-            .where(Specialist.is_active.is_(True), or_(Specialist.all_services.is_(True), Specialist.id.in_(chosen)))
-            .order_by(Specialist.position, Specialist.id)
-        )
-        return result.all()
+        return (await self.session.scalars(_PERFORMING, {"service": service_id})).all()
 
     async def count_active(self) -> int:
-        return await self.session.scalar(select(func.count(Specialist.id)).where(Specialist.is_active.is_(True))) or 0
+        return await self.session.scalar(_COUNT_ACTIVE) or 0
 
     async def by_telegram_id(self, telegram_id: int) -> Specialist | None:
         return await self.session.scalar(select(Specialist).where(Specialist.telegram_id == telegram_id))
@@ -143,6 +176,8 @@ class Specialists:
 
     async def weeks(self, specialist_ids: Sequence[int]) -> dict[int, list[MinuteShifts]]:
         """Each specialist's weekly template (Monday first), for those whose week has been written."""
+        if not specialist_ids:
+            return {}
         weeks: dict[int, list[list[tuple[int, int]]]] = defaultdict(lambda: [[] for _ in range(7)])
         rows = await self.session.execute(
             select(WeeklyShift.specialist_id, WeeklyShift.weekday, WeeklyShift.start_minute, WeeklyShift.end_minute)
@@ -171,11 +206,7 @@ class Specialists:
     ) -> dict[int, dict[date, MinuteShifts]]:
         """Dates from `first` to `last` whose hours differ from the week: (specialist → date → shifts)."""
         found: dict[int, dict[date, list[tuple[int, int]]]] = defaultdict(dict)
-        rows = await self.session.execute(
-            select(DateShift.specialist_id, DateShift.day, DateShift.start_minute, DateShift.end_minute)
-            .where(DateShift.specialist_id.in_(specialist_ids), DateShift.day >= first, DateShift.day <= last)
-            .order_by(DateShift.day, DateShift.start_minute)
-        )
+        rows = await self.session.execute(_DATE_SHIFTS, {"ids": list(specialist_ids), "first": first, "last": last})
         for specialist_id, day, start, end in rows:
             shifts = found[specialist_id].setdefault(day, [])
             if start is not None and end is not None:
@@ -255,15 +286,8 @@ class Bookings:
     ) -> Sequence[tuple[int, datetime, datetime]]:
         """(specialist_id, starts_at, occupied_until) of the specialists' active bookings overlapping [start, end):
         three columns, no Booking objects."""
-        query = select(Booking.specialist_id, Booking.starts_at, Booking.occupied_until).where(
-            Booking.specialist_id.in_(specialist_ids),
-            Booking.status == BookingStatus.ACTIVE,
-            Booking.starts_at < end,
-            Booking.occupied_until > start,
-        )
-        if exclude_id is not None:
-            query = query.where(Booking.id != exclude_id)
-        return (await self.session.execute(query)).all()  # type: ignore[return-value]
+        parameters = {"ids": list(specialist_ids), "start": start, "end": end, "exclude": exclude_id or 0}
+        return (await self.session.execute(_OCCUPIED, parameters)).all()  # type: ignore[return-value]
 
     async def counts_between(self, specialist_ids: Sequence[int], start: datetime, end: datetime) -> dict[int, int]:
         """How many active bookings each specialist has starting in [start, end)."""
@@ -383,6 +407,13 @@ class BlockedPeriods:
         if specialist_ids is not None:
             query = query.where(BlockedPeriod.specialist_id.is_(None) | BlockedPeriod.specialist_id.in_(specialist_ids))
         return (await self.session.scalars(query)).all()
+
+    async def times_overlapping(
+        self, start: datetime, end: datetime, specialist_ids: Sequence[int]
+    ) -> Sequence[tuple[int | None, datetime, datetime]]:
+        """(specialist_id or None for the business's, starts_at, ends_at) of the blocks overlapping [start, end)."""
+        parameters = {"start": start, "end": end, "ids": list(specialist_ids)}
+        return (await self.session.execute(_BLOCKED_TIMES, parameters)).all()  # type: ignore[return-value]
 
 
 class Notifications:

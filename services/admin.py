@@ -2,7 +2,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -82,7 +82,7 @@ class AdminService:
         self.session = session
         self.settings = settings
         self.jobs = jobs
-        self.schedule = settings.work_schedule()
+        self.schedule = settings.schedule
 
     def is_owner(self, user_id: int) -> bool:
         return user_id in self.settings.admin_ids
@@ -338,17 +338,11 @@ class AdminService:
         return service
 
     async def move_service_up(self, actor_id: int, service_id: int) -> None:
-        ordered = list(await self.all_services())
-        index = next((i for i, s in enumerate(ordered) if s.id == service_id), None)
-        if index is None:
-            raise ServiceNotFound(f"service {service_id}")
-        if index == 0:
-            return
-        ordered[index - 1], ordered[index] = ordered[index], ordered[index - 1]
-        for position, service in enumerate(ordered):
-            service.position = position
-        await self.session.flush()
-        await self.audit(actor_id, "service.order", f"service:{service_id}", None, {"order": [s.id for s in ordered]})
+        ordered = move_up(list(await self.all_services()), service_id, ServiceNotFound(f"service {service_id}"))
+        if ordered:
+            await self.session.flush()
+            order = {"order": [s.id for s in ordered]}
+            await self.audit(actor_id, "service.order", f"service:{service_id}", None, order)
 
     async def _service(self, service_id: int) -> Service:
         service = await self.session.get(Service, service_id)
@@ -359,6 +353,27 @@ class AdminService:
     def _require_owner(self, actor_id: int) -> None:
         if not self.is_owner(actor_id):
             raise NotAllowed("only owners manage admins")
+
+
+class Ordered(Protocol):
+    id: Any
+    position: Any
+
+
+OrderedT = TypeVar("OrderedT", bound=Ordered)
+
+
+def move_up(ordered: list[OrderedT], wanted: int, missing: Exception) -> list[OrderedT]:
+    """Swap an item with the one before it and number them all again; empty when it is first already."""
+    index = next((i for i, item in enumerate(ordered) if item.id == wanted), None)
+    if index is None:
+        raise missing
+    if index == 0:
+        return []
+    ordered[index - 1], ordered[index] = ordered[index], ordered[index - 1]
+    for position, item in enumerate(ordered):
+        item.position = position
+    return ordered
 
 
 def _booking_state(booking: Booking) -> dict[str, Any]:

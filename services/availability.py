@@ -48,10 +48,13 @@ class Availability:
         self.specialists = Specialists(session)
         self.bookings = Bookings(session)
         self.blocked = BlockedPeriods(session)
+        self._performing: dict[int, Sequence[Specialist]] = {}  # an update asks several times; one read
 
     async def performing(self, service_id: int, specialist_id: int = ANY_SPECIALIST) -> Sequence[Specialist]:
         """Who may be booked for a service: one specialist (if they perform it) or everyone who does."""
-        everyone = await self.specialists.performing(service_id)
+        everyone = self._performing.get(service_id)
+        if everyone is None:
+            everyone = self._performing[service_id] = await self.specialists.performing(service_id)
         if specialist_id == ANY_SPECIALIST:
             return everyone
         return [item for item in everyone if item.id == specialist_id]
@@ -72,12 +75,14 @@ class Availability:
             return []
         ids = [item.id for item in specialists]
         first, last = self.schedule.local_date(start) - timedelta(days=1), self.schedule.local_date(end)
-        weeks = await self.specialists.weeks(ids)
+        weeks = await self.specialists.weeks([item.id for item in specialists if item.hours_set])
         dates = await self.specialists.date_exceptions(ids, first, last)
         busy: dict[int, list[Interval]] = {item: [] for item in ids}
-        for block in await self.blocked.overlapping(start - timedelta(days=1), end + timedelta(days=1), ids):
-            for specialist_id in ids if block.specialist_id is None else (block.specialist_id,):
-                busy[specialist_id].append(Interval(block.starts_at, block.ends_at))
+        for whose, starts_at, ends_at in await self.blocked.times_overlapping(
+            start - timedelta(days=1), end + timedelta(days=1), ids
+        ):
+            for specialist_id in ids if whose is None else (whose,):
+                busy[specialist_id].append(Interval(starts_at, ends_at))
         return [
             Bookable(
                 specialist,

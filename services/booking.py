@@ -65,12 +65,13 @@ class BookingService:
         self.session = session
         self.settings = settings
         self.jobs = jobs
-        self.schedule = settings.work_schedule()
+        self.schedule = settings.schedule
         self.users = Users(session)
         self.services = Services(session)
         self.bookings = Bookings(session)
         self.specialists = Specialists(session)
         self.availability = Availability(session, self.schedule)
+        self._several: bool | None = None
         self.feedbacks = Feedbacks(session)
 
     async def sender(self, profile: TelegramProfile) -> "Sender":
@@ -111,7 +112,9 @@ class BookingService:
 
     async def several_specialists(self) -> bool:
         """Whether clients meet more than one specialist: only then do texts name the specialist."""
-        return await self.specialists.count_active() > 1
+        if self._several is None:
+            self._several = await self.specialists.count_active() > 1
+        return self._several
 
     async def available_days(
         self,

@@ -15,7 +15,7 @@ from core.availability import Shifts, Week
 from core.errors import BookingsInTheWay, NotAllowed, ServiceNotFound, SpecialistNotFound
 from database.models import Booking, BookingStatus, QuietAdmin, Service, Specialist, utcnow
 from database.repositories import Specialists
-from services.admin import DESCRIPTION_LIMIT, AdminService, fitting
+from services.admin import DESCRIPTION_LIMIT, AdminService, fitting, move_up
 from services.admin_input import DatesHours
 from services.availability import Availability
 
@@ -38,7 +38,7 @@ class StaffService:
         self.settings = settings
         self.admin = admin
         self.specialists = Specialists(session)
-        self.availability = Availability(session, settings.work_schedule())
+        self.availability = Availability(session, settings.schedule)
 
     async def listed(self) -> list[StaffMember]:
         """Everyone, hidden too, in their order, with their services and week."""
@@ -131,19 +131,12 @@ class StaffService:
         )
 
     async def move_up(self, actor_id: int, specialist_id: int) -> None:
-        ordered = list(await self.specialists.listed(hidden_too=True))
-        index = next((i for i, item in enumerate(ordered) if item.id == specialist_id), None)
-        if index is None:
-            raise SpecialistNotFound(f"specialist {specialist_id}")
-        if index == 0:
-            return
-        ordered[index - 1], ordered[index] = ordered[index], ordered[index - 1]
-        for position, item in enumerate(ordered):
-            item.position = position
-        await self.session.flush()
-        await self.admin.audit(
-            actor_id, "staff.order", f"specialist:{specialist_id}", None, {"order": [item.id for item in ordered]}
-        )
+        everyone = list(await self.specialists.listed(hidden_too=True))
+        ordered = move_up(everyone, specialist_id, SpecialistNotFound(f"specialist {specialist_id}"))
+        if ordered:
+            await self.session.flush()
+            order = {"order": [item.id for item in ordered]}
+            await self.admin.audit(actor_id, "staff.order", f"specialist:{specialist_id}", None, order)
 
     async def link(self, actor_id: int, specialist_id: int, telegram_id: int) -> Specialist:
         """Make a Telegram user this specialist (unlinking them from another specialist first)."""

@@ -13,7 +13,7 @@ from database.models import Booking, Specialist, utcnow
 from tests.e2e.helpers import TIME
 from tests.handlers.conftest import OWNER, Chat, open_chat
 from tests.handlers.test_questions import forward_from
-from tests.telegram_stub import StubUser, TelegramStub
+from tests.telegram_stub import SentMessage, StubUser, TelegramStub
 
 CLIENT = 9100
 ANNA_PHONE = 9200
@@ -31,6 +31,22 @@ async def send_notices(chat: Chat) -> None:
         if job.func_ref == "services.admin_events:notify_admins":
             job.remove()
             await job.func(*job.args, **job.kwargs)
+
+
+async def book_with(chat: Chat, client: StubUser, choice: str) -> SentMessage:
+    """/book with the specialist button `choice`, the second day, its first time, confirmed."""
+    client.send("/book")
+    await chat.process()
+    flow = client.messages()[-1]
+    for click in (
+        lambda: choice,
+        lambda: flow.buttons()[1]["text"],
+        lambda: next(b["text"] for b in flow.buttons() if TIME.match(b["text"])),
+        lambda: "Confirm",
+    ):
+        client.click(flow, click())
+        await chat.process()
+    return flow
 
 
 async def barbershop(chat: Chat, stub: TelegramStub) -> StubUser:
@@ -78,19 +94,7 @@ async def test_staff_hours_in_both_languages_and_one_date(chat: Chat, stub: Tele
 
 async def test_staff_a_day_off_lists_the_bookings_inside_to_keep_or_cancel(chat: Chat, stub: TelegramStub) -> None:
     owner = await barbershop(chat, stub)
-    client = stub.user(CLIENT, "Client")
-    client.send("/book")
-    await chat.process()
-    flow = client.messages()[-1]
-    client.click(flow, "👤 Anna")
-    await chat.process()
-    day_button = flow.buttons()[1]["text"]
-    client.click(flow, day_button)
-    await chat.process()
-    client.click(flow, next(b["text"] for b in flow.buttons() if TIME.match(b["text"])))
-    await chat.process()
-    client.click(flow, "Confirm")
-    await chat.process()
+    flow = await book_with(chat, stub.user(CLIENT, "Client"), "👤 Anna")
     assert "Booked" in flow.text
     assert "👤 Anna" in flow.text, "with several specialists, the confirmation names one"
     async with chat.sessionmaker() as session:
@@ -143,19 +147,8 @@ async def test_staff_a_linked_specialist_sees_only_their_day_and_gets_their_noti
     assert "now linked" in owner.messages()[-1].text
     assert "no longer get" in await say(chat, owner, "/notices off")
 
-    for client_id, name in ((CLIENT, "Ann's client"), (CLIENT + 1, "Boris's client")):
-        client = stub.user(client_id, name)
-        client.send("/book")
-        await chat.process()
-        flow = client.messages()[-1]
-        client.click(flow, "👤 Anna" if client_id == CLIENT else "👤 Boris")
-        await chat.process()
-        client.click(flow, flow.buttons()[1]["text"])
-        await chat.process()
-        client.click(flow, next(b["text"] for b in flow.buttons() if TIME.match(b["text"])))
-        await chat.process()
-        client.click(flow, "Confirm")
-        await chat.process()
+    await book_with(chat, stub.user(CLIENT, "Ann's client"), "👤 Anna")
+    await book_with(chat, stub.user(CLIENT + 1, "Boris's client"), "👤 Boris")
     await send_notices(chat)
 
     notices = [m.text for m in anna.messages() if "New booking" in m.text]
@@ -251,18 +244,7 @@ async def test_staff_a_service_buffer_is_set_in_chat_and_kept_free_after_each_bo
 async def test_staff_stats_and_export_are_per_specialist(chat: Chat, stub: TelegramStub) -> None:
     owner = await barbershop(chat, stub)
     for client_id, barber in ((CLIENT, "👤 Anna"), (CLIENT + 1, "👤 Boris"), (CLIENT + 2, "👤 Boris")):
-        client = stub.user(client_id, f"Client {client_id}")
-        client.send("/book")
-        await chat.process()
-        flow = client.messages()[-1]
-        client.click(flow, barber)
-        await chat.process()
-        client.click(flow, flow.buttons()[1]["text"])
-        await chat.process()
-        client.click(flow, next(b["text"] for b in flow.buttons() if TIME.match(b["text"])))
-        await chat.process()
-        client.click(flow, "Confirm")
-        await chat.process()
+        await book_with(chat, stub.user(client_id, f"Client {client_id}"), barber)
 
     figures = await say(chat, owner, "/stats")
     assert "👤 Anna: made 1" in figures
