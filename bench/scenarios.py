@@ -256,7 +256,7 @@ async def interactive(kind: str, sizes: Sizes) -> Figures:
     )
 
 
-async def _interactive_run(kind: str, clients: int, specialists: int = 1) -> Figures:
+async def _interactive_run(kind: str, clients: int, specialists: int = 1, *, saturating: bool = False) -> Figures:
     latencies: list[float] = []
     async with workspace() as workdir, database(kind, workdir) as url, stand_in(flood_limits=False) as stub:
         env = {"DATABASE_URL": url, "SLOT_MINUTES": "15", "BOOKING_MIN_LEAD": "0s", "MAX_ACTIVE_BOOKINGS": "5"}
@@ -271,7 +271,10 @@ async def _interactive_run(kind: str, clients: int, specialists: int = 1) -> Fig
                 started, cpu_before = time.monotonic(), cpu_seconds(bot.process.pid)
                 try:
                     outcomes = await asyncio.gather(
-                        *(_book_as(stub, stub.user(FIRST_CLIENT + n, f"Client {n}"), latencies) for n in range(clients))
+                        *(
+                            _book_as(stub, stub.user(FIRST_CLIENT + n, f"Client {n}"), latencies, saturating=saturating)
+                            for n in range(clients)
+                        )
                     )
                 except AssertionError as error:
                     raise AssertionError(f"{error}\n--- the end of the bot's log:\n{bot.logs()[-5000:]}") from None
@@ -285,12 +288,27 @@ async def _interactive_run(kind: str, clients: int, specialists: int = 1) -> Fig
             "reply_ms": summary(latencies, scale=1000, digits=1),
             "booked": outcomes.count("booked"),
             "slot_taken_meanwhile": outcomes.count("taken"),
+            "gave_up": outcomes.count("gave up"),
         },
     )
 
 
-async def _book_as(stub: TelegramStub, client: StubUser, latencies: list[float]) -> str:
+class GaveUp(Exception):
+    """A client who waited longer than REPLY_TIMEOUT_S for a reply (only while finding the saturation point)."""
+
+
+REPLY_TIMEOUT_S = 60
+
+
+async def _book_as(stub: TelegramStub, client: StubUser, latencies: list[float], *, saturating: bool = False) -> str:
     """/book → a day → a time → confirm, timing each step from the update to the bot's first reply."""
+    try:
+        return await _book_steps(stub, client, latencies, saturating)
+    except GaveUp:
+        return "gave up"
+
+
+async def _book_steps(stub: TelegramStub, client: StubUser, latencies: list[float], saturating: bool) -> str:
     rng = random.Random(client.id)
     await asyncio.sleep(rng.uniform(0, 1))
     first = True
@@ -302,7 +320,13 @@ async def _book_as(stub: TelegramStub, client: StubUser, latencies: list[float])
         first = False
         pushed = time.monotonic()
         act()
-        result = await stub.wait_for(expect, timeout=60, what=f"a reply to client {client.id}")
+        try:
+            result = await stub.wait_for(expect, timeout=REPLY_TIMEOUT_S, what=f"a reply to client {client.id}")
+        except AssertionError:
+            if not saturating:
+                raise
+            latencies.append(REPLY_TIMEOUT_S)  # past saturation: counted as the longest wait, and the client gives up
+            raise GaveUp from None
         replied = next(
             t for t, method, chat in stub.timeline if chat == client.id and t >= pushed and method in REPLIES
         )
@@ -335,8 +359,8 @@ async def specialists(kind: str, sizes: Sizes) -> Figures:
     five = await _interactive_run(kind, sizes.clients, specialists=5)
     curve = []
     for clients in sizes.saturation:
-        run = await _interactive_run(kind, clients, specialists=5)
-        curve.append({"clients": clients, **{key: run[key] for key in ("updates_per_second", "reply_ms")}})
+        run = await _interactive_run(kind, clients, specialists=5, saturating=True)
+        curve.append({"clients": clients, **{key: run[key] for key in ("updates_per_second", "reply_ms", "gave_up")}})
     return {"reads": reads, "interactive_5": five, "saturation": curve}
 
 
