@@ -356,7 +356,7 @@ async def specialists(kind: str, sizes: Sizes) -> Figures:
     specialists; and the saturation curve, to know where one process stops keeping up."""
     reads = await availability.any_specialist(kind, sizes.availability_samples)
     report(f"specialists [{kind}] reads", reads)
-    five = await _interactive_run(kind, sizes.clients, specialists=5)
+    five = {"clients": sizes.clients, **await _interactive_run(kind, sizes.clients, specialists=5)}
     curve = []
     for clients in sizes.saturation:
         run = await _interactive_run(kind, clients, specialists=5, saturating=True)
