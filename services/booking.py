@@ -341,8 +341,9 @@ class BookingService:
         free = [item for item in offered if item.is_free(starts_at, duration, _buffer(service))]
         if not free:
             raise SlotTaken(f"{starts_at.isoformat()} is taken")
-        day = self.schedule.local_date(starts_at)
-        midnight = datetime.combine(day, datetime.min.time(), tzinfo=self.schedule.tz)
+        if len(free) == 1:
+            return [free[0].specialist]
+        midnight = _midnight(self.schedule.local_date(starts_at), self.schedule.tz)
         load = await self.bookings.counts_between(
             [item.specialist.id for item in free], midnight, midnight + timedelta(days=1)
         )
