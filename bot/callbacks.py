@@ -6,10 +6,12 @@ clients act for themselves, and the client's id when an admin acts for them (re-
 """
 
 from dataclasses import dataclass
-from typing import Annotated, Literal, Self
+from functools import cache
+from typing import Annotated, Any, Literal, Self
 
-from aiogram.filters.callback_data import CallbackData
+from aiogram.filters.callback_data import MAX_CALLBACK_LENGTH, CallbackData
 from pydantic import Field
+from pydantic_core import PydanticUndefined
 
 # Every number in callback data is bounded where it is parsed: a forged one out of range matches no handler
 # (the fallback answers "out of date") instead of reaching the database, which would overflow on it.
@@ -47,6 +49,32 @@ class Extended(CallbackData, prefix="-"):
         if missing and all(isinstance(field.default, int) for field in missing):
             parts.extend(str(int(field.default)) for field in missing)
         return super().unpack(cls.__separator__.join(parts))
+
+
+def packed(kind: type[CallbackData], **values: int | str) -> str:
+    """What `kind(**values).pack()` gives, without building and dumping a model: for keyboards of many buttons
+    (a day's times, the days, a month), whose values are ours, not a click's."""
+    prefix, separator, defaults = _layout(kind)
+    fields = []
+    for name, default in defaults:
+        value = values.pop(name, default)
+        if value is PydanticUndefined or isinstance(value, bool) or not isinstance(value, int | str):
+            raise TypeError(f"{kind.__name__}.{name}={value!r} cannot be packed here")
+        encoded = str(value)
+        if separator in encoded:
+            raise ValueError(f"{separator!r} in {kind.__name__}.{name}={encoded!r}")
+        fields.append(encoded)
+    if values:
+        raise TypeError(f"{kind.__name__} has no fields {sorted(values)}")
+    data = separator.join((prefix, *fields))
+    if len(data.encode()) > MAX_CALLBACK_LENGTH:
+        raise ValueError(f"callback data {data!r} is longer than {MAX_CALLBACK_LENGTH} bytes")
+    return data
+
+
+@cache
+def _layout(kind: type[CallbackData]) -> tuple[str, str, tuple[tuple[str, Any], ...]]:
+    return kind.__prefix__, kind.__separator__, tuple((name, f.default) for name, f in kind.model_fields.items())
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,7 @@
 import calendar
 from collections.abc import Sequence
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -26,6 +27,7 @@ from bot.callbacks import (
     ServicePick,
     SpecialistPick,
     TimePick,
+    packed,
 )
 from bot.formatting import day_label, ddmm, hhmm, local
 from bot.pages import navigation
@@ -33,10 +35,17 @@ from bot.texts import Lang, t
 from database.models import Booking, Service, Specialist
 
 
-def callback_button(text: str, data: CallbackData) -> InlineKeyboardButton:
+def callback_button(text: str, data: CallbackData | str) -> InlineKeyboardButton:
     """For building many buttons at once: one `builder.add(*buttons)` copies the keyboard once, whereas each
     `builder.button(...)` copies everything added so far (quadratic in the buttons)."""
-    return InlineKeyboardButton(text=text, callback_data=data.pack())
+    return _button(text, data if isinstance(data, str) else data.pack())
+
+
+@lru_cache(maxsize=4096)
+def _button(text: str, data: str) -> InlineKeyboardButton:
+    """Buttons are immutable, and clients booking the same service see the same day's times and days: building
+    (validating) a button cost more than the rest of a keyboard (`packed` builds the data of those)."""
+    return InlineKeyboardButton(text=text, callback_data=data)
 
 
 def rows_of(buttons: Sequence[InlineKeyboardButton], width: int) -> list[list[InlineKeyboardButton]]:
@@ -57,18 +66,14 @@ def main_menu(lang: Lang) -> ReplyKeyboardMarkup:
 
 
 def services(lang: Lang, items: Sequence[Service], scope: FlowScope = OWN_NEW_BOOKING) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    builder.add(
-        *(
-            callback_button(
-                f"{service.name} · {service.duration_minutes}′", ServicePick(service_id=service.id, **scope.fields())
-            )
-            for service in items
+    buttons = [
+        callback_button(
+            f"{service.name} · {service.duration_minutes}′", ServicePick(service_id=service.id, **scope.fields())
         )
-    )
-    builder.button(text=t(lang, "btn_abort"), callback_data=FlowAbort())
-    builder.adjust(1)
-    return builder.as_markup()
+        for service in items
+    ]
+    abort = callback_button(t(lang, "btn_abort"), FlowAbort())
+    return InlineKeyboardMarkup(inline_keyboard=[*rows_of(buttons, 1), [abort]])
 
 
 def specialists(
@@ -110,7 +115,7 @@ def dates(
     page = min(max(page, 0), pages - 1)
     buttons = [
         callback_button(
-            day_label(lang, day), DatePick(service_id=service_id, day=day.strftime("%Y%m%d"), **scope.fields())
+            day_label(lang, day), packed(DatePick, service_id=service_id, day=day.strftime("%Y%m%d"), **scope.fields())
         )
         for day in days[page * DAYS_PER_PAGE : (page + 1) * DAYS_PER_PAGE]
     ]
@@ -144,19 +149,19 @@ def month_grid(
         row = []
         for day in week:
             if day in bookable and day.month == month.month:
-                pick = DatePick(service_id=service_id, day=day.strftime("%Y%m%d"), **scope.fields())
+                pick = packed(DatePick, service_id=service_id, day=day.strftime("%Y%m%d"), **scope.fields())
                 row.append(callback_button(str(day.day), pick))
             else:
-                row.append(InlineKeyboardButton(text="·" if day.month == month.month else " ", callback_data=blank))
+                row.append(callback_button("·" if day.month == month.month else " ", blank))
         if any(button.callback_data != blank for button in row):
             rows.append(row)
     index = months.index(month) if month in months else 0
-    heading = [InlineKeyboardButton(text=t(lang, "month_title", month=f"{month:%m.%Y}"), callback_data=blank)]
+    heading = [callback_button(t(lang, "month_title", month=f"{month:%m.%Y}"), blank)]
     for target, label, at in ((index - 1, "⏪", 0), (index + 1, "⏩", 1)):
         if 0 <= target < len(months):
             turn = MonthPage(service_id=service_id, month=f"{months[target]:%Y%m}", **scope.fields())
             heading.insert(at if at == 0 else len(heading), callback_button(label, turn))
-    names = [InlineKeyboardButton(text=name, callback_data=blank) for name in t(lang, "weekdays_short").split()]
+    names = [callback_button(name, blank) for name in t(lang, "weekdays_short").split()]
     return InlineKeyboardMarkup(inline_keyboard=[heading, names, *rows, dates_footer(lang, service_id, scope, back_to)])
 
 
@@ -187,7 +192,7 @@ def times(
     page = min(max(page, 0), pages - 1)
     buttons = [
         callback_button(
-            hhmm(start, tz), TimePick(service_id=service_id, start=int(start.timestamp()), **scope.fields())
+            hhmm(start, tz), packed(TimePick, service_id=service_id, start=int(start.timestamp()), **scope.fields())
         )
         for start in starts[page * TIMES_PER_PAGE : (page + 1) * TIMES_PER_PAGE]
     ]
@@ -211,18 +216,14 @@ def times(
 def summary(
     lang: Lang, service_id: int, start: datetime, tz: ZoneInfo, scope: FlowScope = OWN_NEW_BOOKING
 ) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    builder.button(
-        text=t(lang, "btn_confirm"),
-        callback_data=ConfirmBooking(service_id=service_id, start=int(start.timestamp()), **scope.fields()),
+    confirm = packed(ConfirmBooking, service_id=service_id, start=int(start.timestamp()), **scope.fields())
+    back = packed(DatePick, service_id=service_id, day=local(start, tz).strftime("%Y%m%d"), **scope.fields())
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [callback_button(t(lang, "btn_confirm"), confirm)],
+            [callback_button(t(lang, "btn_back"), back), callback_button(t(lang, "btn_abort"), FlowAbort())],
+        ]
     )
-    builder.button(
-        text=t(lang, "btn_back"),
-        callback_data=DatePick(service_id=service_id, day=local(start, tz).strftime("%Y%m%d"), **scope.fields()),
-    )
-    builder.button(text=t(lang, "btn_abort"), callback_data=FlowAbort())
-    builder.adjust(1, 2)
-    return builder.as_markup()
 
 
 def my_bookings_buttons(lang: Lang, booking: Booking, tz: ZoneInfo) -> tuple[InlineKeyboardButton, ...]:
