@@ -43,6 +43,7 @@ from database.engine import (
 from database.migrate import upgrade_to_head
 from services import broadcast, reminders, runtime, stats
 from services.booking import ensure_default_service
+from services.catalog import Catalog
 from services.health import JOB_EVENTS
 from services.leadership import SchedulerLeadership, asyncpg_dsn
 from services.scheduling import ReminderJobs, create_scheduler
@@ -256,7 +257,7 @@ def _create_dispatcher(
 ) -> Dispatcher:
     # Updates of one user are handled one at a time (double clicks queue up instead of racing).
     dispatcher = Dispatcher(storage=storage, events_isolation=isolation, settings=settings)
-    dispatcher.update.outer_middleware(UnitOfWorkMiddleware(sessionmaker, settings, jobs))
+    dispatcher.update.outer_middleware(UnitOfWorkMiddleware(sessionmaker, settings, jobs, Catalog()))
     questions = PendingQuestions(
         settings.question_timeout, menu_texts("menu_book", "menu_my", "menu_help"), QUESTION_COMMANDS
     )

@@ -21,6 +21,7 @@ from database.engine import TransactionMode, commit, is_unavailable, rollback, u
 from services import metrics
 from services.admin import AdminService
 from services.booking import BookingService, Sender, TelegramProfile
+from services.catalog import Catalog
 from services.scheduling import ReminderJobs
 from services.staff import StaffService
 
@@ -54,10 +55,12 @@ class UnitOfWorkMiddleware(BaseMiddleware):
         sessionmaker: async_sessionmaker[AsyncSession],
         settings: Settings,
         jobs: ReminderJobs,
+        catalog: Catalog,
     ) -> None:
         self.sessionmaker = sessionmaker
         self.settings = settings
         self.jobs = jobs
+        self.catalog = catalog
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         from_user: TelegramUser | None = data.get("event_from_user")
@@ -72,7 +75,7 @@ class UnitOfWorkMiddleware(BaseMiddleware):
         from_user: TelegramUser | None = data.get("event_from_user")
         async with self.sessionmaker() as session:
             opened = _open_unit.set(_OpenUnit(asyncio.current_task(), session))
-            service = BookingService(session, self.settings, self.jobs)
+            service = BookingService(session, self.settings, self.jobs, self.catalog)
             data["session"] = session
             data["booking_service"] = service
             admin_service = AdminService(session, self.settings, self.jobs)

@@ -277,6 +277,16 @@ class QuietAdmin(Base):
     user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
 
 
+class CatalogRevision(Base):
+    """A number the database raises (triggers) whenever services, specialists, their services, weeks, dates or
+    blocks change: a process may keep what it read of them for as long as the number stays the same."""
+
+    __tablename__ = "catalog_revision"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    revision: Mapped[int] = mapped_column(BigInteger)
+
+
 class Admin(Base):
     """Admins added in chat by an owner; owners themselves come from ADMIN_IDS."""
 

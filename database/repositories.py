@@ -1,18 +1,21 @@
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any, TypeVar
 from uuid import uuid4
 
-from sqlalchemy import bindparam, delete, func, literal_column, or_, select, update
+from sqlalchemy import Select, bindparam, delete, func, literal_column, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, make_transient_to_detached
 
 from database.models import (
     Admin,
     BlockedPeriod,
     Booking,
     BookingStatus,
+    CatalogRevision,
     DateShift,
     Feedback,
     Notification,
@@ -36,19 +39,26 @@ def _insert_dialect(session: AsyncSession):  # type: ignore[no-untyped-def]
 READ_BATCH = 2000
 
 
+@dataclass(frozen=True, slots=True)
+class SenderRow:
+    user: User | None
+    listed_admin: bool
+    catalog_revision: int | None
+
+
 class Users:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def get_with_admin_flag(self, user_id: int) -> tuple[User | None, bool]:
-        """The user, and whether the admins table lists them: one query, made for every update's sender."""
-        statement = (
-            select(User, Admin.user_id.is_not(None))
-            .outerjoin(Admin, Admin.user_id == User.id)
-            .where(User.id == user_id)
-        )
-        row = (await self.session.execute(statement)).first()
-        return (row[0], bool(row[1])) if row is not None else (None, False)
+    async def sender(self, user_id: int) -> "SenderRow":
+        """The user (to read: not in the session), whether the admins table lists them, and the catalog's
+        revision (None for a user not stored yet): one query, made for every update's sender. Read as columns:
+        loading an entity cost more than the query itself."""
+        row = (await self.session.execute(_SENDER, {"id": user_id})).first()
+        if row is None:
+            return SenderRow(None, False, None)
+        *fields, listed, revision = row
+        return SenderRow(User(**dict(zip(_USER_FIELDS, fields, strict=True))), bool(listed), revision)
 
     async def save(self, user_id: int, fields: dict[str, object]) -> User:
         """Create the user with `fields`, or bring them up to date: one statement, safe against a racing twin."""
@@ -94,6 +104,13 @@ class Services:
 
 # The reads of every booking step, built once with bound parameters: building a statement costs more than
 # running it from the compiled cache.
+_USER_FIELDS = tuple(User.__table__.c.keys())
+_REVISION = select(CatalogRevision.revision).where(CatalogRevision.id == 1)
+_SENDER = (
+    select(*User.__table__.c, Admin.__table__.c.user_id.is_not(None), _REVISION.scalar_subquery())
+    .select_from(User.__table__.outerjoin(Admin.__table__, Admin.__table__.c.user_id == User.__table__.c.id))
+    .where(User.__table__.c.id == bindparam("id"))
+)
 _PERFORMING = (
     select(Specialist)
     .where(
@@ -502,3 +519,40 @@ class Feedbacks:
 
     async def get(self, booking_id: int) -> Feedback | None:
         return await self.session.scalar(select(Feedback).where(Feedback.booking_id == booking_id))
+
+
+_Entity = TypeVar("_Entity", Service, Specialist)
+
+
+class CatalogReads:
+    """What the booking steps read about the business, read whole, as detached entities (in no session: to read,
+    or to `merge(..., load=False)` into one) and plain values."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def revision(self) -> int | None:
+        return await self.session.scalar(_REVISION)
+
+    async def services(self) -> list[Service]:
+        """Every service (hidden too), in the order clients see them."""
+        return await self._detached(Service, select(Service.__table__).order_by(Service.position, Service.id))
+
+    async def specialists(self) -> list[Specialist]:
+        """Every specialist (hidden too), in their order."""
+        statement = select(Specialist.__table__).order_by(Specialist.position, Specialist.id)
+        return await self._detached(Specialist, statement)
+
+    async def performed(self) -> list[tuple[int, int]]:
+        """(specialist id, service id) of the specialists who perform chosen services."""
+        rows = await self.session.execute(select(SpecialistService.specialist_id, SpecialistService.service_id))
+        return [(specialist_id, service_id) for specialist_id, service_id in rows]
+
+    async def _detached(self, kind: type[_Entity], statement: Select[Any]) -> list[_Entity]:
+        # Columns, not entities: the update's session (and whatever it holds) stays as it was.
+        found: list[_Entity] = []
+        for row in await self.session.execute(statement):
+            item = kind(**row._mapping)
+            make_transient_to_detached(item)
+            found.append(item)
+        return found

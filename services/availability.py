@@ -1,6 +1,6 @@
 """Who can be booked when: each specialist's week, dates, blocks and bookings read once, then pure arithmetic."""
 
-from collections.abc import Collection, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -9,8 +9,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.availability import Interval, Shift, Week, WorkSchedule, days_with_free_starts, free_starts
 from database.models import Specialist
 from database.repositories import BlockedPeriods, Bookings, MinuteShifts, Specialists
+from services.catalog import Snapshot
 
 ANY_SPECIALIST = 0
+CatalogSource = Callable[[], Awaitable[Snapshot | None]]  # the update's snapshot of the catalog
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,18 +45,28 @@ class Availability:
     """Reads what the booking rules need about specialists; `schedule` holds the business's rules (slot step,
     booking window, time zone) and the week of a specialist whose own week was never written (WORK_*)."""
 
-    def __init__(self, session: AsyncSession, schedule: WorkSchedule) -> None:
+    def __init__(self, session: AsyncSession, schedule: WorkSchedule, catalog: "CatalogSource | None" = None) -> None:
         self.schedule = schedule
+        self.catalog = catalog
         self.specialists = Specialists(session)
         self.bookings = Bookings(session)
         self.blocked = BlockedPeriods(session)
         self._performing: dict[int, Sequence[Specialist]] = {}  # an update asks several times; one read
 
+    async def _snapshot(self) -> Snapshot | None:
+        return await self.catalog() if self.catalog is not None else None
+
     async def performing(self, service_id: int, specialist_id: int = ANY_SPECIALIST) -> Sequence[Specialist]:
-        """Who may be booked for a service: one specialist (if they perform it) or everyone who does."""
+        """Who may be booked for a service: one specialist (if they perform it) or everyone who does. From the
+        catalog's snapshot these are detached: to read, or to merge into the session before a write."""
         everyone = self._performing.get(service_id)
         if everyone is None:
-            everyone = self._performing[service_id] = await self.specialists.performing(service_id)
+            snapshot = await self._snapshot()
+            everyone = self._performing[service_id] = (
+                snapshot.performing(service_id)
+                if snapshot is not None
+                else await self.specialists.performing(service_id)
+            )
         if specialist_id == ANY_SPECIALIST:
             return everyone
         return [item for item in everyone if item.id == specialist_id]
@@ -75,12 +87,21 @@ class Availability:
             return []
         ids = [item.id for item in specialists]
         first, last = self.schedule.local_date(start) - timedelta(days=1), self.schedule.local_date(end)
-        weeks = await self.specialists.weeks([item.id for item in specialists if item.hours_set])
-        dates = await self.specialists.date_exceptions(ids, first, last)
+        blocks_from, blocks_to = start - timedelta(days=1), end + timedelta(days=1)
+        snapshot = await self._snapshot()
+        if snapshot is not None:
+            weeks = snapshot.weeks
+            dates = snapshot.date_exceptions(ids, first, last)
+            blocks = snapshot.blocks_overlapping(blocks_from, blocks_to, ids)
+        else:
+            weeks = await self.specialists.weeks([item.id for item in specialists if item.hours_set])
+            dates = blocks = None
+        if dates is None:
+            dates = await self.specialists.date_exceptions(ids, first, last)
+        if blocks is None:
+            blocks = await self.blocked.times_overlapping(blocks_from, blocks_to, ids)
         busy: dict[int, list[Interval]] = {item: [] for item in ids}
-        for whose, starts_at, ends_at in await self.blocked.times_overlapping(
-            start - timedelta(days=1), end + timedelta(days=1), ids
-        ):
+        for whose, starts_at, ends_at in blocks:
             for specialist_id in ids if whose is None else (whose,):
                 busy[specialist_id].append(Interval(starts_at, ends_at))
         return [

@@ -25,6 +25,7 @@ from database.models import Booking, BookingStatus, CancelledBy, Feedback, Servi
 from database.repositories import Bookings, Feedbacks, Notifications, Services, Specialists, Users
 from services import metrics
 from services.availability import ANY_SPECIALIST, Availability, Bookable
+from services.catalog import Catalog, Snapshot
 from services.scheduling import BookingTimes, ReminderJobs
 
 OVERLAP_MARKER = "booking_overlap"
@@ -61,7 +62,9 @@ async def ensure_default_service(session: AsyncSession, name: str, duration_minu
 class BookingService:
     """Booking rules over one session (one unit of work); the caller commits via `database.engine.commit`."""
 
-    def __init__(self, session: AsyncSession, settings: Settings, jobs: ReminderJobs) -> None:
+    def __init__(
+        self, session: AsyncSession, settings: Settings, jobs: ReminderJobs, catalog: Catalog | None = None
+    ) -> None:
         self.session = session
         self.settings = settings
         self.jobs = jobs
@@ -70,17 +73,28 @@ class BookingService:
         self.services = Services(session)
         self.bookings = Bookings(session)
         self.specialists = Specialists(session)
-        self.availability = Availability(session, self.schedule)
+        self.catalog = catalog
+        self.catalog_revision: int | None = None  # read with the sender
+        self._snapshot: Snapshot | None = None
+        self.availability = Availability(session, self.schedule, self.snapshot if catalog is not None else None)
         self._several: bool | None = None
         self.feedbacks = Feedbacks(session)
 
     async def sender(self, profile: TelegramProfile) -> "Sender":
         """Who sent an update: the stored user if up to date (a read), else a stand-in until `Sender.save`."""
         wanted = profile.stored_fields()
-        user, listed_admin = await self.users.get_with_admin_flag(profile.id)
+        found = await self.users.sender(profile.id)
+        self.catalog_revision = found.catalog_revision
+        user = found.user
         if user is not None and all(getattr(user, name) == value for name, value in wanted.items()):
-            return Sender(self, profile, user, listed_admin, saved=True)
-        return Sender(self, profile, User(id=profile.id, **wanted), listed_admin, saved=False)
+            return Sender(self, profile, user, found.listed_admin, saved=True)
+        return Sender(self, profile, User(id=profile.id, **wanted), found.listed_admin, saved=False)
+
+    async def snapshot(self) -> Snapshot | None:
+        """The catalog as this update sees it (None without a process catalog: every read goes to the database)."""
+        if self._snapshot is None and self.catalog is not None:
+            self._snapshot = await self.catalog.snapshot(self.session, self.catalog_revision)
+        return self._snapshot
 
     async def register_user(self, profile: TelegramProfile) -> User:
         """Create the user or bring the stored one up to date with the profile."""
@@ -88,10 +102,17 @@ class BookingService:
         return await self.users.save(profile.id, profile.stored_fields())
 
     async def active_services(self) -> Sequence[Service]:
-        return await self.services.active()
+        snapshot = await self.snapshot()
+        return snapshot.active_services() if snapshot is not None else await self.services.active()
 
     async def active_service(self, service_id: int) -> Service:
-        service = await self.services.get(service_id)
+        snapshot = await self.snapshot()
+        if snapshot is None:
+            service = await self.services.get(service_id)
+        elif (kept := snapshot.services.get(service_id)) is not None:
+            service = await self.session.merge(kept, load=False)  # a booking written refers to it
+        else:
+            service = None
         if service is None or not service.is_active:
             raise ServiceUnavailable(f"service {service_id} is not offered")
         return service
@@ -113,7 +134,9 @@ class BookingService:
     async def several_specialists(self) -> bool:
         """Whether clients meet more than one specialist: only then do texts name the specialist."""
         if self._several is None:
-            self._several = await self.specialists.count_active() > 1
+            snapshot = await self.snapshot()
+            active = snapshot.active_specialists() if snapshot is not None else await self.specialists.count_active()
+            self._several = active > 1
         return self._several
 
     async def available_days(
@@ -353,7 +376,9 @@ class BookingService:
     async def _write_slot(self, candidates: Sequence[Specialist], change: Callable[[Specialist], None]) -> None:
         # The database has the last word on overlaps (exclusion constraint / trigger); a savepoint keeps the rest
         # of the update's transaction usable when it says no, and the next free specialist is tried.
-        for specialist in candidates:
+        for candidate in candidates:
+            # The catalog's are detached: the booking must refer to the session's own.
+            specialist = candidate if candidate in self.session else await self.session.merge(candidate, load=False)
             try:
                 async with self.session.begin_nested():
                     change(specialist)

@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 
 import pytest
 from alembic import command
@@ -105,11 +106,60 @@ async def test_migrations_0005_gives_every_existing_booking_one_specialist_who_p
         await engine.dispose()
 
 
-async def test_migrations_0005_downgrades_to_the_previous_head(database_url: str) -> None:
+async def test_migrations_0005_and_0006_downgrade_to_the_previous_heads(database_url: str) -> None:
     engine = create_async_engine(database_url)
     try:
         await migrate(engine, "head")
+        await downgrade(engine, "0005")
         await downgrade(engine, "0004")
         await migrate(engine, "head")
+    finally:
+        await engine.dispose()
+
+
+async def test_migrations_0006_every_change_of_the_catalog_raises_its_revision(database_url: str) -> None:
+    engine = create_async_engine(database_url)
+    at = datetime(2030, 1, 1, 9, tzinfo=UTC)
+    changes = [
+        ("INSERT INTO services (id, name, duration_minutes, is_active, created_at) VALUES (7, 'S', 30, true, :at)"),
+        "UPDATE services SET name = 'T' WHERE id = 7",
+        "INSERT INTO specialists (id, name, created_at) VALUES (7, 'A', :at)",
+        "INSERT INTO specialist_services (specialist_id, service_id) VALUES (7, 7)",
+        "DELETE FROM specialist_services",
+        "INSERT INTO weekly_shifts (specialist_id, weekday, start_minute, end_minute) VALUES (7, 0, 60, 120)",
+        "UPDATE weekly_shifts SET end_minute = 180",
+        "INSERT INTO date_shifts (specialist_id, day, start_minute, end_minute) VALUES (7, '2030-01-01', 60, 90)",
+        "DELETE FROM date_shifts",
+        "INSERT INTO blocked_periods (starts_at, ends_at, created_at) VALUES (:at, :later, :at)",
+        "DELETE FROM blocked_periods",
+        "DELETE FROM weekly_shifts",
+        "DELETE FROM specialists WHERE id = 7",
+        "DELETE FROM services WHERE id = 7",
+    ]
+
+    async def revision() -> int:
+        return await run(engine, lambda c: c.scalar(text("SELECT revision FROM catalog_revision")))  # type: ignore[return-value]
+
+    try:
+        await migrate(engine, "head")
+        seen = [await revision()]
+        values = {"at": at, "later": at + timedelta(hours=1)}
+        for change in changes:
+            await run(engine, lambda c, change=change: c.execute(text(change), values))
+            seen.append(await revision())
+        assert all(after > before for before, after in pairwise(seen)), list(zip(changes, pairwise(seen), strict=True))
+        await run(engine, lambda c: c.execute(text("DELETE FROM catalog_revision")))
+        await run(engine, lambda c: c.execute(text(changes[0]), values))
+        assert await revision() == 1, "the row comes back with the next change"
+        await run(
+            engine,
+            lambda c: c.execute(
+                text(
+                    "INSERT INTO users (id, first_name, blocked_bot, created_at, updated_at) "
+                    "VALUES (5, 'U', false, :at, :at)"
+                ).bindparams(at=at)
+            ),
+        )
+        assert await revision() == 1, "what is not the catalog leaves it alone"
     finally:
         await engine.dispose()

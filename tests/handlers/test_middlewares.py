@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.middlewares import READ_ONLY, HandlerTransactions, UnitOfWorkMiddleware
 from database.engine import TransactionMode, _transaction_mode
 from database.models import Service, User
+from services.catalog import Catalog
 from tests.handlers.conftest import Chat
 from tests.telegram_stub import TelegramStub
 
@@ -50,7 +51,7 @@ async def only_read(message: Message, session: AsyncSession) -> None:
 @pytest.fixture
 async def test_dispatcher(chat: Chat) -> AsyncIterator[Dispatcher]:
     dispatcher = Dispatcher()
-    dispatcher.update.outer_middleware(UnitOfWorkMiddleware(chat.sessionmaker, chat.settings, chat.jobs))
+    dispatcher.update.outer_middleware(UnitOfWorkMiddleware(chat.sessionmaker, chat.settings, chat.jobs, Catalog()))
     dispatcher.message.middleware(HandlerTransactions())
     dispatcher.include_router(router)
     seen.clear()

@@ -16,6 +16,7 @@ from database.migrate import upgrade_to_head
 from database.models import Booking, BookingStatus, Service, User, utcnow
 from services import runtime
 from services.booking import BookingService
+from services.catalog import Catalog
 from services.scheduling import ReminderJobs
 from tests.conftest import make_settings
 from tests.telegram_stub import TOKEN, TelegramStub
@@ -110,18 +111,24 @@ def add_booking(sessionmaker: async_sessionmaker[AsyncSession], service_id: int)
     return add
 
 
+@pytest.fixture
+def catalog() -> Catalog:
+    return Catalog()
+
+
 UnitOfWork = Callable[[Callable[[BookingService], Awaitable[Any]]], Awaitable[Any]]
 
 
 @pytest.fixture
 def in_own_session(
-    sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, jobs: ReminderJobs
+    sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, jobs: ReminderJobs, catalog: Catalog
 ) -> UnitOfWork:
-    """Run one unit of work the way an update does: own session, commit at the end; then its side effects."""
+    """Run one unit of work the way an update does: own session, the process's catalog, commit at the end; then
+    its side effects."""
 
     async def run(work: Callable[[BookingService], Awaitable[Any]]) -> Any:
         async with sessionmaker() as session:
-            service = BookingService(session, settings, jobs)
+            service = BookingService(session, settings, jobs, catalog)
             result = await work(service)
             await commit(service.session)
         await after_commit_work_done(sessionmaker)
