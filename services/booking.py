@@ -158,10 +158,12 @@ class BookingService:
         undecided = set(self.schedule.window_days(now))
         found: set[date] = set()
         for candidate in candidates:
-            theirs = sorted(day for day in undecided if candidate.works_on(day))
+            # The days their hours and the blocks leave a start on: a day nobody can offer (the window's last,
+            # past its end) would otherwise be read for every specialist in turn.
+            theirs = candidate.days(duration, buffer, now, among=undecided)
             if not theirs:
                 continue
-            first, last = candidate.schedule.span(theirs[0]), candidate.schedule.span(theirs[-1])
+            first, last = candidate.schedule.span(min(theirs)), candidate.schedule.span(max(theirs))
             assert first is not None  # they work on both days
             assert last is not None
             await self.availability.add_bookings(

@@ -7,9 +7,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from config import Settings
 from core.errors import SlotNotOffered, SlotTaken, SpecialistUnavailable
@@ -242,3 +242,27 @@ async def test_specialists_one_who_does_not_perform_the_service_is_refused(
     assert booking.specialist_id == dora.id
     async with sessionmaker() as session:
         assert (await session.scalars(select(Booking.specialist_id))).all() == [dora.id]
+
+
+async def test_specialists_the_days_list_reads_bookings_only_of_whom_it_needs_and_where_they_work(
+    engine: AsyncEngine, in_own_session: UnitOfWork, service_id: int, three: list[int]
+) -> None:
+    # Just after midnight the window's last day begins before its first start: nobody can offer it.
+    now = datetime.combine(utcnow().date() + timedelta(days=1), time(0, 30), tzinfo=UTC)
+    seen: list[str] = []
+
+    def note(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        seen.append(statement)
+
+    async def days(service: BookingService) -> list[date]:
+        chosen = await service.active_service(service_id)
+        event.listen(engine.sync_engine, "before_cursor_execute", note)
+        try:
+            return await service.available_days(chosen, now)
+        finally:
+            event.remove(engine.sync_engine, "before_cursor_execute", note)
+
+    found = await in_own_session(days)
+    assert len(found) == 14
+    reads = [statement for statement in seen if "FROM bookings" in statement]
+    assert len(reads) == 1, "the first specialist decides every day one of them can offer"
