@@ -59,7 +59,9 @@ def create_engine(database_url: str) -> AsyncEngine:
     """The engine for a `postgresql+asyncpg://` or `sqlite+aiosqlite://` URL; a SQLite file's folder is created."""
     url = make_url(database_url)
     if url.get_backend_name() == "postgresql":
-        return create_async_engine(url, pool_pre_ping=True, pool_size=10)
+        engine = create_async_engine(url, pool_pre_ping=True, pool_size=10)
+        _read_without_transactions(engine)
+        return engine
     if url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
     arguments, options = url.get_dialect()().create_connect_args(url)
@@ -80,11 +82,12 @@ _transaction_mode: ContextVar[TransactionMode] = ContextVar("transaction_mode", 
 async def use_transactions(session: AsyncSession, mode: TransactionMode) -> None:
     """This task's transactions begin for `mode` from now on; a transaction in progress is committed first.
 
-    Only SQLite tells them apart: a READ transaction takes no write lock, so updates that only read do not
-    queue behind those that write. A READ transaction that writes after all may do so if nothing was
-    written since it began, and fails with "database is locked" otherwise rather than write on a stale read.
+    On SQLite a READ transaction takes no write lock, so updates that only read do not queue behind those
+    that write; one that writes after all may do so if nothing was written since it began, and fails with
+    "database is locked" otherwise rather than write on a stale read. On PostgreSQL reads run without a
+    transaction (see `_read_without_transactions`).
     """
-    if _transaction_mode.get() is mode or session.get_bind().dialect.name != "sqlite":
+    if _transaction_mode.get() is mode:
         return
     if session.in_transaction():
         await commit(session)
@@ -100,6 +103,20 @@ async def reading(sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncIterat
             yield session
     finally:
         _transaction_mode.reset(token)
+
+
+def _read_without_transactions(engine: AsyncEngine) -> None:
+    # READ COMMITTED gives each statement its own snapshot whether or not a transaction spans them, so a unit
+    # of work that only reads runs its statements in autocommit: no BEGIN and COMMIT round trips, and the pool's
+    # liveness check of a returned connection is one round trip instead of three (BEGIN, ping, ROLLBACK).
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.connection.dbapi_connection.autocommit = _transaction_mode.get() is TransactionMode.READ
+
+    @event.listens_for(engine.sync_engine.pool, "checkin")
+    def _on_checkin(dbapi_connection: Any, _record: Any) -> None:
+        if dbapi_connection is not None:
+            dbapi_connection.autocommit = True
 
 
 def _serialise_sqlite_writers(engine: AsyncEngine) -> None:

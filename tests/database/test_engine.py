@@ -16,6 +16,7 @@ from database.engine import (
     after_commit,
     after_commit_work_done,
     commit,
+    create_engine,
     create_sessionmaker,
     reading,
     rollback,
@@ -177,3 +178,23 @@ async def test_engine_after_commit_work_waits_out_an_unavailable_database_and_sk
     assert len([r for r in caplog.records if "waits for the database" in r.message]) == 2
     failures = [r.exc_info[1] for r in caplog.records if r.exc_info]
     assert [type(error) for error in failures] == [ValueError], "the failure is logged with its traceback"
+
+
+async def test_engine_postgresql_reads_without_a_transaction_and_writes_in_one(postgres_url: str) -> None:
+    """now() is the transaction's start: two reads see two, a write unit of work one."""
+    engine = create_engine(postgres_url)
+    sessionmaker = create_sessionmaker(engine)
+    try:
+        for _ in range(2):  # a connection back from the pool too
+            async with sessionmaker() as session:
+                await use_transactions(session, TransactionMode.READ)
+                first = await session.scalar(text("SELECT now()"))
+                await asyncio.sleep(0.01)
+                assert await session.scalar(text("SELECT now()")) > first
+                await use_transactions(session, TransactionMode.WRITE)
+                first = await session.scalar(text("SELECT now()"))
+                await asyncio.sleep(0.01)
+                assert await session.scalar(text("SELECT now()")) == first
+                await rollback(session)
+    finally:
+        await engine.dispose()
