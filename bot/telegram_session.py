@@ -1,6 +1,8 @@
 import asyncio
 import contextlib
 import logging
+from http import HTTPStatus
+from typing import Any, cast
 
 from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
@@ -18,7 +20,7 @@ from aiogram.exceptions import (
 )
 from aiogram.methods import GetMe, GetUpdates, Response, TelegramMethod
 from aiogram.methods.base import TelegramType
-from aiogram.types import User
+from aiogram.types import InlineKeyboardMarkup, Message, ReplyKeyboardMarkup, User
 
 from bot.middlewares import CommitBeforeTelegram
 from services import metrics
@@ -35,11 +37,39 @@ def create_bot(token: str, api_url: str | None = None) -> Bot:
     """The bot as every part of the product uses it: HTML texts, bounded requests, retried hiccups,
     and no database transaction held open while Telegram answers."""
     api = TelegramAPIServer.from_base(api_url) if api_url else PRODUCTION
-    session = AiohttpSession(api=api, timeout=REQUEST_TIMEOUT_SECONDS)
+    session = BotSession(api=api, timeout=REQUEST_TIMEOUT_SECONDS)
     session.middleware(CommitBeforeTelegram())
     session.middleware(KeepResponseModels())
     session.middleware(TelegramRetries())
     return Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
+
+
+class BotSession(AiohttpSession):
+    """aiogram's session without two costs that grow with a keyboard, both above a booking step's own work for a
+    day of times: serialising the keyboard value by value, and reading back the keyboard Telegram echoes in the
+    message it returns (parsed into a model per button)."""
+
+    def prepare_value(self, value: Any, bot: Bot, files: dict[str, Any], _dumps_json: bool = True) -> Any:
+        if isinstance(value, InlineKeyboardMarkup | ReplyKeyboardMarkup):
+            # Strings, numbers, booleans and nested models only: what aiogram would send, in one call.
+            if _dumps_json:
+                return value.model_dump_json(exclude_none=True)
+            return value.model_dump(mode="json", exclude_none=True)
+        return super().prepare_value(value, bot=bot, files=files, _dumps_json=_dumps_json)
+
+    def check_response(
+        self, bot: Bot, method: TelegramMethod[TelegramType], status_code: int, content: str
+    ) -> Response[TelegramType]:
+        sent = getattr(method, "reply_markup", None)
+        if isinstance(sent, InlineKeyboardMarkup) and HTTPStatus.OK <= status_code <= HTTPStatus.IM_USED:
+            with contextlib.suppress(Exception):  # anything unexpected: aiogram's own reading, and its errors
+                answer = self.json_loads(content)
+                result = answer["result"]
+                if answer["ok"] is True and isinstance(result, dict) and isinstance(result.pop("reply_markup"), dict):
+                    response = Response[method.__returning__].model_validate(answer, context={"bot": bot})  # type: ignore[misc]
+                    message = cast(Message, response.result).model_copy(update={"reply_markup": sent})
+                    return response.model_copy(update={"result": message})
+        return super().check_response(bot=bot, method=method, status_code=status_code, content=content)
 
 
 class KeepResponseModels(BaseRequestMiddleware):
