@@ -1,12 +1,11 @@
 """The process's snapshot of the catalog: kept while the database's revision stays, read again after any change —
 made in chat, by another process, or by hand in SQL — on both databases."""
 
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from config import Settings
@@ -18,7 +17,7 @@ from services.admin_input import parse_dates_hours, parse_week
 from services.booking import BookingService, TelegramProfile
 from services.scheduling import ReminderJobs
 from services.staff import StaffService
-from tests.services.conftest import FIRST_SPECIALIST, UnitOfWork, UserFactory
+from tests.services.conftest import FIRST_SPECIALIST, UnitOfWork, UserFactory, statements
 
 OWNER = 1
 CATALOG_TABLES = ("services", "specialists", "specialist_services", "weekly_shifts", "date_shifts", "blocked_periods")
@@ -30,20 +29,6 @@ def in_three_days() -> date:
 
 def at(day: date, hour: int) -> datetime:
     return datetime.combine(day, time(hour), tzinfo=UTC)
-
-
-@contextmanager
-def statements(engine: AsyncEngine) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def note(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
-        seen.append(statement)
-
-    event.listen(engine.sync_engine, "before_cursor_execute", note)
-    try:
-        yield seen
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", note)
 
 
 async def test_catalog_a_booking_step_reads_only_the_sender_and_the_bookings_while_the_revision_stays(

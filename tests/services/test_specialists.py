@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -20,7 +20,7 @@ from services.admin_input import parse_dates_hours, parse_week
 from services.booking import BookingService
 from services.scheduling import ReminderJobs
 from services.staff import StaffService
-from tests.services.conftest import FIRST_SPECIALIST, BookingFactory, UnitOfWork, UserFactory
+from tests.services.conftest import FIRST_SPECIALIST, BookingFactory, UnitOfWork, UserFactory, statements
 
 OWNER = 1
 
@@ -249,20 +249,15 @@ async def test_specialists_the_days_list_reads_bookings_only_of_whom_it_needs_an
 ) -> None:
     # Just after midnight the window's last day begins before its first start: nobody can offer it.
     now = datetime.combine(utcnow().date() + timedelta(days=1), time(0, 30), tzinfo=UTC)
-    seen: list[str] = []
-
-    def note(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
-        seen.append(statement)
 
     async def days(service: BookingService) -> list[date]:
         chosen = await service.active_service(service_id)
-        event.listen(engine.sync_engine, "before_cursor_execute", note)
-        try:
-            return await service.available_days(chosen, now)
-        finally:
-            event.remove(engine.sync_engine, "before_cursor_execute", note)
+        with statements(engine) as seen:
+            found = await service.available_days(chosen, now)
+        reads.extend(statement for statement in seen if "FROM bookings" in statement)
+        return found
 
+    reads: list[str] = []
     found = await in_own_session(days)
     assert len(found) == 14
-    reads = [statement for statement in seen if "FROM bookings" in statement]
     assert len(reads) == 1, "the first specialist decides every day one of them can offer"
