@@ -114,6 +114,8 @@ class ResolveFlow(BaseMiddleware):
                 service = await booking_service.active_service(booking.service_id if booking else step.service_id)
                 if step.specialist_id:
                     specialist = await booking_service.specialist_for(service, step.specialist_id)
+            elif not (isinstance(step, FlowBack) and step.to == "services"):
+                raise ServiceUnavailable(f"{type(step).__name__} names no service")  # forged: every other step does
         except BookingError as error:
             await refuse(event, data["lang"], error)
             return None
