@@ -5,7 +5,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 from uuid import uuid4
 
-from sqlalchemy import Select, bindparam, delete, func, literal_column, or_, select, update
+from sqlalchemy import Select, and_, bindparam, case, delete, func, literal_column, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, make_transient_to_detached
@@ -276,27 +276,20 @@ class Bookings:
         )
         return result.all()
 
-    async def count_upcoming_for_user(self, user_id: int, now: datetime) -> int:
-        count = await self.session.scalar(
-            select(func.count(Booking.id)).where(
-                Booking.user_id == user_id,
-                Booking.status == BookingStatus.ACTIVE,
-                Booking.starts_at > now,
+    async def twin_and_upcoming(
+        self, user_id: int, service_id: int, starts_at: datetime, now: datetime
+    ) -> tuple[int | None, int]:
+        """The id of the client's active booking of this service at this start, if any (a second confirm of the
+        same time), and how many active bookings they have ahead: one statement, asked before every booking."""
+        twin = case((and_(Booking.service_id == service_id, Booking.starts_at == starts_at), Booking.id))
+        row = (
+            await self.session.execute(
+                select(func.max(twin), func.count(case((Booking.starts_at > now, Booking.id)))).where(
+                    Booking.user_id == user_id, Booking.status == BookingStatus.ACTIVE
+                )
             )
-        )
-        return count or 0
-
-    async def find_same(self, user_id: int, service_id: int, starts_at: datetime) -> Booking | None:
-        return await self.session.scalar(
-            select(Booking)
-            .where(
-                Booking.user_id == user_id,
-                Booking.service_id == service_id,
-                Booking.starts_at == starts_at,
-                Booking.status == BookingStatus.ACTIVE,
-            )
-            .options(joinedload(Booking.service), joinedload(Booking.specialist))
-        )
+        ).one()
+        return row[0], row[1] or 0
 
     async def occupied_between(
         self, specialist_ids: Sequence[int], start: datetime, end: datetime, *, exclude_id: int | None = None

@@ -218,11 +218,11 @@ class BookingService:
         now = now or utcnow()
         service = await self.active_service(service_id)
         await self.users.lock(user_id)
-        same = await self.bookings.find_same(user_id, service_id, starts_at)
-        if same is not None:
-            raise AlreadyBooked(same)
+        twin_id, upcoming = await self.bookings.twin_and_upcoming(user_id, service_id, starts_at, now)
+        if twin_id is not None and (twin := await self.bookings.get(twin_id)) is not None:
+            raise AlreadyBooked(twin)
         limit = self.settings.max_active_bookings
-        if not by_admin and await self.bookings.count_upcoming_for_user(user_id, now) >= limit:
+        if not by_admin and upcoming >= limit:
             raise TooManyBookings(limit)
         duration = _duration(service)
         booking = Booking(
