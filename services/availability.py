@@ -45,7 +45,7 @@ class Availability:
     """Reads what the booking rules need about specialists; `schedule` holds the business's rules (slot step,
     booking window, time zone) and the week of a specialist whose own week was never written (WORK_*)."""
 
-    def __init__(self, session: AsyncSession, schedule: WorkSchedule, catalog: "CatalogSource | None" = None) -> None:
+    def __init__(self, session: AsyncSession, schedule: WorkSchedule, catalog: CatalogSource | None = None) -> None:
         self.schedule = schedule
         self.catalog = catalog
         self.specialists = Specialists(session)

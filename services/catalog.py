@@ -101,7 +101,7 @@ class Catalog:
 
 
 async def _read(session: AsyncSession, revision: int) -> Snapshot:
-    reads = CatalogReads(session)
+    reads, staff = CatalogReads(session), Specialists(session)
     since = utcnow() - KEPT_BEHIND
     services = await reads.services()
     specialists = await reads.specialists()
@@ -116,9 +116,9 @@ async def _read(session: AsyncSession, revision: int) -> Snapshot:
         services={item.id: item for item in services},
         specialists={item.id: item for item in specialists},
         performed={key: frozenset(ids) for key, ids in performed.items()},
-        weeks=await Specialists(session).weeks([item.id for item in specialists if item.hours_set]),
+        weeks=await staff.weeks([item.id for item in specialists if item.hours_set]),
         dates_from=dates_from,
-        dates=await Specialists(session).date_exceptions(everyone, dates_from, date.max),
+        dates=await staff.date_exceptions(everyone, dates_from, date.max),
         blocks_from=since,
         blocks=list(await BlockedPeriods(session).times_overlapping(since, _FAR_AHEAD, everyone)),
     )

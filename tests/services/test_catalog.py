@@ -31,6 +31,13 @@ def at(day: date, hour: int) -> datetime:
     return datetime.combine(day, time(hour), tzinfo=UTC)
 
 
+async def day_starts(service: BookingService, user_id: int, service_id: int, day: date) -> list[datetime]:
+    """A booking step as an update takes it: the sender (with the catalog revision), the service, the times."""
+    await service.sender(TelegramProfile(id=user_id, first_name=f"User {user_id}", language="en"))
+    chosen = await service.active_service(service_id)
+    return await service.available_starts(chosen, day, utcnow())
+
+
 async def test_catalog_a_booking_step_reads_only_the_sender_and_the_bookings_while_the_revision_stays(
     engine: AsyncEngine,
     in_own_session: UnitOfWork,
@@ -40,14 +47,9 @@ async def test_catalog_a_booking_step_reads_only_the_sender_and_the_bookings_whi
     user = await add_user(10)
     day = in_three_days()
 
-    async def step(service: BookingService) -> list[datetime]:
-        await service.sender(TelegramProfile(id=user, first_name=f"User {user}", language="en"))
-        chosen = await service.active_service(service_id)
-        return await service.available_starts(chosen, day, utcnow())
-
-    first = await in_own_session(step)
+    first = await in_own_session(lambda s: day_starts(s, user, service_id, day))
     with statements(engine) as seen:
-        again = await in_own_session(step)
+        again = await in_own_session(lambda s: day_starts(s, user, service_id, day))
     assert again == first
     tables = [word for statement in seen for word in CATALOG_TABLES if f" {word} " in f" {statement} "]
     assert tables == [], seen
@@ -64,12 +66,9 @@ async def test_catalog_every_change_is_seen_by_the_next_update_whoever_makes_it(
 ) -> None:
     user = await add_user(10)
     day = in_three_days()
-    profile = TelegramProfile(id=user, first_name=f"User {user}", language="en")
 
     async def starts(service: BookingService) -> list[int]:
-        await service.sender(profile)
-        chosen = await service.active_service(service_id)
-        return sorted({start.hour for start in await service.available_starts(chosen, day, utcnow())})
+        return sorted({start.hour for start in await day_starts(service, user, service_id, day)})
 
     async def admin(work: Callable[[AdminService, StaffService], Awaitable[object]]) -> None:
         """Another process's unit of work: no catalog of ours."""
