@@ -3,7 +3,9 @@
 Each step of the booking flow (`/book`, a day, a time, confirm) is fed to the real dispatcher in process
 (`Dispatcher.feed_raw_update`: main's middlewares, routers and services, real SQLite), with the Bot API
 answered by a stand-in inside the process — no HTTP, so only the bot's own work is counted. The floor is a
-minimal aiogram handler answering with one message, through the same Bot session. One process runs them
+minimal aiogram handler answering with one message, through the same Bot session; beside it, the same
+handler reading its sender's row first (one `AsyncSession` select on the same database): what one round trip
+through SQLAlchemy and aiosqlite adds, the least an update that must know its sender pays. One process runs them
 all after a common setup and warm-up, calling libc's `qsort` around each batch of updates, where callgrind
 writes out what it counted since its previous dump (`--dump-before=qsort*`); the process notes which part
 each of its own calls wrote (another library's sort may write one too), so a batch's count is what was
@@ -31,7 +33,7 @@ from itertools import count, pairwise
 from pathlib import Path
 from typing import Any
 
-STEPS = ("floor", "book", "day", "time", "confirm")
+STEPS = ("floor", "floor_one_read", "book", "day", "time", "confirm")
 ROOT = Path(__file__).resolve().parents[1]
 Feed = Callable[[str, range], Awaitable[None]]
 USER_BASE = 500_000
@@ -113,6 +115,7 @@ async def _prepared(updates: int, folder: str) -> tuple[Feed, Callable[[], Await
     from aiogram.types import Chat, Message
     from apscheduler.jobstores.memory import MemoryJobStore
     from apscheduler.schedulers.asyncio import AsyncIOScheduler
+    from sqlalchemy import select
 
     import main
     from bot.callbacks import ConfirmBooking, DatePick, TimePick
@@ -120,6 +123,7 @@ async def _prepared(updates: int, folder: str) -> tuple[Feed, Callable[[], Await
     from bot.telegram_session import create_bot
     from database.engine import after_commit_work_done, create_engine, create_sessionmaker
     from database.migrate import upgrade_to_head
+    from database.models import User
     from services import runtime
     from services.scheduling import ReminderJobs
     from tests.conftest import make_settings
@@ -159,6 +163,16 @@ async def _prepared(updates: int, folder: str) -> tuple[Feed, Callable[[], Await
         await message.answer("pong")
 
     minimal_bot.include_router(floor)
+    minimal_reading_bot = Dispatcher()
+    floor_one_read = Router()
+
+    @floor_one_read.message()
+    async def pong_to_a_known_sender(message: Message) -> None:
+        async with sessionmaker() as session:
+            await session.scalar(select(User).where(User.id == message.chat.id))
+        await message.answer("pong")
+
+    minimal_reading_bot.include_router(floor_one_read)
     runtime.install(
         runtime.Runtime(bot=bot, sessionmaker=sessionmaker, settings=settings, jobs=jobs, composer=Composer(settings))
     )
@@ -190,6 +204,7 @@ async def _prepared(updates: int, folder: str) -> tuple[Feed, Callable[[], Await
         start = int((day + timedelta(minutes=15 * n)).timestamp())
         return {
             "floor": lambda: message(user_id, "ping"),
+            "floor_one_read": lambda: message(user_id, "ping"),
             "book": lambda: message(user_id, "/book"),
             "day": lambda: click(user_id, DatePick(service_id=1, day=f"{day:%Y%m%d}").pack()),
             "time": lambda: click(user_id, TimePick(service_id=1, start=start).pack()),
@@ -197,7 +212,7 @@ async def _prepared(updates: int, folder: str) -> tuple[Feed, Callable[[], Await
         }[step]()
 
     async def feed(step: str, numbers: range) -> None:
-        dispatcher = minimal_bot if step == "floor" else booking_bot
+        dispatcher = {"floor": minimal_bot, "floor_one_read": minimal_reading_bot}.get(step, booking_bot)
         for n in numbers:
             await dispatcher.feed_raw_update(bot, nth_update(step, n))
         await after_commit_work_done(sessionmaker)

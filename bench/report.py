@@ -171,7 +171,9 @@ def write_markdown(document: dict[str, Any], path: Path) -> None:
             rows = [[step, f"{count / 1e6:.2f} M", f"{ratios[step]}×"] for step, count in r["instructions"].items()]
             lines += _table(["update", "instructions", "times the floor"], rows)
             lines += [
-                f"The floor: a minimal aiogram handler answering one message. {r['updates_per_step']} updates a step.",
+                "The floor: a minimal aiogram handler answering one message; floor_one_read: the same handler reading",
+                "its sender's row first (one SQLAlchemy `AsyncSession` select on aiosqlite), the least an update that",
+                f"must know who sent it costs with this stack. {r['updates_per_step']} updates a step.",
                 "",
             ]
     if "specialists" in results:
