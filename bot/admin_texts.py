@@ -31,6 +31,7 @@ ADMIN_TEXTS: dict[str, dict[str, str]] = {
         "blocked_line": "⛔ {start}–{end} blocked{reason}",
         "free_line": "Free: {times}",
         "no_free": "No free starts left.",
+        "attendance_legend": "✅ the client confirmed · ❔ not yet",
         "page": "page {page}/{pages}",
         "bad_day": "Please give a date: /day YYYY-MM-DD or /day DD.MM",
         "cancel_ask": "Cancel {service} on {date} at {time} for {client}?\n"
@@ -193,6 +194,7 @@ ADMIN_TEXTS: dict[str, dict[str, str]] = {
         "blocked_line": "⛔ {start}–{end} закрыто{reason}",
         "free_line": "Свободно: {times}",
         "no_free": "Свободного времени нет.",
+        "attendance_legend": "✅ клиент подтвердил · ❔ ещё нет",
         "page": "стр. {page}/{pages}",
         "bad_day": "Укажите дату: /day ГГГГ-ММ-ДД или /day ДД.ММ",
         "cancel_ask": "Отменить {service}, {date} в {time}, клиент {client}?\n"

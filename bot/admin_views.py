@@ -81,7 +81,7 @@ def day_view(
             entries.append(Entry(admin_text(lang, "hours", hours=hours) if hours else admin_text(lang, "day_off")))
         entries.extend(Entry(_block_line(lang, block, tz)) for block in column.blocks)
         for booking in column.bookings:
-            mark = "✔️" if booking.status == BookingStatus.COMPLETED else "•"
+            mark = _attendance_mark(booking)
             line = (
                 f"{mark} {hhmm(booking.starts_at, tz)}–{hhmm(booking.ends_at, tz)} "
                 f"{escape(booking.service.name)} — {client_link(booking.user)}"
@@ -96,6 +96,8 @@ def day_view(
             times = ", ".join(hhmm(start, tz) for start in free.get(column.specialist.id, ()))
             entries.append(Entry(admin_text(lang, "free_line", times=times) if times else admin_text(lang, "no_free")))
 
+    if any(booking.status == BookingStatus.ACTIVE for booking in agenda.bookings):
+        entries.append(Entry(f"\n<i>{admin_text(lang, 'attendance_legend')}</i>"))
     pages = paginate(entries)
     page = clamp(page, pages)
     title = admin_text(lang, "day_title", day=day_label(lang, agenda.day), count=len(agenda.bookings))
@@ -109,6 +111,12 @@ def day_view(
     keyboard = [*rows_of([b for entry in pages[page] for b in entry.buttons], 2), [*earlier, *days, *later]]
     footer = page_line(page, len(pages), admin_text(lang, "page"))
     return f"{title}\n\n{body}{footer}", InlineKeyboardMarkup(inline_keyboard=keyboard)
+
+
+def _attendance_mark(booking: Booking) -> str:
+    if booking.status == BookingStatus.COMPLETED:
+        return "✔️"
+    return "✅" if booking.confirmed_at else "❔"
 
 
 def cancel_question(lang: Lang, booking: Booking, tz: ZoneInfo) -> tuple[str, InlineKeyboardMarkup]:

@@ -172,6 +172,12 @@ class FlowAbort(CallbackData, prefix="stop"):
     pass
 
 
+class AttendConfirm(CallbackData, prefix="att"):
+    """A reminder's ✅: the client will come."""
+
+    booking_id: RowId
+
+
 class CancelAsk(CallbackData, prefix="cx"):
     booking_id: RowId
 

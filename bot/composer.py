@@ -25,7 +25,8 @@ class Composer:
     def reminder(self, booking: Booking, now: datetime, *, with_specialist: bool = False) -> Outgoing:
         lang = self._lang(booking.user)
         when = when_phrase(lang, booking.starts_at, now, self.settings.timezone)
-        return Outgoing(t(lang, "reminder", service=service_label(booking, with_specialist), when=when))
+        text = t(lang, "reminder", service=service_label(booking, with_specialist), when=when)
+        return Outgoing(text, keyboards.attendance(lang, booking))
 
     def feedback_request(self, booking: Booking) -> Outgoing:
         lang = self._lang(booking.user)

@@ -11,6 +11,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.callbacks import (
     OWN_NEW_BOOKING,
+    AttendConfirm,
     CancelAsk,
     CancelConfirm,
     CancelKeep,
@@ -232,6 +233,19 @@ def my_bookings_buttons(lang: Lang, booking: Booking, tz: ZoneInfo) -> tuple[Inl
         callback_button(t(lang, "btn_cancel_booking", **labels), CancelAsk(booking_id=booking.id)),
         callback_button(t(lang, "btn_reschedule", **labels), RescheduleStart(booking_id=booking.id)),
     )
+
+
+def attendance(lang: Lang, booking: Booking) -> InlineKeyboardMarkup:
+    """Under a reminder: ✅ I'll come (until the client has said so), 🔁 move, ❌ cancel."""
+    attend = callback_button(t(lang, "btn_attend"), AttendConfirm(booking_id=booking.id))
+    rows = [] if booking.confirmed_at else [[attend]]
+    rows.append(
+        [
+            callback_button(t(lang, "btn_move_short"), RescheduleStart(booking_id=booking.id)),
+            callback_button(t(lang, "btn_cancel_short"), CancelAsk(booking_id=booking.id)),
+        ]
+    )
+    return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def cancel_confirm(lang: Lang, booking_id: int) -> InlineKeyboardMarkup:

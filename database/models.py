@@ -193,6 +193,8 @@ class Booking(Base):
     cancelled_at: Mapped[datetime | None]
     cancelled_by: Mapped[CancelledBy | None] = mapped_column(_string_enum(CancelledBy))
     cancel_reason: Mapped[str | None] = mapped_column(Text)
+    # The client said they will come (a reminder's ✅); cleared when the booking moves to another time.
+    confirmed_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship(lazy="raise")
     service: Mapped[Service] = relationship(lazy="raise")

@@ -291,6 +291,16 @@ class Bookings:
         ).one()
         return row[0], row[1] or 0
 
+    async def confirm(self, booking_id: int, now: datetime) -> bool:
+        """Stamp the client's confirmation unless the booking has one: whether this call stamped it."""
+        result = await self.session.execute(
+            update(Booking)
+            .where(Booking.id == booking_id, Booking.confirmed_at.is_(None), Booking.status == BookingStatus.ACTIVE)
+            .values(confirmed_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
     async def occupied_between(
         self, specialist_ids: Sequence[int], start: datetime, end: datetime, *, exclude_id: int | None = None
     ) -> Sequence[tuple[int, datetime, datetime]]:

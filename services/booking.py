@@ -273,6 +273,7 @@ class BookingService:
             booking.starts_at, booking.ends_at = starts_at, starts_at + duration
             booking.occupied_until = starts_at + duration + _buffer(service)
             booking.booked_at = booking.updated_at = now
+            booking.confirmed_at = None
 
         await self._write_slot(free, move)
         await self._forget_sent_reminders(booking.id)
@@ -290,6 +291,21 @@ class BookingService:
         after_commit(self.session, lambda: self.jobs.announce("cancelled", booking_id))
         after_commit(self.session, metrics.BOOKINGS_CANCELLED.labels(by="client").inc)
         return booking
+
+    async def confirm_attendance(
+        self, booking_id: int, user_id: int, now: datetime | None = None
+    ) -> tuple[Booking, bool]:
+        """The client says they will come: recorded once (the database keeps the first confirmation of
+        concurrent clicks). The booking, and whether this call recorded it."""
+        now = now or utcnow()
+        booking = await self.own_booking(booking_id, user_id)
+        if booking.status != BookingStatus.ACTIVE:
+            raise BookingNotActive(f"booking {booking_id} is {booking.status}")
+        if booking.starts_at <= now:
+            raise BookingInPast(f"booking {booking_id} has started")
+        recorded = await self.bookings.confirm(booking_id, now)
+        await self.session.refresh(booking, ["confirmed_at"])
+        return booking, recorded
 
     async def upcoming(self, user_id: int, now: datetime | None = None) -> Sequence[Booking]:
         return await self.bookings.upcoming_for_user(user_id, now or utcnow())

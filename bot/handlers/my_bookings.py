@@ -6,7 +6,7 @@ from aiogram.filters import Command
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot import keyboards
-from bot.callbacks import CancelAsk, CancelConfirm, CancelKeep, MyPage, RescheduleStart
+from bot.callbacks import AttendConfirm, CancelAsk, CancelConfirm, CancelKeep, MyPage, RescheduleStart
 from bot.formatting import booking_text, ddmm, hhmm, local, service_label, weekday
 from bot.handlers.booking import Acting, dates_view_for_reschedule
 from bot.handlers.refusals import refuse
@@ -69,6 +69,25 @@ def _my_view(
     keyboard = keyboards.rows_of([b for entry in pages[page] for b in entry.buttons], 2)
     keyboard += navigation_rows(page, len(pages), lambda target: MyPage(page=target))
     return text, InlineKeyboardMarkup(inline_keyboard=keyboard)
+
+
+@router.callback_query(AttendConfirm.filter())
+async def attendance_confirmed(
+    callback: CallbackQuery, callback_data: AttendConfirm, lang: Lang, user: User, booking_service: BookingService
+) -> None:
+    try:
+        booking, recorded = await booking_service.confirm_attendance(callback_data.booking_id, user.id)
+    except BookingError as error:
+        await refuse(callback, lang, error)
+        return
+    if not recorded:
+        await callback.answer(t(lang, "attendance_already"))
+        return
+    several = await booking_service.several_specialists()
+    tz = booking_service.settings.timezone
+    text = booking_text(lang, "attendance_confirmed", booking, tz, with_specialist=several)
+    await show(callback, text, keyboards.attendance(lang, booking))
+    await callback.answer()
 
 
 @router.callback_query(CancelAsk.filter())
