@@ -11,7 +11,8 @@ ADMIN_TEXTS: dict[str, dict[str, str]] = {
         "/jobs — the scheduler; /health — the bot's health\n/admins — admins; /audit — who changed what\n"
         "/services — services; /feedback — ratings; /export [FROM] [TO] — bookings as CSV\n"
         "/stats [7d | FROM TO] — figures and a chart; /book_for [NAME] — book for a client\n"
-        "/broadcast — a message to every client",
+        "/broadcast — a message to every client\n"
+        "/calendars — calendar feeds; /calendar_add [NAME] — a new one (the business's, or a specialist's)",
         "btn_today": "📅 Today",
         "btn_tomorrow": "📅 Tomorrow",
         "btn_blocks": "⛔ Blocks",
@@ -32,6 +33,23 @@ ADMIN_TEXTS: dict[str, dict[str, str]] = {
         "free_line": "Free: {times}",
         "no_free": "No free starts left.",
         "attendance_legend": "✅ the client confirmed · ❔ not yet",
+        "feed_business": "Bookings",
+        "feed_everyone": "the whole business",
+        "calendars_header": "<b>Calendar feeds</b> — subscribe to an address in a phone's calendar "
+        "(bookings of the last 30 days and the next 60). Anyone with an address sees what it holds: "
+        "revoke one that leaked.",
+        "calendars_none": "No calendar feeds yet. /calendar_add for the whole business, /calendar_add NAME for a "
+        "specialist.",
+        "calendar_line": "• #{id} {whose}: <code>{url}</code>",
+        "calendar_added": "📅 New calendar feed for {whose}:\n<code>{url}</code>\nAdd it in the phone's calendar as a "
+        "subscription (Google Calendar: Other calendars → From URL; iPhone: Settings → Calendar → "
+        "Accounts → Add subscribed calendar).",
+        "calendar_revoked": "Feed #{id} ({whose}) is revoked: its address now answers 404.",
+        "calendar_no_public_url": "\n\n⚠️ Set PUBLIC_URL (and WEB_PORT) so that these addresses are reachable: "
+        "until then only the path is known.",
+        "btn_calendar_revoke": "❌ Revoke #{id}",
+        "own_calendar": "📅 Your bookings as a calendar feed:\n<code>{url}</code>\nAdd it in your phone's calendar as "
+        "a subscription. If it leaks, ask an admin to revoke it, then send /calendar for a new one.",
         "page": "page {page}/{pages}",
         "bad_day": "Please give a date: /day YYYY-MM-DD or /day DD.MM",
         "cancel_ask": "Cancel {service} on {date} at {time} for {client}?\n"
@@ -174,7 +192,8 @@ ADMIN_TEXTS: dict[str, dict[str, str]] = {
         "/jobs — планировщик; /health — состояние бота\n/admins — администраторы; /audit — журнал изменений\n"
         "/services — услуги; /feedback — отзывы; /export [С] [ПО] — записи в CSV\n"
         "/stats [7d | С ПО] — цифры и график; /book_for [ИМЯ] — записать клиента\n"
-        "/broadcast — сообщение всем клиентам",
+        "/broadcast — сообщение всем клиентам\n"
+        "/calendars — календари; /calendar_add [ИМЯ] — новый (всего бизнеса или специалиста)",
         "btn_today": "📅 Сегодня",
         "btn_tomorrow": "📅 Завтра",
         "btn_blocks": "⛔ Блокировки",
@@ -195,6 +214,24 @@ ADMIN_TEXTS: dict[str, dict[str, str]] = {
         "free_line": "Свободно: {times}",
         "no_free": "Свободного времени нет.",
         "attendance_legend": "✅ клиент подтвердил · ❔ ещё нет",
+        "feed_business": "Записи",
+        "feed_everyone": "весь бизнес",
+        "calendars_header": "<b>Календари</b> — подпишитесь на адрес в календаре телефона "
+        "(записи за последние 30 дней и на 60 дней вперёд). Кто знает адрес, видит его записи: "
+        "отзовите утёкший.",
+        "calendars_none": "Календарей пока нет. /calendar_add — для всего бизнеса, /calendar_add ИМЯ — для "
+        "специалиста.",
+        "calendar_line": "• #{id} {whose}: <code>{url}</code>",
+        "calendar_added": "📅 Новый календарь для: {whose}\n<code>{url}</code>\nДобавьте его в календарь телефона как "
+        "подписку (Google Календарь: Другие календари → Добавить по URL; iPhone: Настройки → "
+        "Календарь → Учётные записи → Подписной календарь).",
+        "calendar_revoked": "Календарь #{id} ({whose}) отозван: его адрес теперь отвечает 404.",
+        "calendar_no_public_url": "\n\n⚠️ Укажите PUBLIC_URL (и WEB_PORT), чтобы адреса были доступны: "
+        "пока известен только путь.",
+        "btn_calendar_revoke": "❌ Отозвать #{id}",
+        "own_calendar": "📅 Ваши записи как календарь:\n<code>{url}</code>\nДобавьте его в календарь телефона как "
+        "подписку. Если адрес утёк, попросите администратора отозвать его и отправьте /calendar ещё "
+        "раз.",
         "page": "стр. {page}/{pages}",
         "bad_day": "Укажите дату: /day ГГГГ-ММ-ДД или /day ДД.ММ",
         "cancel_ask": "Отменить {service}, {date} в {time}, клиент {client}?\n"

@@ -178,6 +178,21 @@ class AttendConfirm(CallbackData, prefix="att"):
     booking_id: RowId
 
 
+class CalendarFile(CallbackData, prefix="ics"):
+    """📅: the booking's .ics file."""
+
+    booking_id: RowId
+
+
+class CalendarRevoke(CallbackData, prefix="icr"):
+    feed_id: RowId
+    page: Page = 0
+
+
+class CalendarsPage(CallbackData, prefix="icp"):
+    page: Page
+
+
 class CancelAsk(CallbackData, prefix="cx"):
     booking_id: RowId
 

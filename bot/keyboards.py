@@ -12,6 +12,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.callbacks import (
     OWN_NEW_BOOKING,
     AttendConfirm,
+    CalendarFile,
     CancelAsk,
     CancelConfirm,
     CancelKeep,
@@ -33,7 +34,7 @@ from bot.callbacks import (
 from bot.formatting import day_label, ddmm, hhmm, local
 from bot.pages import navigation
 from bot.texts import Lang, t
-from database.models import Booking, Service, Specialist
+from database.models import Booking, BookingStatus, Service, Specialist
 
 
 def callback_button(text: str, data: CallbackData | str) -> InlineKeyboardButton:
@@ -232,7 +233,14 @@ def my_bookings_buttons(lang: Lang, booking: Booking, tz: ZoneInfo) -> tuple[Inl
     return (
         callback_button(t(lang, "btn_cancel_booking", **labels), CancelAsk(booking_id=booking.id)),
         callback_button(t(lang, "btn_reschedule", **labels), RescheduleStart(booking_id=booking.id)),
+        callback_button("📅", CalendarFile(booking_id=booking.id)),
     )
+
+
+def calendar_file(lang: Lang, booking: Booking) -> InlineKeyboardMarkup:
+    """📅 under a booking's confirmation (or its cancellation: the file then marks it cancelled)."""
+    key = "btn_calendar_cancelled" if booking.status == BookingStatus.CANCELLED else "btn_calendar"
+    return InlineKeyboardMarkup(inline_keyboard=[[callback_button(t(lang, key), CalendarFile(booking_id=booking.id))]])
 
 
 def attendance(lang: Lang, booking: Booking) -> InlineKeyboardMarkup:

@@ -21,6 +21,7 @@ from database.engine import TransactionMode, commit, is_unavailable, rollback, u
 from services import metrics
 from services.admin import AdminService
 from services.booking import BookingService, Sender, TelegramProfile
+from services.calendars import CalendarService
 from services.catalog import Catalog
 from services.scheduling import ReminderJobs
 from services.staff import StaffService
@@ -81,6 +82,7 @@ class UnitOfWorkMiddleware(BaseMiddleware):
             admin_service = AdminService(session, self.settings, self.jobs)
             data["admin_service"] = admin_service
             data["staff_service"] = StaffService(session, self.settings, admin_service)
+            data["calendar_service"] = CalendarService(session, self.settings, admin_service)
             try:
                 # Who the sender is and the routers' filters (the admin check) only read; see HandlerTransactions.
                 await use_transactions(session, TransactionMode.READ)

@@ -8,7 +8,12 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from bot import ics
+from bot.texts import pick_language
+from database.engine import reading
+from database.models import utcnow
 from services import health, metrics, runtime
+from services.calendars import feed_content
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +44,30 @@ async def metrics_endpoint(_: web.Request) -> web.Response:
     return web.Response(body=generate_latest(metrics.REGISTRY), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
 
+NOT_FOUND = "Not found"
+
+
+async def calendar_feed(request: web.Request) -> web.Response:
+    """A subscription feed; an unknown or revoked secret gets the same 404 as any other wrong address."""
+    rt = runtime.current()
+    async with reading(rt.sessionmaker) as session:
+        content = await feed_content(session, request.match_info["secret"])
+    if content is None:
+        return web.Response(status=404, text=NOT_FOUND)
+    lang = pick_language(None, rt.settings.default_language)
+    body = ics.feed_file(
+        content, lang, domain=ics.domain(rt.bot.id), location=rt.settings.business_address, now=utcnow()
+    )
+    return web.Response(
+        body=body,
+        headers={
+            "Content-Type": "text/calendar; charset=utf-8",
+            "Cache-Control": "private, max-age=300",
+            "Content-Disposition": 'inline; filename="bookings.ics"',
+        },
+    )
+
+
 @dataclass(frozen=True)
 class Webhook:
     dispatcher: Dispatcher
@@ -52,6 +81,7 @@ def create_app(webhook: Webhook | None = None) -> web.Application:
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics_endpoint)
+    app.router.add_get(ics.feed_path("{secret:[A-Za-z0-9_-]{16,64}}"), calendar_feed)
     if webhook is not None:
         # Requests without Telegram's secret-token header, or with another one, get 401.
         SimpleRequestHandler(webhook.dispatcher, webhook.bot, secret_token=webhook.secret).register(
@@ -64,5 +94,7 @@ async def start(host: str, port: int, webhook: Webhook | None = None) -> web.App
     runner = web.AppRunner(create_app(webhook), access_log=None)
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
-    log.info("HTTP on %s:%s: /healthz, /readyz, /metrics%s", host, port, f", {webhook.path}" if webhook else "")
+    log.info(
+        "HTTP on %s:%s: /healthz, /readyz, /metrics, /calendar/…%s", host, port, f", {webhook.path}" if webhook else ""
+    )
     return runner

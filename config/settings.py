@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     webhook_secret: str | None = None
     web_host: str = "0.0.0.0"
     web_port: int | None = Field(default=None, ge=1, le=65535)
+    business_address: str | None = Field(default=None, max_length=300)
+    public_url: str | None = None
 
     @field_validator("bot_token")
     @classmethod
@@ -81,6 +83,20 @@ class Settings(BaseSettings):
         if not value.strip().startswith(("https://", "http://")):
             raise ValueError("must be the public https:// URL Telegram should call")
         return value.strip()
+
+    @field_validator("business_address")
+    @classmethod
+    def _business_address(cls, value: str | None) -> str | None:
+        return value.strip() if value and value.strip() else None
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if not value.strip().startswith(("https://", "http://")):
+            raise ValueError("must be the https:// address at which the bot's web server is reached")
+        return value.strip().rstrip("/")
 
     @field_validator("webhook_secret")
     @classmethod
@@ -206,6 +222,16 @@ class Settings(BaseSettings):
         if self.web_port is not None:
             return self.web_port
         return DEFAULT_WEBHOOK_PORT if self.webhook_url else None
+
+    @property
+    def public_origin(self) -> str | None:
+        """Where the bot's web server is reached from outside (calendar feeds): PUBLIC_URL, or WEBHOOK_URL's origin."""
+        if self.public_url is not None:
+            return self.public_url
+        if self.webhook_url is None:
+            return None
+        parts = urlsplit(self.webhook_url)
+        return f"{parts.scheme}://{parts.netloc}"
 
     @property
     def webhook_path(self) -> str:

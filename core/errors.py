@@ -61,6 +61,10 @@ class SpecialistNotFound(NotFound):
     pass
 
 
+class CalendarFeedNotFound(NotFound):
+    pass
+
+
 class NotAllowed(BookingError):
     """The sender may not do this: only owners manage admins, only admins act for a client."""
 

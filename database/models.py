@@ -195,6 +195,8 @@ class Booking(Base):
     cancel_reason: Mapped[str | None] = mapped_column(Text)
     # The client said they will come (a reminder's ✅); cleared when the booking moves to another time.
     confirmed_at: Mapped[datetime | None]
+    # Raised by every move: a calendar file's SEQUENCE, so that calendar apps take the newest file.
+    sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     user: Mapped[User] = relationship(lazy="raise")
     service: Mapped[Service] = relationship(lazy="raise")
@@ -287,6 +289,21 @@ class CatalogRevision(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     revision: Mapped[int] = mapped_column(BigInteger)
+
+
+class CalendarFeed(Base):
+    """A secret address of a subscription feed: the whole business's bookings, or one specialist's."""
+
+    __tablename__ = "calendar_feeds"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    secret: Mapped[str] = mapped_column(String(64), unique=True)
+    specialist_id: Mapped[int | None] = mapped_column(ForeignKey("specialists.id", ondelete="CASCADE"))
+    created_by: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]
+
+    specialist: Mapped[Specialist | None] = relationship(lazy="joined")
 
 
 class Admin(Base):

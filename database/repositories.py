@@ -15,6 +15,7 @@ from database.models import (
     BlockedPeriod,
     Booking,
     BookingStatus,
+    CalendarFeed,
     CatalogRevision,
     DateShift,
     Feedback,
@@ -384,6 +385,49 @@ class Bookings:
             .values(status=BookingStatus.COMPLETED, updated_at=now)
         )
         return int(getattr(result, "rowcount", 0) or 0)
+
+
+class CalendarFeeds:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def active(self) -> Sequence[CalendarFeed]:
+        result = await self.session.scalars(
+            select(CalendarFeed).where(CalendarFeed.revoked_at.is_(None)).order_by(CalendarFeed.id)
+        )
+        return result.all()
+
+    async def get(self, feed_id: int) -> CalendarFeed | None:
+        return await self.session.get(CalendarFeed, feed_id)
+
+    async def by_secret(self, secret: str) -> CalendarFeed | None:
+        return await self.session.scalar(
+            select(CalendarFeed).where(CalendarFeed.secret == secret, CalendarFeed.revoked_at.is_(None))
+        )
+
+    async def of_specialist(self, specialist_id: int) -> CalendarFeed | None:
+        return await self.session.scalar(
+            select(CalendarFeed)
+            .where(CalendarFeed.specialist_id == specialist_id, CalendarFeed.revoked_at.is_(None))
+            .order_by(CalendarFeed.id)
+            .limit(1)
+        )
+
+    async def bookings(self, specialist_id: int | None, start: datetime, end: datetime) -> Sequence[Booking]:
+        """Active and completed bookings starting in [start, end), the whole business's or one specialist's."""
+        query = (
+            select(Booking)
+            .where(
+                Booking.status != BookingStatus.CANCELLED,
+                Booking.starts_at >= start,
+                Booking.starts_at < end,
+            )
+            .options(joinedload(Booking.user), joinedload(Booking.service), joinedload(Booking.specialist))
+            .order_by(Booking.starts_at, Booking.id)
+        )
+        if specialist_id is not None:
+            query = query.where(Booking.specialist_id == specialist_id)
+        return (await self.session.scalars(query)).all()
 
 
 class BlockedPeriods:

@@ -274,6 +274,7 @@ class BookingService:
             booking.occupied_until = starts_at + duration + _buffer(service)
             booking.booked_at = booking.updated_at = now
             booking.confirmed_at = None
+            booking.sequence += 1
 
         await self._write_slot(free, move)
         await self._forget_sent_reminders(booking.id)
@@ -312,6 +313,13 @@ class BookingService:
 
     async def own_booking(self, booking_id: int, user_id: int) -> Booking:
         booking = await self.bookings.get(booking_id, for_update=True)
+        if booking is None or booking.user_id != user_id:
+            raise BookingNotFound(f"booking {booking_id}")
+        return booking
+
+    async def client_booking(self, booking_id: int, user_id: int) -> Booking:
+        """A client's own booking, in any state, only to read."""
+        booking = await self.bookings.get(booking_id)
         if booking is None or booking.user_id != user_id:
             raise BookingNotFound(f"booking {booking_id}")
         return booking

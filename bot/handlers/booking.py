@@ -280,7 +280,10 @@ async def confirmed(
         }
         await admin_service.audit(user.id, action, f"booking:{booking.id}", None, state)
     text = booking_text(lang, key, booking, tz, with_specialist=several)
-    await show(callback, f"👤 {client_link(acting.client)}\n{text}" if acting.by_admin else text)
+    if acting.by_admin:
+        await show(callback, f"👤 {client_link(acting.client)}\n{text}")
+    else:
+        await show(callback, text, keyboards.calendar_file(lang, booking))
     await callback.answer("✅")
     if acting.by_admin:
         client_lang = pick_language(acting.client.language, booking_service.settings.default_language)

@@ -66,7 +66,7 @@ def _my_view(
     pages = paginate(entries)
     page = clamp(page, pages)
     text = "\n".join([t(lang, "my_header"), *(entry.text for entry in pages[page])])
-    keyboard = keyboards.rows_of([b for entry in pages[page] for b in entry.buttons], 2)
+    keyboard = [list(entry.buttons) for entry in pages[page]]  # a row per booking
     keyboard += navigation_rows(page, len(pages), lambda target: MyPage(page=target))
     return text, InlineKeyboardMarkup(inline_keyboard=keyboard)
 
@@ -120,7 +120,8 @@ async def cancel_confirmed(
     except BookingError as error:
         await refuse(callback, lang, error)
         return
-    await show(callback, booking_text(lang, "cancelled", booking, booking_service.settings.timezone))
+    text = booking_text(lang, "cancelled", booking, booking_service.settings.timezone)
+    await show(callback, text, keyboards.calendar_file(lang, booking))
     await callback.answer("✅")
 
 

@@ -1,5 +1,6 @@
 """A linked specialist who is not an admin: their own day (/today, /tomorrow, /day) and, if an admin allowed it,
-their own dates (/dayoff, /hours DATE HOURS). Admins reach the admin side's versions of these first."""
+their own dates (/dayoff, /hours DATE HOURS), and their calendar feed (/calendar). Admins reach the admin side's
+versions of these first."""
 
 from datetime import datetime
 from html import escape
@@ -11,6 +12,7 @@ from aiogram.types import CallbackQuery, Message, TelegramObject
 from bot.admin_texts import admin_text
 from bot.callbacks import OwnDay
 from bot.formatting import ddmm
+from bot.handlers.admin.calendars import feed_url
 from bot.handlers.admin.day import day_and_name, day_screen
 from bot.middlewares import READ_ONLY
 from bot.replies import show
@@ -21,6 +23,7 @@ from database.models import Specialist, utcnow
 from services.admin import AdminService
 from services.admin_input import parse_dates_hours
 from services.booking import BookingService
+from services.calendars import CalendarService
 from services.staff import StaffService
 
 router = Router(name=__name__)
@@ -75,6 +78,17 @@ async def own_day_page(
         await bot.send_message(callback.from_user.id, text, reply_markup=markup)
     else:
         await show(callback, text, markup)
+
+
+@router.message(Command("calendar"), IsLinkedSpecialist())
+async def own_calendar(message: Message, lang: Lang, me: Specialist, calendar_service: CalendarService) -> None:
+    """Their own bookings as a subscription feed: the address they have, or a new one."""
+    feed = await calendar_service.own(message.chat.id, me)
+    settings = calendar_service.settings
+    text = admin_text(lang, "own_calendar", url=escape(feed_url(settings, feed)))
+    if settings.public_origin is None:
+        text += admin_text(lang, "calendar_no_public_url")
+    await message.answer(text)
 
 
 @router.message(Command("dayoff", "hours"), IsLinkedSpecialist())

@@ -133,3 +133,15 @@ def test_config_redis_url_must_be_redis() -> None:
     assert settings(redis_url="").redis_url is None
     with pytest.raises(ConfigError, match="REDIS_URL is invalid"):
         settings(redis_url="http://user:pw@nope")
+
+
+def test_config_calendar_links_come_from_public_url_or_the_webhooks_origin() -> None:
+    assert settings().public_origin is None
+    assert settings(public_url="https://cal.example.com/").public_origin == "https://cal.example.com"
+    hooked = settings(webhook_url="https://bot.example.com/tg/hook", webhook_secret="s")
+    assert hooked.public_origin == "https://bot.example.com"
+    with pytest.raises(ConfigError, match=r"PUBLIC_URL='bot\.example\.com' is invalid"):
+        settings(public_url="bot.example.com")
+    assert settings(business_address="  ").business_address is None
+    with pytest.raises(ConfigError, match=r"BUSINESS_ADDRESS"):
+        settings(business_address="x" * 301)
