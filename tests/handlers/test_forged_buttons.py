@@ -80,6 +80,7 @@ def test_forged_callback_data_of_every_kind_gets_an_answer_and_logs_no_error(
             @example(data="acd:99999999999:99999999999", as_owner=True)
             @example(data="spc:0:0:0:0", as_owner=False)  # a flow step naming no service (found by this test)
             @example(data="mon:0:202612:0:0:0", as_owner=False)
+            @example(data="stc:0", as_owner=True)  # a missing specialist's card was answered twice (found by this test)
             def click(data: str, as_owner: bool) -> None:
                 user = owner if as_owner else client
                 caplog.clear()

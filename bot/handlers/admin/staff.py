@@ -54,8 +54,8 @@ async def staff_page(
 async def staff_card(
     callback: CallbackQuery, callback_data: StaffCard, lang: Lang, staff_service: StaffService
 ) -> None:
-    await _show_card(callback, lang, staff_service, callback_data.specialist_id)
-    await callback.answer()
+    if await _show_card(callback, lang, staff_service, callback_data.specialist_id):
+        await callback.answer()
 
 
 @router.message(Command("staff_add"))
@@ -288,12 +288,14 @@ async def notices(message: Message, command: CommandObject, lang: Lang, staff_se
     await message.answer(admin_text(lang, f"notices_{choice}"))
 
 
-async def _show_card(callback: CallbackQuery, lang: Lang, staff_service: StaffService, specialist_id: int) -> None:
+async def _show_card(callback: CallbackQuery, lang: Lang, staff_service: StaffService, specialist_id: int) -> bool:
+    """Show the specialist's card; whether there was one (otherwise the click is answered "gone")."""
     member = next((item for item in await staff_service.listed() if item.specialist.id == specialist_id), None)
     if member is None:
         await callback.answer(admin_text(lang, "gone"), show_alert=True)
-        return
+        return False
     await show(callback, *staff_views.staff_card(lang, member))
+    return True
 
 
 async def _link(lang: Lang, staff_service: StaffService, actor: int, specialist_id: int, user_id: int) -> str:
