@@ -32,7 +32,9 @@ ADMIN_TEXTS: dict[str, dict[str, str]] = {
         "blocked_line": "⛔ {start}–{end} blocked{reason}",
         "free_line": "Free: {times}",
         "no_free": "No free starts left.",
-        "attendance_legend": "✅ the client confirmed · ❔ not yet",
+        "attendance_legend": "✅ the client confirmed · ❔ not yet · ✔️ came · 🚫 did not come (🚫N: no-shows so far)",
+        "visit_came": "✔️ Marked: came.",
+        "visit_no_show": "🚫 Marked: did not come.",
         "feed_business": "Bookings",
         "feed_everyone": "the whole business",
         "calendars_header": "<b>Calendar feeds</b> — subscribe to an address in a phone's calendar "
@@ -213,7 +215,10 @@ ADMIN_TEXTS: dict[str, dict[str, str]] = {
         "blocked_line": "⛔ {start}–{end} закрыто{reason}",
         "free_line": "Свободно: {times}",
         "no_free": "Свободного времени нет.",
-        "attendance_legend": "✅ клиент подтвердил · ❔ ещё нет",
+        "attendance_legend": "✅ клиент подтвердил · ❔ ещё нет · ✔️ пришёл · 🚫 не пришёл "
+        "(🚫N: сколько раз не приходил)",
+        "visit_came": "✔️ Отмечено: пришёл.",
+        "visit_no_show": "🚫 Отмечено: не пришёл.",
         "feed_business": "Записи",
         "feed_everyone": "весь бизнес",
         "calendars_header": "<b>Календари</b> — подпишитесь на адрес в календаре телефона "

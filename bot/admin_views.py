@@ -8,7 +8,7 @@ from typing import get_args
 from zoneinfo import ZoneInfo
 
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.admin_texts import admin_text
@@ -65,11 +65,12 @@ def day_view(
     now: datetime,
     *,
     link: Callable[[date, int], CallbackData],
+    visit: Callable[[Booking, bool], CallbackData],
     with_buttons: bool = True,
 ) -> tuple[str, InlineKeyboardMarkup]:
     """A day, specialist by specialist (their hours, bookings, blocks and free starts); with one specialist, no
-    headings. `free` holds each specialist's free starts; `link` is the button of a day's page; ❌ buttons only
-    `with_buttons` (the admins' view)."""
+    headings. `free` holds each specialist's free starts; `link` is the button of a day's page, `visit` that of
+    a begun booking's ✅ came / 🚫 no-show; ❌ buttons only `with_buttons` (the admins' view)."""
     entries: list[Entry] = [Entry(_block_line(lang, block, tz)) for block in agenda.blocks]
     several = len(agenda.specialists) > 1
     for column in agenda.specialists:
@@ -82,21 +83,26 @@ def day_view(
         entries.extend(Entry(_block_line(lang, block, tz)) for block in column.blocks)
         for booking in column.bookings:
             mark = _attendance_mark(booking)
+            no_shows = agenda.no_shows.get(booking.user_id, 0)
             line = (
                 f"{mark} {hhmm(booking.starts_at, tz)}–{hhmm(booking.ends_at, tz)} "
-                f"{escape(booking.service.name)} — {client_link(booking.user)}"
+                f"{escape(booking.service.name)} — {client_link(booking.user)}" + (f" 🚫{no_shows}" if no_shows else "")
             )
-            cancellable = booking.status == BookingStatus.ACTIVE and booking.ends_at > now
-            button = callback_button(
-                f"❌ {hhmm(booking.starts_at, tz)} {booking.user.first_name}"[:60],
-                AdminCancelAsk(booking_id=booking.id),
-            )
-            entries.append(Entry(line, (button,) if cancellable and with_buttons else ()))
+            buttons: list[InlineKeyboardButton] = []
+            label = f"{hhmm(booking.starts_at, tz)} {booking.user.first_name}"[:50]
+            if booking.starts_at <= now:
+                if booking.status != BookingStatus.COMPLETED:
+                    buttons.append(callback_button(f"✅ {label}", visit(booking, True)))
+                if booking.status != BookingStatus.NO_SHOW:
+                    buttons.append(callback_button(f"🚫 {label}", visit(booking, False)))
+            elif booking.status == BookingStatus.ACTIVE and with_buttons:
+                buttons.append(callback_button(f"❌ {label}", AdminCancelAsk(booking_id=booking.id)))
+            entries.append(Entry(line, tuple(buttons)))
         if column.opening:
             times = ", ".join(hhmm(start, tz) for start in free.get(column.specialist.id, ()))
             entries.append(Entry(admin_text(lang, "free_line", times=times) if times else admin_text(lang, "no_free")))
 
-    if any(booking.status == BookingStatus.ACTIVE for booking in agenda.bookings):
+    if agenda.bookings:
         entries.append(Entry(f"\n<i>{admin_text(lang, 'attendance_legend')}</i>"))
     pages = paginate(entries)
     page = clamp(page, pages)
@@ -116,6 +122,8 @@ def day_view(
 def _attendance_mark(booking: Booking) -> str:
     if booking.status == BookingStatus.COMPLETED:
         return "✔️"
+    if booking.status == BookingStatus.NO_SHOW:
+        return "🚫"
     return "✅" if booking.confirmed_at else "❔"
 
 

@@ -233,6 +233,25 @@ class OwnDay(CallbackData, prefix="od"):
     fresh: bool = False  # open in a new message (from a notice)
 
 
+class VisitMark(CallbackData, prefix="vm"):
+    """An admin records whether the client came (from the day view, which it shows again)."""
+
+    booking_id: RowId
+    came: bool
+    day: Day
+    page: Page = 0
+    specialist_id: RowId = 0
+
+
+class OwnVisitMark(CallbackData, prefix="ovm"):
+    """A linked specialist records whether their client came."""
+
+    booking_id: RowId
+    came: bool
+    day: Day
+    page: Page = 0
+
+
 class AdminMenu(CallbackData, prefix="am"):
     item: AdminMenuItem
 

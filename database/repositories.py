@@ -292,6 +292,18 @@ class Bookings:
         ).one()
         return row[0], row[1] or 0
 
+    async def no_show_counts(self, user_ids: Iterable[int]) -> dict[int, int]:
+        """How many bookings each of these clients did not come to (only those with any)."""
+        ids = list(user_ids)
+        if not ids:
+            return {}
+        rows = await self.session.execute(
+            select(Booking.user_id, func.count())
+            .where(Booking.user_id.in_(ids), Booking.status == BookingStatus.NO_SHOW)
+            .group_by(Booking.user_id)
+        )
+        return {user_id: count for user_id, count in rows}
+
     async def confirm(self, booking_id: int, now: datetime) -> bool:
         """Stamp the client's confirmation unless the booking has one: whether this call stamped it."""
         result = await self.session.execute(

@@ -1,6 +1,6 @@
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Protocol, TypeVar
 
@@ -69,6 +69,7 @@ class DayAgenda:
     day: date
     specialists: Sequence[SpecialistDay]
     blocks: Sequence[BlockedPeriod]  # the whole business's
+    no_shows: Mapping[int, int] = field(default_factory=dict)  # the clients' no-shows so far, by user id
 
     @property
     def bookings(self) -> list[Booking]:
@@ -174,7 +175,38 @@ class AdminService:
             for item in bookable
             if item.specialist.is_active or any(b.specialist_id == item.specialist.id for b in bookings)
         ]
-        return DayAgenda(day, columns, [block for block in blocks if block.specialist_id is None])
+        no_shows = await Bookings(self.session).no_show_counts({booking.user_id for booking in bookings})
+        return DayAgenda(day, columns, [block for block in blocks if block.specialist_id is None], no_shows)
+
+    async def record_visit(
+        self,
+        actor_id: int,
+        booking_id: int,
+        came: bool,
+        *,
+        specialist_id: int | None = None,
+        now: datetime | None = None,
+    ) -> Booking:
+        """Whether the client came to a booking that has begun: `completed` or `no_show` (either may be corrected).
+        `specialist_id`: a linked specialist acting, who may record only their own bookings'."""
+        now = now or utcnow()
+        booking = await Bookings(self.session).get(booking_id, for_update=True)
+        if booking is None or (specialist_id is not None and booking.specialist_id != specialist_id):
+            raise BookingNotFound(f"booking {booking_id}")
+        if booking.status == BookingStatus.CANCELLED:
+            raise BookingNotActive(f"booking {booking_id} was cancelled")
+        if booking.starts_at > now:
+            raise BookingNotActive(f"booking {booking_id} has not begun")
+        outcome = BookingStatus.COMPLETED if came else BookingStatus.NO_SHOW
+        if booking.status != outcome:
+            before = booking.status
+            booking.status = outcome
+            booking.updated_at = now
+            await self.session.flush()
+            await self.audit(
+                actor_id, "booking.visit", f"booking:{booking.id}", {"status": before}, {"status": outcome}
+            )
+        return booking
 
     async def booking(self, booking_id: int) -> Booking:
         booking = await Bookings(self.session).get(booking_id, for_update=True)

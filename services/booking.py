@@ -342,8 +342,8 @@ class BookingService:
             raise ValueError(f"rating {rating} is outside 1-5")
         now = now or utcnow()
         booking = await self.own_booking(booking_id, user_id)
-        if booking.status == BookingStatus.CANCELLED:
-            raise BookingNotActive(f"booking {booking_id} was cancelled")
+        if booking.status in (BookingStatus.CANCELLED, BookingStatus.NO_SHOW):
+            raise BookingNotActive(f"booking {booking_id} was {booking.status}")
         if booking.ends_at > now:
             raise BookingNotActive(f"booking {booking_id} has not taken place yet")
         previous = await self.feedbacks.get(booking.id)

@@ -186,7 +186,7 @@ def _due_reminder(booking: Booking, now: datetime, settings: Settings) -> tuple[
 
 
 def _due_feedback(booking: Booking, now: datetime, settings: Settings) -> tuple[str, datetime] | None:
-    if booking.status == BookingStatus.CANCELLED:
+    if booking.status in (BookingStatus.CANCELLED, BookingStatus.NO_SHOW):
         return None
     if not feedback_still_wanted(booking.ends_at, settings.feedback_after, now):
         return None

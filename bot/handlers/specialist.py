@@ -10,15 +10,16 @@ from aiogram.filters import BaseFilter, Command, CommandObject
 from aiogram.types import CallbackQuery, Message, TelegramObject
 
 from bot.admin_texts import admin_text
-from bot.callbacks import OwnDay
+from bot.callbacks import OwnDay, OwnVisitMark
 from bot.formatting import ddmm
 from bot.handlers.admin.calendars import feed_url
 from bot.handlers.admin.day import day_and_name, day_screen
+from bot.handlers.refusals import refuse
 from bot.middlewares import READ_ONLY
 from bot.replies import show
 from bot.staff_views import shifts_text
 from bot.texts import Lang
-from core.errors import BookingsInTheWay, NotAllowed
+from core.errors import BookingError, BookingsInTheWay, NotAllowed
 from database.models import Specialist, utcnow
 from services.admin import AdminService
 from services.admin_input import parse_dates_hours
@@ -78,6 +79,28 @@ async def own_day_page(
         await bot.send_message(callback.from_user.id, text, reply_markup=markup)
     else:
         await show(callback, text, markup)
+
+
+@router.callback_query(OwnVisitMark.filter(), IsLinkedSpecialist())
+async def own_visit_marked(
+    callback: CallbackQuery,
+    callback_data: OwnVisitMark,
+    lang: Lang,
+    me: Specialist,
+    admin_service: AdminService,
+    booking_service: BookingService,
+) -> None:
+    try:
+        await admin_service.record_visit(
+            callback.from_user.id, callback_data.booking_id, callback_data.came, specialist_id=me.id
+        )
+    except BookingError as error:
+        await refuse(callback, lang, error)
+        return
+    day = datetime.strptime(callback_data.day, "%Y%m%d").date()  # noqa: DTZ007 - a calendar date
+    view = await day_screen(lang, day, callback_data.page, admin_service, booking_service, me.id, with_buttons=False)
+    await show(callback, *view)
+    await callback.answer(admin_text(lang, "visit_came" if callback_data.came else "visit_no_show"))
 
 
 @router.message(Command("calendar"), IsLinkedSpecialist())

@@ -8,7 +8,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Connection, column, func, insert, select, table, text
+from sqlalchemy import Connection, bindparam, column, func, insert, select, table, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -108,10 +108,11 @@ async def test_migrations_0005_gives_every_existing_booking_one_specialist_who_p
         await engine.dispose()
 
 
-async def test_migrations_0005_to_0008_downgrade_to_the_previous_heads(database_url: str) -> None:
+async def test_migrations_0005_to_0009_downgrade_to_the_previous_heads(database_url: str) -> None:
     engine = create_async_engine(database_url)
     try:
         await migrate(engine, "head")
+        await downgrade(engine, "0008")
         await downgrade(engine, "0007")
         await downgrade(engine, "0006")
         await downgrade(engine, "0005")
@@ -182,3 +183,40 @@ async def test_migrations_head_matches_the_models_on_postgresql(postgres_url: st
     finally:
         await engine.dispose()
     assert drift == []
+
+
+async def test_migrations_0009_admits_no_show_and_still_refuses_other_statuses(database_url: str) -> None:
+    engine = create_async_engine(database_url)
+    at = datetime(2030, 1, 1, 9, tzinfo=UTC)
+    booking = text(
+        "INSERT INTO bookings (user_id, service_id, specialist_id, starts_at, ends_at, occupied_until, status, "
+        "booked_at, created_at, updated_at) VALUES (1, 1, 1, :start, :end, :end, :status, :start, :start, :start)"
+    ).bindparams(bindparam("start", type_=UTCDateTime()), bindparam("end", type_=UTCDateTime()))
+
+    def add(status: str, day: int) -> Callable[[Connection], object]:
+        start = at + timedelta(days=day)
+        return lambda c: c.execute(booking, {"start": start, "end": start + timedelta(hours=1), "status": status})
+
+    try:
+        await migrate(engine, "head")
+        await run(
+            engine,
+            lambda c: c.execute(insert(User.__table__).values(id=1, first_name="A", created_at=at, updated_at=at)),
+        )
+        await run(
+            engine,
+            lambda c: c.execute(
+                text(
+                    "INSERT INTO services (id, name, duration_minutes, is_active, created_at) "
+                    "VALUES (1, 'S', 60, true, CURRENT_TIMESTAMP)"
+                )
+            ),
+        )
+        await run(engine, add("no_show", 0))
+        with pytest.raises(IntegrityError, match="ck_bookings_status"):
+            await run(engine, add("lost", 1))
+        await downgrade(engine, "0008")
+        statuses = await run(engine, lambda c: c.execute(text("SELECT status FROM bookings")).scalars().all())
+        assert statuses == ["completed"], "a no-show becomes completed in the older schema"
+    finally:
+        await engine.dispose()

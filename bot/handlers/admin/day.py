@@ -14,10 +14,12 @@ from aiogram.types import (
 
 from bot import admin_views
 from bot.admin_texts import admin_text
-from bot.callbacks import AdminDay, AdminMenu, OwnDay
+from bot.callbacks import AdminDay, AdminMenu, OwnDay, OwnVisitMark, VisitMark
+from bot.handlers.refusals import refuse
 from bot.replies import answer, show
 from bot.texts import Lang
-from database.models import utcnow
+from core.errors import BookingError
+from database.models import Booking, utcnow
 from services.admin import AdminService
 from services.admin_input import parse_day
 from services.booking import BookingService
@@ -128,13 +130,39 @@ async def day_screen(
                 shortest, day, now, specialist_id=column.specialist.id
             )
     tz = admin_service.settings.timezone
+    shown = f"{day:%Y%m%d}"
     if with_buttons:
 
         def link(target: date, target_page: int) -> CallbackData:
             return AdminDay(day=f"{target:%Y%m%d}", page=target_page, specialist_id=scope)
+
+        def visit(booking: Booking, came: bool) -> CallbackData:
+            return VisitMark(booking_id=booking.id, came=came, day=shown, page=page, specialist_id=scope)
     else:
 
         def link(target: date, target_page: int) -> CallbackData:
             return OwnDay(day=f"{target:%Y%m%d}", page=target_page)
 
-    return admin_views.day_view(lang, agenda, free, tz, page, now, link=link, with_buttons=with_buttons)
+        def visit(booking: Booking, came: bool) -> CallbackData:
+            return OwnVisitMark(booking_id=booking.id, came=came, day=shown, page=page)
+
+    return admin_views.day_view(lang, agenda, free, tz, page, now, link=link, visit=visit, with_buttons=with_buttons)
+
+
+@router.callback_query(VisitMark.filter())
+async def visit_marked(
+    callback: CallbackQuery,
+    callback_data: VisitMark,
+    lang: Lang,
+    admin_service: AdminService,
+    booking_service: BookingService,
+) -> None:
+    try:
+        await admin_service.record_visit(callback.from_user.id, callback_data.booking_id, callback_data.came)
+    except BookingError as error:
+        await refuse(callback, lang, error)
+        return
+    day = datetime.strptime(callback_data.day, "%Y%m%d").date()  # noqa: DTZ007 - a calendar date
+    view = await day_screen(lang, day, callback_data.page, admin_service, booking_service, callback_data.specialist_id)
+    await show(callback, *view)
+    await callback.answer(admin_text(lang, "visit_came" if callback_data.came else "visit_no_show"))

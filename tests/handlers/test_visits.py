@@ -1,0 +1,109 @@
+"""Visit outcomes from the day view: ✅ came / 🚫 no-show, by admins and by the booking's own specialist."""
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from bot.callbacks import OwnVisitMark, VisitMark
+from database.engine import commit
+from database.models import AuditEntry, Booking, BookingStatus, User, utcnow
+from services import reminders
+from tests.handlers.conftest import OWNER, Chat
+from tests.handlers.test_staff import ANNA_PHONE, CLIENT, barbershop, say
+from tests.telegram_stub import TelegramStub
+
+
+async def add_booking(chat: Chat, starts_in: timedelta, specialist_id: int = 1, user_id: int = CLIENT) -> int:
+    start = utcnow().replace(second=0, microsecond=0) + starts_in
+    async with chat.sessionmaker() as session:
+        if await session.get(User, user_id) is None:
+            session.add(User(id=user_id, first_name="Client <b>&", language="en"))
+        booking = Booking(
+            user_id=user_id,
+            service_id=1,
+            specialist_id=specialist_id,
+            starts_at=start,
+            ends_at=start + timedelta(minutes=30),
+            booked_at=start - timedelta(days=2),
+        )
+        session.add(booking)
+        await commit(session)
+        return booking.id
+
+
+async def status(chat: Chat, booking_id: int) -> BookingStatus:
+    async with chat.sessionmaker() as session:
+        return (await session.get(Booking, booking_id)).status  # type: ignore[union-attr]
+
+
+def day_of(chat: Chat, booking_start: timedelta) -> str:
+    return f"{(utcnow() + booking_start).astimezone(chat.settings.timezone):%d.%m}"
+
+
+async def test_visits_an_admin_marks_a_no_show_and_corrects_it_and_the_count_shows(
+    chat: Chat, stub: TelegramStub
+) -> None:
+    ago = -timedelta(minutes=40)
+    past = await add_booking(chat, ago)
+    owner = stub.user(OWNER, "Owner")
+    await say(chat, owner, f"/day {day_of(chat, ago)}")
+    view = owner.messages()[-1]
+    labels = [b["text"] for b in view.buttons()]
+    assert any(label.startswith("✅") for label in labels)
+    assert any(label.startswith("🚫") for label in labels)
+
+    owner.click(view, "🚫")
+    await chat.process()
+    assert await status(chat, past) == BookingStatus.NO_SHOW
+    assert "🚫1" in view.text, "the client's no-shows beside their name"
+    assert not any(b["text"].startswith("🚫") for b in view.buttons()), "only the other outcome is offered"
+
+    owner.click(view, "✅")
+    await chat.process()
+    assert await status(chat, past) == BookingStatus.COMPLETED
+    assert "🚫1" not in view.text
+    async with chat.sessionmaker() as session:
+        actions = list(await session.scalars(select(AuditEntry.action).where(AuditEntry.action == "booking.visit")))
+    assert len(actions) == 2
+    assert not stub.errors, stub.errors
+
+
+async def test_visits_a_future_or_cancelled_booking_takes_no_outcome(chat: Chat, stub: TelegramStub) -> None:
+    ahead = await add_booking(chat, timedelta(hours=3))
+    owner = stub.user(OWNER, "Owner")
+    await say(chat, owner, f"/day {day_of(chat, timedelta(hours=3))}")
+    view = owner.messages()[-1]
+    assert not any(b["text"].startswith(("✅", "🚫")) for b in view.buttons())
+    query = owner.click_data(view, VisitMark(booking_id=ahead, came=False, day="20261203").pack())
+    await chat.process()
+    assert stub.callback_answers[query]["show_alert"]
+    assert await status(chat, ahead) == BookingStatus.ACTIVE
+
+
+async def test_visits_a_linked_specialist_marks_only_their_own(chat: Chat, stub: TelegramStub) -> None:
+    owner = await barbershop(chat, stub)
+    await say(chat, owner, f"/staff_link 1 {ANNA_PHONE}")
+    ago = -timedelta(minutes=40)
+    annas = await add_booking(chat, ago, specialist_id=1)
+    boris = await add_booking(chat, ago - timedelta(hours=1), specialist_id=2, user_id=CLIENT + 1)
+    anna = stub.user(ANNA_PHONE, "Anna")
+    await say(chat, anna, f"/day {day_of(chat, ago)}")
+    view = anna.messages()[-1]
+    anna.click(view, "🚫")
+    await chat.process()
+    assert await status(chat, annas) == BookingStatus.NO_SHOW
+    query = anna.click_data(view, OwnVisitMark(booking_id=boris, came=False, day="20261203").pack())
+    await chat.process()
+    assert "not available" in stub.callback_answers[query]["text"]
+    assert await status(chat, boris) == BookingStatus.ACTIVE
+
+
+async def test_visits_a_no_show_gets_no_feedback_request(chat: Chat, stub: TelegramStub) -> None:
+    ended = await add_booking(chat, -timedelta(hours=4))
+    owner = stub.user(OWNER, "Owner")
+    await say(chat, owner, f"/day {day_of(chat, -timedelta(hours=4))}")
+    owner.click(owner.messages()[-1], "🚫")
+    await chat.process()
+    await reminders.send_feedback_request(ended)
+    await reminders.sweep("catch_up")
+    assert stub.messages_to(CLIENT) == []
