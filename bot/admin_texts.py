@@ -12,7 +12,8 @@ ADMIN_TEXTS: dict[str, dict[str, str]] = {
         "/services — services; /feedback — ratings; /export [FROM] [TO] — bookings as CSV\n"
         "/stats [7d | FROM TO] — figures and a chart; /book_for [NAME] — book for a client\n"
         "/broadcast — a message to every client\n"
-        "/calendars — calendar feeds; /calendar_add [NAME] — a new one (the business's, or a specialist's)",
+        "/calendars — calendar feeds; /calendar_add [NAME] — a new one (the business's, or a specialist's)\n"
+        "/forgive CLIENT — their no-shows stop counting",
         "btn_today": "📅 Today",
         "btn_tomorrow": "📅 Tomorrow",
         "btn_blocks": "⛔ Blocks",
@@ -33,6 +34,10 @@ ADMIN_TEXTS: dict[str, dict[str, str]] = {
         "free_line": "Free: {times}",
         "no_free": "No free starts left.",
         "attendance_legend": "✅ the client confirmed · ❔ not yet · ✔️ came · 🚫 did not come (🚫N: no-shows so far)",
+        "forgive_usage": "Usage: /forgive ID, @username or name — the client's no-shows stop counting against "
+        "MAX_NO_SHOWS.",
+        "forgive_ambiguous": "Several clients match: use their id or @username.",
+        "forgive_done": "Forgiven: {client} ({count} no-show(s)). They can book in the chat again.",
         "visit_came": "✔️ Marked: came.",
         "visit_no_show": "🚫 Marked: did not come.",
         "feed_business": "Bookings",
@@ -195,7 +200,8 @@ ADMIN_TEXTS: dict[str, dict[str, str]] = {
         "/services — услуги; /feedback — отзывы; /export [С] [ПО] — записи в CSV\n"
         "/stats [7d | С ПО] — цифры и график; /book_for [ИМЯ] — записать клиента\n"
         "/broadcast — сообщение всем клиентам\n"
-        "/calendars — календари; /calendar_add [ИМЯ] — новый (всего бизнеса или специалиста)",
+        "/calendars — календари; /calendar_add [ИМЯ] — новый (всего бизнеса или специалиста)\n"
+        "/forgive КЛИЕНТ — неявки клиента больше не считаются",
         "btn_today": "📅 Сегодня",
         "btn_tomorrow": "📅 Завтра",
         "btn_blocks": "⛔ Блокировки",
@@ -217,6 +223,9 @@ ADMIN_TEXTS: dict[str, dict[str, str]] = {
         "no_free": "Свободного времени нет.",
         "attendance_legend": "✅ клиент подтвердил · ❔ ещё нет · ✔️ пришёл · 🚫 не пришёл "
         "(🚫N: сколько раз не приходил)",
+        "forgive_usage": "Как: /forgive ID, @username или имя — неявки клиента перестают учитываться в MAX_NO_SHOWS.",
+        "forgive_ambiguous": "Подходят несколько клиентов: укажите ID или @username.",
+        "forgive_done": "Прощено: {client} (неявок: {count}). Клиент снова может записываться в чате.",
         "visit_came": "✔️ Отмечено: пришёл.",
         "visit_no_show": "🚫 Отмечено: не пришёл.",
         "feed_business": "Записи",

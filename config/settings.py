@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     web_host: str = "0.0.0.0"
     web_port: int | None = Field(default=None, ge=1, le=65535)
     business_address: str | None = Field(default=None, max_length=300)
+    business_contact: str | None = Field(default=None, max_length=300)
+    max_no_shows: int = Field(default=0, ge=0)
     public_url: str | None = None
 
     @field_validator("bot_token")
@@ -84,7 +86,7 @@ class Settings(BaseSettings):
             raise ValueError("must be the public https:// URL Telegram should call")
         return value.strip()
 
-    @field_validator("business_address")
+    @field_validator("business_address", "business_contact")
     @classmethod
     def _business_address(cls, value: str | None) -> str | None:
         return value.strip() if value and value.strip() else None

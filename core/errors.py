@@ -28,6 +28,15 @@ class TooManyBookings(BookingError):
         self.limit = limit
 
 
+class NoShowLimit(BookingError):
+    """The client missed MAX_NO_SHOWS booked appointments (since an admin last forgave them)."""
+
+    def __init__(self, count: int, contact: str | None) -> None:
+        super().__init__(f"{count} no-shows")
+        self.count = count
+        self.contact = contact
+
+
 class AlreadyBooked(BookingError):
     """The same client already holds this exact booking (a double click on confirm)."""
 

@@ -77,6 +77,8 @@ class User(Base):
     username: Mapped[str | None] = mapped_column(String(64))
     language: Mapped[str | None] = mapped_column(String(16))
     blocked_bot: Mapped[bool] = mapped_column(Boolean, default=False)
+    # No-shows before this moment no longer count against MAX_NO_SHOWS (an admin forgave them).
+    no_shows_forgiven_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -292,6 +292,19 @@ class Bookings:
         ).one()
         return row[0], row[1] or 0
 
+    async def unforgiven_no_shows(self, user_id: int) -> int:
+        """The client's no-shows since an admin last forgave them."""
+        query = (
+            select(func.count(Booking.id))
+            .join(User, User.id == Booking.user_id)
+            .where(
+                Booking.user_id == user_id,
+                Booking.status == BookingStatus.NO_SHOW,
+                or_(User.no_shows_forgiven_at.is_(None), Booking.starts_at > User.no_shows_forgiven_at),
+            )
+        )
+        return await self.session.scalar(query) or 0
+
     async def no_show_counts(self, user_ids: Iterable[int]) -> dict[int, int]:
         """How many bookings each of these clients did not come to (only those with any)."""
         ids = list(user_ids)

@@ -115,6 +115,15 @@ class AdminService:
         await self.audit(actor_id, "admin.remove", f"user:{user_id}", {"admin": user_id}, None)
         return True
 
+    async def forgive_no_shows(self, actor_id: int, user_id: int, now: datetime | None = None) -> int:
+        """The client's no-shows so far stop counting against MAX_NO_SHOWS: how many were forgiven."""
+        user = await self.client(user_id)
+        forgiven = await Bookings(self.session).unforgiven_no_shows(user_id)
+        user.no_shows_forgiven_at = now or utcnow()
+        await self.session.flush()
+        await self.audit(actor_id, "client.forgive", f"user:{user_id}", {"no_shows": forgiven}, {"no_shows": 0})
+        return forgiven
+
     async def client(self, user_id: int) -> User:
         user = await self.session.get(User, user_id)
         if user is None:

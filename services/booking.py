@@ -13,6 +13,7 @@ from core.errors import (
     BookingNotActive,
     BookingNotFound,
     InputTooLong,
+    NoShowLimit,
     ServiceUnavailable,
     SlotNotOffered,
     SlotTaken,
@@ -224,6 +225,8 @@ class BookingService:
         limit = self.settings.max_active_bookings
         if not by_admin and upcoming >= limit:
             raise TooManyBookings(limit)
+        if not by_admin:
+            await self.ensure_may_book(user_id)
         duration = _duration(service)
         booking = Booking(
             user_id=user_id,
@@ -316,6 +319,15 @@ class BookingService:
         if booking is None or booking.user_id != user_id:
             raise BookingNotFound(f"booking {booking_id}")
         return booking
+
+    async def ensure_may_book(self, user_id: int) -> None:
+        """Refuse a client who missed MAX_NO_SHOWS appointments since an admin last forgave them (0: never)."""
+        limit = self.settings.max_no_shows
+        if not limit:
+            return
+        count = await self.bookings.unforgiven_no_shows(user_id)
+        if count >= limit:
+            raise NoShowLimit(count, self.settings.business_contact)
 
     async def client_booking(self, booking_id: int, user_id: int) -> Booking:
         """A client's own booking, in any state, only to read."""

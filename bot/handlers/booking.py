@@ -33,11 +33,19 @@ from bot.callbacks import (
     TimePick,
 )
 from bot.formatting import booking_text, day_label, ddmm, hhmm, local, weekday
-from bot.handlers.refusals import refuse
+from bot.handlers.refusals import refusal_text, refuse
 from bot.middlewares import READ_ONLY
 from bot.replies import show
 from bot.texts import Lang, menu_texts, pick_language, t
-from core.errors import AlreadyBooked, BookingError, NotAllowed, ServiceUnavailable, SlotNotOffered, SlotTaken
+from core.errors import (
+    AlreadyBooked,
+    BookingError,
+    NoShowLimit,
+    NotAllowed,
+    ServiceUnavailable,
+    SlotNotOffered,
+    SlotTaken,
+)
 from database.models import Booking, Service, Specialist, User, utcnow
 from services.admin import AdminService
 from services.booking import BookingService
@@ -141,6 +149,11 @@ router.callback_query.middleware(ResolveFlow())
 @router.message(Command("book"), flags=READ_ONLY)
 @router.message(F.text.in_(menu_texts("menu_book")), flags=READ_ONLY)
 async def begin(message: Message, lang: Lang, user: User, booking_service: BookingService) -> None:
+    try:
+        await booking_service.ensure_may_book(user.id)
+    except NoShowLimit as error:
+        await message.answer(refusal_text(lang, error))
+        return
     text, markup = await first_step(booking_service, lang, Acting(user, by_admin=False))
     await message.answer(text, reply_markup=markup)
 

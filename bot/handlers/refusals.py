@@ -1,3 +1,5 @@
+from html import escape
+
 from aiogram.types import CallbackQuery
 
 from bot.texts import Lang, t
@@ -6,6 +8,7 @@ from core.errors import (
     BookingError,
     BookingInPast,
     BookingNotActive,
+    NoShowLimit,
     NotAllowed,
     NotFound,
     ServiceUnavailable,
@@ -20,6 +23,9 @@ from core.errors import (
 def refusal_text(lang: Lang, error: Exception) -> str:
     if isinstance(error, TooManyBookings):
         return t(lang, "too_many", limit=error.limit)
+    if isinstance(error, NoShowLimit):
+        contact = t(lang, "contact_us", contact=escape(error.contact)) if error.contact else t(lang, "contact_business")
+        return t(lang, "no_show_limit", count=error.count, contact=contact)
     if isinstance(error, TooLateToChange):
         return t(lang, "too_late", cutoff=format_duration(error.cutoff))
     keys: list[tuple[type[BookingError], str]] = [

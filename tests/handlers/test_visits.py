@@ -1,14 +1,19 @@
 """Visit outcomes from the day view: ✅ came / 🚫 no-show, by admins and by the booking's own specialist."""
 
+from collections.abc import AsyncIterator
 from datetime import timedelta
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import select, update
 
 from bot.callbacks import OwnVisitMark, VisitMark
-from database.engine import commit
+from core.errors import NoShowLimit
+from database.engine import TransactionMode, commit, use_transactions
 from database.models import AuditEntry, Booking, BookingStatus, User, utcnow
 from services import reminders
-from tests.handlers.conftest import OWNER, Chat
+from services.booking import BookingService
+from services.catalog import Catalog
+from tests.handlers.conftest import OWNER, Chat, open_chat
 from tests.handlers.test_staff import ANNA_PHONE, CLIENT, barbershop, say
 from tests.telegram_stub import TelegramStub
 
@@ -107,3 +112,52 @@ async def test_visits_a_no_show_gets_no_feedback_request(chat: Chat, stub: Teleg
     await reminders.send_feedback_request(ended)
     await reminders.sweep("catch_up")
     assert stub.messages_to(CLIENT) == []
+
+
+@pytest.fixture
+async def strict_chat(stub: TelegramStub, database_url: str) -> AsyncIterator[Chat]:
+    async for opened in open_chat(stub, database_url, max_no_shows=2, business_contact="+1 555 0100 <b>&"):
+        yield opened
+
+
+async def test_visits_a_client_at_max_no_shows_cannot_book_until_forgiven(
+    strict_chat: Chat, stub: TelegramStub
+) -> None:
+    chat = strict_chat
+    client = stub.user(CLIENT, "Client")
+    owner = stub.user(OWNER, "Owner")
+    for hours in (5, 3):
+        booking_id = await add_booking(chat, -timedelta(hours=hours))
+        async with chat.sessionmaker() as session:
+            (await session.get(Booking, booking_id)).status = BookingStatus.NO_SHOW  # type: ignore[union-attr]
+            await commit(session)
+        answer = await say(chat, client, "/book")
+        if hours == 5:
+            assert "Choose" in answer or "Which service" in answer, "one no-show is under the limit"
+    assert "did not come to 2 booked appointments" in answer
+    assert "+1 555 0100 <b>&" in answer, "how to reach the business, escaped and intact"
+
+    async with chat.sessionmaker() as session:
+        await use_transactions(session, TransactionMode.WRITE)
+        service = BookingService(session, chat.settings, chat.jobs, Catalog())
+        noon = (utcnow() + timedelta(days=1)).replace(hour=12, minute=0, second=0, microsecond=0)
+        with pytest.raises(NoShowLimit):
+            await service.book(CLIENT, 1, noon)
+        booked = await service.book(CLIENT, 1, noon, by_admin=True)
+        assert booked.id, "an admin may still book for them"
+        await session.rollback()
+
+    assert "No such client" in await say(chat, owner, "/forgive 123")
+    done = await say(chat, owner, f"/forgive {CLIENT}")
+    assert "2 no-show(s)" in done
+    answer = await say(chat, client, "/book")
+    assert "did not come" not in answer
+    await add_booking(chat, -timedelta(hours=1))
+    async with chat.sessionmaker() as session:
+        await session.execute(
+            update(Booking)
+            .where(Booking.starts_at > utcnow() - timedelta(hours=2))
+            .values(status=BookingStatus.NO_SHOW)
+        )
+        await commit(session)
+    assert "did not come" not in await say(chat, client, "/book"), "only no-shows after the pardon count"

@@ -1,4 +1,4 @@
-"""A booking's visit outcome: status 'no_show' beside 'completed'.
+"""Visit outcomes: status 'no_show' beside 'completed', and when an admin last forgave a client's no-shows.
 
 SQLite cannot alter a CHECK constraint; rebuilding `bookings` would drop its triggers and, through ON DELETE
 CASCADE, the rows referring to it. A constraint that only admits more values changes nothing stored, which
@@ -12,8 +12,11 @@ Create Date: 2026-12-03
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
 from alembic import op
 from sqlalchemy import text
+
+from database.types import UTCDateTime
 
 revision: str = "0009"
 down_revision: str | None = "0008"
@@ -26,9 +29,11 @@ AFTER = "status IN ('active', 'cancelled', 'completed', 'no_show')"
 
 def upgrade() -> None:
     _check(BEFORE, AFTER)
+    op.add_column("users", sa.Column("no_shows_forgiven_at", UTCDateTime(), nullable=True))
 
 
 def downgrade() -> None:
+    op.execute("ALTER TABLE users DROP COLUMN no_shows_forgiven_at")  # in place on SQLite too (see 0007)
     op.execute("UPDATE bookings SET status = 'completed' WHERE status = 'no_show'")
     _check(AFTER, BEFORE)
 
