@@ -168,10 +168,13 @@ ADMIN_TEXTS: dict[str, dict[str, str]] = {
         "broadcast_done": "✅ Broadcast finished. Sent: {sent}; blocked the bot: {blocked}; failed: {failed}; "
         "unknown (was being sent when the bot restarted, not repeated): {unknown}. Total: {total}.",
         "stats": "<b>Statistics {start} – {end}</b>\nBookings made: {made}\nCancelled: {cancelled} "
-        "(by clients: {by_clients})\nCompleted: {completed}\nAverage rating: {rating} ({ratings} ratings)\n"
+        "(by clients: {by_clients})\nCompleted: {completed}\nNo-shows: {no_shows} ({no_show_rate} of the visits with "
+        "an outcome)\nConfirmed from a reminder: {confirmation_rate} of the visits\n"
+        "Average rating: {rating} ({ratings} ratings)\n"
         "Busiest days: {days}\nBusiest hours: {hours}\nClients: {clients}, returning: {returning}",
         "stats_usage": "Usage: /stats, /stats 7d, or /stats FROM TO (YYYY-MM-DD or DD.MM); @NAME: one specialist's",
-        "stats_specialist": "👤 {name}: made {made}, cancelled {cancelled}, completed {completed}, ⭐ {rating}",
+        "stats_specialist": "👤 {name}: made {made}, cancelled {cancelled}, completed {completed}, "
+        "no-shows {no_show_rate}, confirmed {confirmation_rate}, ⭐ {rating}",
         "chart_title": "Bookings (up) and cancellations (down) per day, last 30 days",
         "feedback_title": "<b>Recent feedback</b>",
         "feedback_none": "No ratings yet.",
@@ -358,10 +361,13 @@ ADMIN_TEXTS: dict[str, dict[str, str]] = {
         "broadcast_done": "✅ Рассылка завершена. Отправлено: {sent}; заблокировали бота: {blocked}; ошибок: {failed}; "
         "неизвестно (отправлялось в момент перезапуска, не повторялось): {unknown}. Всего: {total}.",
         "stats": "<b>Статистика {start} – {end}</b>\nНовых записей: {made}\nОтменено: {cancelled} "
-        "(клиентами: {by_clients})\nСостоялось: {completed}\nСредняя оценка: {rating} (оценок: {ratings})\n"
+        "(клиентами: {by_clients})\nСостоялось: {completed}\nНеявок: {no_shows} ({no_show_rate} визитов с "
+        "отметкой)\nПодтверждено из напоминания: {confirmation_rate} визитов\n"
+        "Средняя оценка: {rating} (оценок: {ratings})\n"
         "Самые загруженные дни: {days}\nЧасы: {hours}\nКлиентов: {clients}, постоянных: {returning}",
         "stats_usage": "Как: /stats, /stats 7d или /stats С ПО (ГГГГ-ММ-ДД или ДД.ММ); @ИМЯ — по одному специалисту",
-        "stats_specialist": "👤 {name}: записей {made}, отмен {cancelled}, состоялось {completed}, ⭐ {rating}",
+        "stats_specialist": "👤 {name}: записей {made}, отмен {cancelled}, состоялось {completed}, "
+        "неявок {no_show_rate}, подтверждено {confirmation_rate}, ⭐ {rating}",
         "chart_title": "Bookings (up) and cancellations (down) per day, last 30 days",
         "feedback_title": "<b>Последние отзывы</b>",
         "feedback_none": "Оценок пока нет.",

@@ -15,7 +15,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
-from database.models import Booking, BookingStatus, CancelledBy, Feedback
+from database.models import Booking, BookingStatus, CancelledBy, Feedback, utcnow
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,9 @@ class Stats:
     cancelled: int
     cancelled_by_clients: int
     completed: int
+    no_shows: int
+    no_show_rate: float | None  # of the visits whose outcome is known: completed or no-show
+    confirmation_rate: float | None  # of the period's visits, those the client confirmed from a reminder
     rating_average: float | None
     rating_count: int
     busiest_days: list[tuple[int, int]]  # (ISO weekday, bookings)
@@ -42,6 +45,8 @@ class SpecialistFigures:
     made: int
     cancelled: int
     completed: int
+    no_show_rate: float | None
+    confirmation_rate: float | None
     rating_average: float | None
 
 
@@ -61,7 +66,11 @@ async def collect(
     made = [b for b in bookings if start <= b.created_at <= end]
     cancelled = [b for b in bookings if b.cancelled_at is not None and start <= b.cancelled_at <= end]
     visits = [b for b in bookings if start <= b.starts_at <= end and b.status != BookingStatus.CANCELLED]
-    completed = [b for b in visits if b.status == BookingStatus.COMPLETED or b.ends_at <= end]
+    no_shows = [b for b in visits if b.status == BookingStatus.NO_SHOW]
+    ended_by = min(end, utcnow())  # a period reaching into the future: what is ahead has not taken place
+    completed = [
+        b for b in visits if b.status == BookingStatus.COMPLETED or (b.ends_at <= ended_by and b not in no_shows)
+    ]
     rated = (
         await session.execute(
             select(Booking.specialist_id, Feedback.rating)
@@ -90,6 +99,9 @@ async def collect(
         cancelled=len(cancelled),
         cancelled_by_clients=sum(b.cancelled_by == CancelledBy.CLIENT for b in cancelled),
         completed=len(completed),
+        no_shows=len(no_shows),
+        no_show_rate=_share(len(no_shows), len(completed) + len(no_shows)),
+        confirmation_rate=_share(sum(b.confirmed_at is not None for b in visits), len(visits)),
         rating_average=statistics.fmean(ratings) if ratings else None,
         rating_count=len(ratings),
         busiest_days=Counter(s.isoweekday() for s in local_starts).most_common(3),
@@ -97,15 +109,26 @@ async def collect(
         clients=len(clients),
         returning_clients=sum(1 for client in clients if history[client] > 1),
         daily=[(day, made_per_day[day], cancelled_per_day[day]) for day in days],
-        per_specialist=_per_specialist(made, cancelled, completed, rated) if specialist_id is None else [],
+        per_specialist=_per_specialist(made, cancelled, visits, completed, no_shows, rated)
+        if specialist_id is None
+        else [],
     )
 
 
+def _share(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
 def _per_specialist(
-    made: list[Booking], cancelled: list[Booking], completed: list[Booking], rated: Sequence[Any]
+    made: list[Booking],
+    cancelled: list[Booking],
+    visits: list[Booking],
+    completed: list[Booking],
+    no_shows: list[Booking],
+    rated: Sequence[Any],
 ) -> list[SpecialistFigures]:
     """A line per specialist who had anything in the period, when there is more than one."""
-    people = {b.specialist_id: b.specialist for b in (*made, *cancelled, *completed)}
+    people = {b.specialist_id: b.specialist for b in (*made, *cancelled, *visits)}
     if len(people) < 2:
         return []
     ratings: dict[int, list[int]] = {}
@@ -117,6 +140,14 @@ def _per_specialist(
             made=sum(b.specialist_id == key for b in made),
             cancelled=sum(b.specialist_id == key for b in cancelled),
             completed=sum(b.specialist_id == key for b in completed),
+            no_show_rate=_share(
+                sum(b.specialist_id == key for b in no_shows),
+                sum(b.specialist_id == key for b in (*completed, *no_shows)),
+            ),
+            confirmation_rate=_share(
+                sum(b.specialist_id == key and b.confirmed_at is not None for b in visits),
+                sum(b.specialist_id == key for b in visits),
+            ),
             rating_average=statistics.fmean(ratings[key]) if ratings.get(key) else None,
         )
         for key, person in sorted(people.items(), key=lambda item: (item[1].position, item[0]))

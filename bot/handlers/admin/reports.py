@@ -149,6 +149,8 @@ async def _send_stats(
             made=item.made,
             cancelled=item.cancelled,
             completed=item.completed,
+            no_show_rate=percent(item.no_show_rate),
+            confirmation_rate=percent(item.confirmation_rate),
             rating=f"{item.rating_average:.2f}" if item.rating_average is not None else "—",
         )
         for item in figures.per_specialist
@@ -166,6 +168,9 @@ async def _send_stats(
             cancelled=figures.cancelled,
             by_clients=figures.cancelled_by_clients,
             completed=figures.completed,
+            no_shows=figures.no_shows,
+            no_show_rate=percent(figures.no_show_rate),
+            confirmation_rate=percent(figures.confirmation_rate),
             rating=f"{figures.rating_average:.2f}" if figures.rating_average is not None else "—",
             ratings=figures.rating_count,
             days=", ".join(f"{weekdays[day - 1]} ({count})" for day, count in figures.busiest_days) or "—",
@@ -201,3 +206,7 @@ def _arguments(command: CommandObject | None) -> str:
 async def _done(event: Message | CallbackQuery) -> None:
     if isinstance(event, CallbackQuery):
         await event.answer()  # the report is in the chat: stop the button's spinner
+
+
+def percent(share: float | None) -> str:
+    return "—" if share is None else f"{share:.0%}"
