@@ -172,6 +172,23 @@ class FlowAbort(CallbackData, prefix="stop"):
     pass
 
 
+class WaitlistDays(CallbackData, prefix="wld"):
+    """🔔 in the day list: the full days of a service (with a specialist, 0: anyone) a client may wait for."""
+
+    service_id: RowId
+    specialist_id: RowId = 0
+
+
+class WaitlistJoin(CallbackData, prefix="wlj"):
+    service_id: RowId
+    day: Day
+    specialist_id: RowId = 0
+
+
+class WaitlistLeave(CallbackData, prefix="wll"):
+    entry_id: RowId
+
+
 class AttendConfirm(CallbackData, prefix="att"):
     """A reminder's ✅: the client will come."""
 

@@ -29,6 +29,9 @@ from bot.callbacks import (
     ServicePick,
     SpecialistPick,
     TimePick,
+    WaitlistDays,
+    WaitlistJoin,
+    WaitlistLeave,
     packed,
 )
 from bot.formatting import day_label, ddmm, hhmm, local
@@ -175,6 +178,61 @@ def dates_footer(lang: Lang, service_id: int, scope: FlowScope, back_to: BackTo)
         label = t(lang, "btn_other_specialist" if scope.booking_id and back_to == "specialists" else "btn_back")
         footer.insert(0, callback_button(label, FlowBack(to=back_to, service_id=service_id, **target)))
     return footer
+
+
+WAITLIST_DAYS_SHOWN = 30
+OFFERED_TIMES_SHOWN = 12
+
+
+def waitlist_entry(lang: Lang, service_id: int, specialist_id: int) -> list[InlineKeyboardButton]:
+    """🔔 under a client's own day list: the full days they may wait for."""
+    return [
+        callback_button(
+            t(lang, "btn_waitlist_full_days"), WaitlistDays(service_id=service_id, specialist_id=specialist_id)
+        )
+    ]
+
+
+def waitlist_day(lang: Lang, service_id: int, specialist_id: int, day: date) -> list[InlineKeyboardButton]:
+    """🔔 for one day that has just filled up."""
+    join = WaitlistJoin(service_id=service_id, day=f"{day:%Y%m%d}", specialist_id=specialist_id)
+    return [callback_button(t(lang, "btn_waitlist_day", date=ddmm(day)), join)]
+
+
+def waitlist_days(lang: Lang, service_id: int, specialist_id: int, days: Sequence[date]) -> InlineKeyboardMarkup:
+    buttons = [
+        callback_button(
+            f"🔔 {day_label(lang, day)}",
+            packed(WaitlistJoin, service_id=service_id, day=f"{day:%Y%m%d}", specialist_id=specialist_id),
+        )
+        for day in days[:WAITLIST_DAYS_SHOWN]
+    ]
+    back = FlowBack(to="dates", service_id=service_id, specialist_id=specialist_id)
+    return InlineKeyboardMarkup(inline_keyboard=[*rows_of(buttons, 3), [callback_button(t(lang, "btn_back"), back)]])
+
+
+def waitlist_offer(
+    lang: Lang, entry_id: int, service_id: int, specialist_id: int, starts: Sequence[datetime], tz: ZoneInfo
+) -> InlineKeyboardMarkup:
+    """The freed starts as the booking flow's own time buttons: taking one is an ordinary booking."""
+    buttons = [
+        callback_button(
+            hhmm(start, tz),
+            packed(TimePick, service_id=service_id, start=int(start.timestamp()), specialist_id=specialist_id),
+        )
+        for start in starts[:OFFERED_TIMES_SHOWN]
+    ]
+    day = local(starts[0], tz).date()
+    rows = rows_of(buttons, 4)
+    if len(starts) > OFFERED_TIMES_SHOWN:
+        pick = DatePick(service_id=service_id, day=f"{day:%Y%m%d}", specialist_id=specialist_id)
+        rows.append([callback_button(t(lang, "btn_waitlist_more", date=ddmm(day)), pick)])
+    rows.append([callback_button(t(lang, "btn_waitlist_leave", date=ddmm(day)), WaitlistLeave(entry_id=entry_id))])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def waitlist_leave(lang: Lang, entry_id: int, day: date) -> tuple[InlineKeyboardButton, ...]:
+    return (callback_button(t(lang, "btn_waitlist_leave", date=ddmm(day)), WaitlistLeave(entry_id=entry_id)),)
 
 
 TIMES_PER_PAGE = 48  # Telegram allows 100 buttons per keyboard; 12 rows of 4 still read well

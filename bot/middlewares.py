@@ -25,6 +25,7 @@ from services.calendars import CalendarService
 from services.catalog import Catalog
 from services.scheduling import ReminderJobs
 from services.staff import StaffService
+from services.waitlist import WaitlistService
 
 log = logging.getLogger(__name__)
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
@@ -83,6 +84,7 @@ class UnitOfWorkMiddleware(BaseMiddleware):
             data["admin_service"] = admin_service
             data["staff_service"] = StaffService(session, self.settings, admin_service)
             data["calendar_service"] = CalendarService(session, self.settings, admin_service)
+            data["waitlist_service"] = WaitlistService(service)
             try:
                 # Who the sender is and the routers' filters (the admin check) only read; see HandlerTransactions.
                 await use_transactions(session, TransactionMode.READ)

@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     max_active_bookings: int = Field(default=3, ge=1)
     cancel_cutoff: timedelta = timedelta(hours=2)
     reminders: Annotated[tuple[timedelta, ...], NoDecode] = (timedelta(hours=24), timedelta(hours=2))
+    confirm_by: timedelta | None = None
+    release_unconfirmed: bool = False
     feedback_after: timedelta = timedelta(hours=2)
     sweep_24h_at: time = time(10, 0)
     claim_timeout: timedelta = timedelta(minutes=2)
@@ -174,6 +176,15 @@ class Settings(BaseSettings):
     def _duration(cls, value: Any) -> Any:
         return parse_duration(value) if isinstance(value, str) else value
 
+    @field_validator("confirm_by", mode="before")
+    @classmethod
+    def _confirm_by(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = parse_duration(value) if value.strip() else None
+        if value is not None and value < timedelta(0):
+            raise ValueError("must be a duration before the start (e.g. 3h); empty or 0 for none")
+        return value or None
+
     @field_validator("claim_timeout")
     @classmethod
     def _claim_timeout(cls, value: timedelta) -> timedelta:
@@ -212,6 +223,8 @@ class Settings(BaseSettings):
                 f"SLOT_MINUTES ({self.slot_minutes}) is longer than the opening hours "
                 f"{self.work_start:%H:%M}-{self.work_end:%H:%M}: no appointment would fit in a day"
             )
+        if self.release_unconfirmed and self.confirm_by is None:
+            raise ValueError("RELEASE_UNCONFIRMED=true needs CONFIRM_BY: when unconfirmed bookings are released")
         if self.webhook_url is not None and self.webhook_secret is None:
             raise ValueError("WEBHOOK_SECRET must be set with WEBHOOK_URL: it authenticates Telegram's requests")
         if self.db_type is not None and self.db_type != self.db_kind:
@@ -242,6 +255,11 @@ class Settings(BaseSettings):
     @property
     def db_kind(self) -> DbKind:
         return "postgresql" if self.database_url.startswith("postgresql") else "sqlite"
+
+    @property
+    def reminder_horizon(self) -> timedelta:
+        """How long before a start the earliest planned message (a reminder or the confirmation deadline) is due."""
+        return max((*self.reminders, *filter(None, [self.confirm_by])), default=timedelta(0))
 
     @property
     def slot_step(self) -> timedelta:

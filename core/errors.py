@@ -28,6 +28,12 @@ class TooManyBookings(BookingError):
         self.limit = limit
 
 
+class TooManyWaiting(BookingError):
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"waiting for at most {limit} days")
+        self.limit = limit
+
+
 class NoShowLimit(BookingError):
     """The client missed MAX_NO_SHOWS booked appointments (since an admin last forgave them)."""
 

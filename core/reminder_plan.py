@@ -1,4 +1,8 @@
-"""When a booking's reminders and feedback request are due. Pure functions of times."""
+"""When a booking's reminders, its confirmation deadline and its feedback request are due. Pure functions of times.
+
+The confirmation deadline (CONFIRM_BY before the start) is planned like a reminder: the `reminder_<id>` job
+fires for it, and only the latest due item of the plan is ever sent.
+"""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -8,40 +12,56 @@ from core.durations import format_duration
 
 FEEDBACK_KIND = "feedback"
 FEEDBACK_CATCH_UP = timedelta(days=1)
+CONFIRM_BY_KIND = "confirm_by"
 
 
 @dataclass(frozen=True, slots=True)
 class PlannedReminder:
     offset: timedelta
     at: datetime
+    deadline: bool = False  # the confirmation deadline, not a plain reminder
 
     @property
     def kind(self) -> str:
-        return reminder_kind(self.offset)
+        return CONFIRM_BY_KIND if self.deadline else reminder_kind(self.offset)
 
 
 def reminder_kind(offset: timedelta) -> str:
     return f"reminder_{format_duration(offset)}"
 
 
-def planned_reminders(starts_at: datetime, booked_at: datetime, offsets: Sequence[timedelta]) -> list[PlannedReminder]:
+def planned_reminders(
+    starts_at: datetime, booked_at: datetime, offsets: Sequence[timedelta], confirm_by: timedelta | None = None
+) -> list[PlannedReminder]:
     """Reminders that apply to a booking: offsets that were still ahead when it was booked.
 
-    Earliest first. A booking made 5 hours ahead gets no 24h reminder, only the 2h one.
+    Earliest first. A booking made 5 hours ahead gets no 24h reminder, only the 2h one. The confirmation
+    deadline comes after a reminder due at the same moment, which it stands in for.
     """
     plan = [PlannedReminder(offset, starts_at - offset) for offset in offsets]
-    return sorted((item for item in plan if item.at > booked_at), key=lambda item: item.at)
+    if confirm_by is not None:
+        plan.append(PlannedReminder(confirm_by, starts_at - confirm_by, deadline=True))
+    return sorted((item for item in plan if item.at > booked_at), key=lambda item: (item.at, item.deadline))
 
 
 def next_reminder(
-    starts_at: datetime, booked_at: datetime, offsets: Sequence[timedelta], now: datetime
+    starts_at: datetime,
+    booked_at: datetime,
+    offsets: Sequence[timedelta],
+    now: datetime,
+    confirm_by: timedelta | None = None,
 ) -> PlannedReminder | None:
     """The first planned reminder still in the future: where the `reminder_<id>` job belongs."""
-    return next((item for item in planned_reminders(starts_at, booked_at, offsets) if item.at > now), None)
+    plan = planned_reminders(starts_at, booked_at, offsets, confirm_by)
+    return next((item for item in plan if item.at > now), None)
 
 
 def due_reminder(
-    starts_at: datetime, booked_at: datetime, offsets: Sequence[timedelta], now: datetime
+    starts_at: datetime,
+    booked_at: datetime,
+    offsets: Sequence[timedelta],
+    now: datetime,
+    confirm_by: timedelta | None = None,
 ) -> PlannedReminder | None:
     """The most recent planned reminder that is due, if the appointment is still ahead.
 
@@ -49,7 +69,7 @@ def due_reminder(
     """
     if starts_at <= now:
         return None
-    due = [item for item in planned_reminders(starts_at, booked_at, offsets) if item.at <= now]
+    due = [item for item in planned_reminders(starts_at, booked_at, offsets, confirm_by) if item.at <= now]
     return due[-1] if due else None
 
 

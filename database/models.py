@@ -51,6 +51,7 @@ class BookingStatus(enum.StrEnum):
 class CancelledBy(enum.StrEnum):
     CLIENT = "client"
     ADMIN = "admin"
+    RELEASE = "release"  # not confirmed by CONFIRM_BY, with RELEASE_UNCONFIRMED on
 
 
 def _string_enum(kind: type[enum.StrEnum]) -> Enum:
@@ -243,7 +244,8 @@ class BlockedPeriod(Base):
 
 
 class Notification(Base):
-    """One row per message that a booking may receive once (a reminder offset, the feedback request).
+    """One row per message that is sent once: a booking's (a reminder offset, the feedback request), or a waitlist
+    entry's (an offer of a freed start time).
 
     The row is claimed before sending and stamped with `sent_at` after Telegram accepted the message;
     a claim without `sent_at` is released on failure, or taken over once it is older than the claim
@@ -253,14 +255,49 @@ class Notification(Base):
     __tablename__ = "notification_log"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"))
+    booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"))
+    waitlist_entry_id: Mapped[int | None] = mapped_column(ForeignKey("waitlist.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(32))
     claimed_at: Mapped[datetime]
     claim_token: Mapped[str] = mapped_column(String(32))
     sent_at: Mapped[datetime | None]
     message_id: Mapped[int | None] = mapped_column(BigInteger)
 
-    __table_args__ = (UniqueConstraint("booking_id", "kind", name="uq_notification_log_booking_kind"),)
+    __table_args__ = (
+        UniqueConstraint("booking_id", "kind", name="uq_notification_log_booking_kind"),
+        UniqueConstraint("waitlist_entry_id", "kind", name="uq_notification_log_waitlist_entry_kind"),
+        CheckConstraint("(booking_id IS NULL) <> (waitlist_entry_id IS NULL)", name="one_subject"),
+    )
+
+
+class WaitlistEntry(Base):
+    """A client waiting for a time to free up on a day (local), for a service, with a specialist (None: anyone)."""
+
+    __tablename__ = "waitlist"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"))
+    specialist_id: Mapped[int | None] = mapped_column(ForeignKey("specialists.id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship(lazy="raise")
+    service: Mapped[Service] = relationship(lazy="raise")
+    specialist: Mapped[Specialist | None] = relationship(lazy="raise")
+
+    __table_args__ = (
+        Index("ix_waitlist_day", "day"),
+        # NULL (anyone) counts as one value: a client waits once for the same day, service and specialist.
+        Index(
+            "uq_waitlist_entry",
+            "user_id",
+            "service_id",
+            func.coalesce(specialist_id, literal_column("0")),
+            "day",
+            unique=True,
+        ),
+    )
 
 
 class Feedback(Base):

@@ -16,6 +16,7 @@ from database.models import (
     Booking,
     BookingStatus,
     CalendarFeed,
+    CancelledBy,
     CatalogRevision,
     DateShift,
     Feedback,
@@ -24,6 +25,7 @@ from database.models import (
     Specialist,
     SpecialistService,
     User,
+    WaitlistEntry,
     WeeklyShift,
     utcnow,
 )
@@ -81,6 +83,10 @@ class Users:
         """
         if self.session.get_bind().dialect.name != "sqlite":
             await self.session.execute(select(User.id).where(User.id == user_id).with_for_update())
+
+    async def many(self, user_ids: Iterable[int]) -> Sequence[User]:
+        ids = list(user_ids)
+        return (await self.session.scalars(select(User).where(User.id.in_(ids)))).all() if ids else []
 
     async def set_blocked(self, user_id: int, blocked: bool) -> None:
         await self.session.execute(update(User).where(User.id == user_id).values(blocked_bot=blocked))
@@ -327,6 +333,17 @@ class Bookings:
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
+    async def release_unconfirmed(self, booking_id: int, now: datetime) -> bool:
+        """Cancel the booking for want of a confirmation, unless it was confirmed (or changed) meanwhile: whether
+        this call released it. The database decides between a release and a last-moment ✅."""
+        result = await self.session.execute(
+            update(Booking)
+            .where(Booking.id == booking_id, Booking.confirmed_at.is_(None), Booking.status == BookingStatus.ACTIVE)
+            .values(status=BookingStatus.CANCELLED, cancelled_at=now, cancelled_by=CancelledBy.RELEASE, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
     async def occupied_between(
         self, specialist_ids: Sequence[int], start: datetime, end: datetime, *, exclude_id: int | None = None
     ) -> Sequence[tuple[int, datetime, datetime]]:
@@ -379,11 +396,15 @@ class Bookings:
     async def newest_id(self) -> int:
         return await self.session.scalar(select(func.max(Booking.id))) or 0
 
-    async def active_starting_between(self, start: datetime, end: datetime) -> Sequence[Booking]:
+    async def remindable_starting_between(self, start: datetime, end: datetime) -> Sequence[Booking]:
+        """Active bookings, and those released for want of a confirmation (whose notice may still be owed)."""
         result = await self.session.scalars(
             select(Booking)
             .where(
-                Booking.status == BookingStatus.ACTIVE,
+                or_(
+                    Booking.status == BookingStatus.ACTIVE,
+                    and_(Booking.status == BookingStatus.CANCELLED, Booking.cancelled_by == CancelledBy.RELEASE),
+                ),
                 Booking.starts_at > start,
                 Booking.starts_at <= end,
             )
@@ -568,10 +589,117 @@ class Notifications:
         )
         return int(getattr(result, "rowcount", 0) or 0)
 
+    async def claim_offers(
+        self, entry_id: int, kinds: Sequence[str], now: datetime, stale_after: timedelta
+    ) -> tuple[str, list[str]]:
+        """Claim the offers of `kinds` to a waitlist entry at once, as `claim` does for a booking's message: the
+        token, and the kinds claimed (those not sent or being sent by someone else)."""
+        token = uuid4().hex
+        if not kinds:
+            return token, []
+        dialect = _insert_dialect(self.session)
+        statement = dialect.insert(Notification).values(
+            [{"waitlist_entry_id": entry_id, "kind": kind, "claimed_at": now, "claim_token": token} for kind in kinds]
+        )
+        statement = statement.on_conflict_do_update(
+            index_elements=[Notification.waitlist_entry_id, Notification.kind],
+            set_={"claimed_at": now, "claim_token": token},
+            where=Notification.sent_at.is_(None) & (Notification.claimed_at < now - stale_after),
+        ).returning(Notification.kind, Notification.claim_token)
+        rows = (await self.session.execute(statement)).all()
+        return token, sorted(kind for kind, claimed in rows if claimed == token)
+
+    async def offers_sent(self, entry_id: int, token: str, message_id: int | None, now: datetime) -> None:
+        await self.session.execute(
+            update(Notification)
+            .where(Notification.waitlist_entry_id == entry_id, Notification.claim_token == token)
+            .values(sent_at=now, message_id=message_id)
+        )
+
+    async def release_offers(self, entry_id: int, token: str) -> None:
+        await self.session.execute(
+            delete(Notification).where(
+                Notification.waitlist_entry_id == entry_id,
+                Notification.claim_token == token,
+                Notification.sent_at.is_(None),
+            )
+        )
+
     async def forget_reminders(self, booking_id: int) -> None:
         await self.session.execute(
             delete(Notification).where(Notification.booking_id == booking_id, Notification.kind.like("reminder_%"))
         )
+
+
+class Waitlist:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, user_id: int, service_id: int, specialist_id: int | None, day: date, now: datetime) -> bool:
+        """Put the client on the list; False if they are on it already for that day, service and specialist."""
+        dialect = _insert_dialect(self.session)
+        statement = (
+            dialect.insert(WaitlistEntry)
+            .values(user_id=user_id, service_id=service_id, specialist_id=specialist_id, day=day, created_at=now)
+            .on_conflict_do_nothing()
+            .returning(WaitlistEntry.id)
+        )
+        return (await self.session.execute(statement)).scalar_one_or_none() is not None
+
+    async def of_user(self, user_id: int, from_day: date) -> Sequence[WaitlistEntry]:
+        result = await self.session.scalars(
+            select(WaitlistEntry)
+            .where(WaitlistEntry.user_id == user_id, WaitlistEntry.day >= from_day)
+            .options(joinedload(WaitlistEntry.service), joinedload(WaitlistEntry.specialist))
+            .order_by(WaitlistEntry.day, WaitlistEntry.id)
+        )
+        return result.all()
+
+    async def count_of_user(self, user_id: int, from_day: date) -> int:
+        query = select(func.count(WaitlistEntry.id)).where(
+            WaitlistEntry.user_id == user_id, WaitlistEntry.day >= from_day
+        )
+        return await self.session.scalar(query) or 0
+
+    async def get(self, entry_id: int) -> WaitlistEntry | None:
+        return await self.session.scalar(
+            select(WaitlistEntry)
+            .where(WaitlistEntry.id == entry_id)
+            .options(
+                joinedload(WaitlistEntry.user), joinedload(WaitlistEntry.service), joinedload(WaitlistEntry.specialist)
+            )
+        )
+
+    async def remove(self, entry_id: int, user_id: int) -> bool:
+        result = await self.session.execute(
+            delete(WaitlistEntry).where(WaitlistEntry.id == entry_id, WaitlistEntry.user_id == user_id)
+        )
+        return bool(getattr(result, "rowcount", 0))
+
+    async def fulfilled(self, user_id: int, service_id: int, day: date) -> None:
+        """The client booked the service on that day: they no longer wait for it, with anyone."""
+        await self.session.execute(
+            delete(WaitlistEntry).where(
+                WaitlistEntry.user_id == user_id, WaitlistEntry.service_id == service_id, WaitlistEntry.day == day
+            )
+        )
+
+    async def waiting(self, days: Iterable[date] | None, from_day: date) -> Sequence[WaitlistEntry]:
+        """The entries for these days (None: every day from `from_day`), oldest first: the order of the offers."""
+        query = select(WaitlistEntry).where(WaitlistEntry.day >= from_day)
+        if days is not None:
+            query = query.where(WaitlistEntry.day.in_(list(days)))
+        result = await self.session.scalars(
+            query.options(
+                joinedload(WaitlistEntry.user), joinedload(WaitlistEntry.service), joinedload(WaitlistEntry.specialist)
+            ).order_by(WaitlistEntry.created_at, WaitlistEntry.id)
+        )
+        return result.all()
+
+    async def drop_before(self, day: date) -> int:
+        """Entries whose day has passed expire."""
+        result = await self.session.execute(delete(WaitlistEntry).where(WaitlistEntry.day < day))
+        return int(getattr(result, "rowcount", 0) or 0)
 
 
 class Feedbacks:

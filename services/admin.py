@@ -1,7 +1,7 @@
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import delete, func, select
@@ -28,6 +28,7 @@ from database.models import (
     BookingStatus,
     CancelledBy,
     Feedback,
+    QuietAdmin,
     Service,
     Specialist,
     User,
@@ -76,6 +77,9 @@ class DayAgenda:
         return [booking for column in self.specialists for booking in column.bookings]
 
 
+MAX_DAYS_NAMED = 366  # a longer span freed is offered as "any day" (the waitlist holds days of the booking window)
+
+
 class AdminService:
     """What admins do to the schedule. Every change is written to the audit log in the same transaction."""
 
@@ -94,6 +98,10 @@ class AdminService:
     async def admin_ids(self) -> set[int]:
         added = await self.session.scalars(select(Admin.user_id))
         return set(self.settings.admin_ids) | set(added)
+
+    async def quiet_ids(self) -> set[int]:
+        """Admins who asked to hear nothing of what clients do."""
+        return set(await self.session.scalars(select(QuietAdmin.user_id)))
 
     async def add_admin(self, actor_id: int, user_id: int) -> bool:
         self._require_owner(actor_id)
@@ -242,6 +250,8 @@ class AdminService:
         after_commit(self.session, lambda: self.jobs.unschedule(booking_id))
         after_commit(self.session, lambda: self.jobs.announce("cancelled_by_admin", booking_id))
         after_commit(self.session, metrics.BOOKINGS_CANCELLED.labels(by="admin").inc)
+        freed = [booking.starts_at.astimezone(self.settings.timezone).date()]
+        after_commit(self.session, lambda: self.jobs.offer_waitlist(freed))
         return booking
 
     async def block(
@@ -281,6 +291,11 @@ class AdminService:
         await self.audit(actor_id, "block.remove", f"block:{block.id}", _block_state(block), None)
         await self.session.delete(block)
         await self.session.flush()
+        tz = self.settings.timezone
+        first, last = block.starts_at.astimezone(tz).date(), block.ends_at.astimezone(tz).date()
+        span = (last - first).days + 1
+        freed = [first + timedelta(days=n) for n in range(span)] if span <= MAX_DAYS_NAMED else None
+        after_commit(self.session, lambda: self.jobs.offer_waitlist(freed))
         return block
 
     async def upcoming_blocks(self, now: datetime | None = None) -> Sequence[BlockedPeriod]:

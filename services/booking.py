@@ -23,7 +23,7 @@ from core.errors import (
 )
 from database.engine import TransactionMode, after_commit, use_transactions
 from database.models import Booking, BookingStatus, CancelledBy, Feedback, Service, Specialist, User, utcnow
-from database.repositories import Bookings, Feedbacks, Notifications, Services, Specialists, Users
+from database.repositories import Bookings, Feedbacks, Notifications, Services, Specialists, Users, Waitlist
 from services import metrics
 from services.availability import ANY_SPECIALIST, Availability, Bookable
 from services.catalog import Catalog, Snapshot
@@ -80,6 +80,7 @@ class BookingService:
         self.availability = Availability(session, self.schedule, self.snapshot if catalog is not None else None)
         self._several: bool | None = None
         self.feedbacks = Feedbacks(session)
+        self.waitlist = Waitlist(session)
 
     async def sender(self, profile: TelegramProfile) -> "Sender":
         """Who sent an update: the stored user if up to date (a read), else a stand-in until `Sender.save`."""
@@ -175,6 +176,17 @@ class BookingService:
             undecided.difference_update(free)
         return sorted(found)
 
+    async def full_days(self, service: Service, now: datetime, *, specialist_id: int = ANY_SPECIALIST) -> list[date]:
+        """Days the hours and blocks leave open for `service` (with the specialist, or anyone) but bookings have
+        filled: the days a client may wait for."""
+        duration, buffer = _duration(service), _buffer(service)
+        window = self.schedule.booking_window(now)
+        specialists = await self.availability.performing(service.id, specialist_id)
+        candidates = await self.availability.hours(specialists, window.start, window.end + duration)
+        open_days = {day for candidate in candidates for day in candidate.days(duration, buffer, now)}
+        free = await self.available_days(service, now, specialist_id=specialist_id)
+        return sorted(open_days.difference(free))
+
     async def available_starts(
         self,
         service: Service,
@@ -246,6 +258,7 @@ class BookingService:
             self.session.add(booking)
 
         await self._write_slot(free, add)
+        await self.waitlist.fulfilled(user_id, service.id, self.schedule.local_date(starts_at))
         self._schedule_after_commit(booking, None if by_admin else "booked")
         after_commit(self.session, metrics.BOOKINGS_CREATED.inc)
         return booking
@@ -271,6 +284,8 @@ class BookingService:
         duration = _length(service, booking)
         free = await self._free_specialists(service, wanted, starts_at, duration, now, booking)
 
+        freed = self.schedule.local_date(booking.starts_at)
+
         def move(specialist: Specialist) -> None:
             booking.specialist = specialist
             booking.starts_at, booking.ends_at = starts_at, starts_at + duration
@@ -282,6 +297,7 @@ class BookingService:
         await self._write_slot(free, move)
         await self._forget_sent_reminders(booking.id)
         self._schedule_after_commit(booking, None if by_admin else "rescheduled")
+        self.offer_freed_after_commit([freed])
         return booking
 
     async def cancel(self, booking_id: int, user_id: int, now: datetime | None = None) -> Booking:
@@ -294,6 +310,7 @@ class BookingService:
         after_commit(self.session, lambda: self.jobs.unschedule(booking_id))
         after_commit(self.session, lambda: self.jobs.announce("cancelled", booking_id))
         after_commit(self.session, metrics.BOOKINGS_CANCELLED.labels(by="client").inc)
+        self.offer_freed_after_commit([self.schedule.local_date(booking.starts_at)])
         return booking
 
     async def confirm_attendance(
@@ -435,6 +452,10 @@ class BookingService:
     ) -> list[Bookable]:
         specialists = await self.availability.performing(service.id, specialist_id)
         return await self.availability.bookable(specialists, start, end, exclude_id=moving.id if moving else None)
+
+    def offer_freed_after_commit(self, days: Sequence[date] | None) -> None:
+        """Once what freed time on these days (None: any day) is committed, offer it to those waiting."""
+        after_commit(self.session, lambda: self.jobs.offer_waitlist(days))
 
     def _schedule_after_commit(self, booking: Booking, event: str | None) -> None:
         """Jobs for the booking once it is committed, and a notice to admins of what the client did."""

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from config import Settings
 from core.reminder_plan import (
+    CONFIRM_BY_KIND,
     FEEDBACK_CATCH_UP,
     FEEDBACK_KIND,
     due_reminder,
@@ -23,9 +24,10 @@ from core.reminder_plan import (
     feedback_still_wanted,
 )
 from database.engine import commit, is_unavailable, reading
-from database.models import Booking, BookingStatus, utcnow
+from database.models import Booking, BookingStatus, CancelledBy, utcnow
 from database.repositories import Bookings, Notifications, Specialists, Users
-from services import metrics, outages, runtime
+from services import metrics, outages, runtime, waitlist
+from services.admin import AdminService
 from services.delivery import Delivery, DeliveryStatus, deliver
 from services.messages import Outgoing
 from services.scheduling import BookingTimes, JobStoreInfo, ReconcileReport, ReminderJobs
@@ -35,9 +37,10 @@ log = logging.getLogger(__name__)
 SWEEP_CONCURRENCY = 8
 _NOTHING = object()
 RECORD_PATIENCE = timedelta(minutes=10)
+OUTCOME_KIND_PREFIX = "outcome_"  # and the recipient's id: each is asked once
 
-# (the runtime, the booking, now, whether clients meet several specialists) → the message
-Compose = Callable[[runtime.Runtime, Booking, datetime, bool], Outgoing]
+# (the runtime, the booking, the kind of message, now, whether clients meet several specialists) → the message
+Compose = Callable[[runtime.Runtime, Booking, str, datetime, bool], Outgoing]
 Pick = Callable[[Booking, datetime, Settings], tuple[str, datetime] | None]
 
 
@@ -82,6 +85,65 @@ async def send_feedback_request(booking_id: int, attempt: int = 0) -> None:
         attempt,
         lambda delay: rt.jobs.retry_feedback(booking_id, delay, attempt + 1),
     )
+
+
+async def ask_visit_outcome(booking_id: int, attempt: int = 0) -> None:
+    """As an appointment ends: ask its linked specialist (or, without one, the admins) whether the client came."""
+    rt = runtime.current()
+    await _run_job(
+        rt,
+        f"Visit question for booking {booking_id}",
+        lambda: _ask_outcome(rt, booking_id),
+        attempt,
+        lambda delay: rt.jobs.retry_outcome(booking_id, delay, attempt + 1),
+    )
+
+
+async def _ask_outcome(rt: runtime.Runtime, booking_id: int) -> Outcome:
+    """Each recipient's question is claimed in the notification log (kind `outcome_<their id>`): asked once."""
+    now = utcnow()
+    async with rt.sessionmaker() as session:
+        booking = await Bookings(session).get(booking_id)
+        if booking is None or booking.status not in (BookingStatus.ACTIVE, BookingStatus.COMPLETED):
+            return Outcome.SKIPPED
+        if booking.ends_at > now or now - booking.ends_at > FEEDBACK_CATCH_UP:
+            return Outcome.SKIPPED
+        own = booking.specialist.telegram_id
+        if own is not None:
+            recipients = {own}
+        else:
+            admin = AdminService(session, rt.settings, rt.jobs)
+            recipients = await admin.admin_ids() - await admin.quiet_ids()
+        recipients.discard(booking.user_id)
+        people = {user.id: user for user in await Users(session).many(recipients)}
+        notifications = Notifications(session)
+        claims = {}
+        for recipient in sorted(recipients):
+            if (person := people.get(recipient)) is not None and person.blocked_bot:
+                continue
+            token = await notifications.claim(
+                booking.id, f"{OUTCOME_KIND_PREFIX}{recipient}", now, rt.settings.claim_timeout
+            )
+            if token is not None:
+                claims[recipient] = token
+        await commit(session)
+        several = await Specialists(session).count_active() > 1
+        questions = {
+            recipient: rt.composer.visit_question(
+                booking, people.get(recipient), to_specialist=recipient == own, with_specialist=several
+            )
+            for recipient in claims
+        }
+    outcomes = []
+    for recipient, (text, markup) in questions.items():
+        delivery = await deliver(rt.bot, recipient, text, markup, limiter=rt.limiter)
+        await _record(
+            rt, booking_id, f"{OUTCOME_KIND_PREFIX}{recipient}", claims[recipient], recipient, delivery, utcnow()
+        )
+        outcomes.append(delivery.status)
+    if DeliveryStatus.UNAVAILABLE in outcomes:
+        return Outcome.RETRY
+    return Outcome.SENT if DeliveryStatus.SENT in outcomes else Outcome.SKIPPED
 
 
 async def _run_job(
@@ -133,20 +195,23 @@ async def sweep(sweep_id: str) -> None:
     rt = runtime.current()
     async with rt.tracked():
         now = utcnow()
-        horizon = max(rt.settings.reminders, default=timedelta(0))
+        horizon = rt.settings.reminder_horizon
         async with rt.sessionmaker() as session:
             bookings = Bookings(session)
             completed = await bookings.complete_ended(now)
-            upcoming = await bookings.active_starting_between(now, now + horizon)
+            upcoming = await bookings.remindable_starting_between(now, now + horizon)
             feedback_due_by = now - rt.settings.feedback_after
             ended = await bookings.ended_between(feedback_due_by - FEEDBACK_CATCH_UP, feedback_due_by)
-            ids = [b.id for b in (*upcoming, *ended)]
+            just_ended = await bookings.ended_between(now - FEEDBACK_CATCH_UP, now)
+            ids = [b.id for b in (*upcoming, *ended, *just_ended)]
             claimed = await Notifications(session).taken(ids, now - rt.settings.claim_timeout)
             await commit(session)
         reminders = [
             b.id for b in upcoming if (due := _due_reminder(b, now, rt.settings)) and (b.id, due[0]) not in claimed
         ]
         feedback = [b.id for b in ended if (b.id, FEEDBACK_KIND) not in claimed]
+        asked = {booking_id for booking_id, kind in claimed if kind.startswith(OUTCOME_KIND_PREFIX)}
+        questions = [b.id for b in just_ended if b.id not in asked]
         if reminders or feedback or completed:
             log.info(
                 "Sweep %s: %d reminders and %d feedback requests due, %d bookings completed",
@@ -162,27 +227,45 @@ async def sweep(sweep_id: str) -> None:
                 outcome, _ = await _notify_once(rt, booking_id, pick, compose)
                 return outcome
 
+        async def ask(booking_id: int) -> Outcome:
+            async with limit:
+                return await _ask_outcome(rt, booking_id)
+
         outcomes = await asyncio.gather(
             *(run(i, _due_reminder, _reminder) for i in reminders),
             *(run(i, _due_feedback, _feedback_request) for i in feedback),
+            *(ask(i) for i in questions),
         )
+        await waitlist.offer(rt, None)  # a safety net too: offers whose job was lost with a crash
         rt.counters.sweep_ran(sweep_id, now)
         log.info("Sweep %s done: %d messages sent", sweep_id, outcomes.count(Outcome.SENT))
 
 
-def _reminder(rt: runtime.Runtime, booking: Booking, now: datetime, several: bool) -> Outgoing:
-    return rt.composer.reminder(booking, now, with_specialist=several)
+def _reminder(rt: runtime.Runtime, booking: Booking, kind: str, now: datetime, several: bool) -> Outgoing:
+    if kind != CONFIRM_BY_KIND:
+        return rt.composer.reminder(booking, now, with_specialist=several)
+    if rt.settings.release_unconfirmed:
+        return rt.composer.released(booking, with_specialist=several)
+    return rt.composer.reminder(booking, now, with_specialist=several, last_call=True)
 
 
-def _feedback_request(rt: runtime.Runtime, booking: Booking, now: datetime, several: bool) -> Outgoing:
+def _feedback_request(rt: runtime.Runtime, booking: Booking, kind: str, now: datetime, several: bool) -> Outgoing:
     return rt.composer.feedback_request(booking)
 
 
+def _released(booking: Booking) -> bool:
+    return booking.status == BookingStatus.CANCELLED and booking.cancelled_by == CancelledBy.RELEASE
+
+
 def _due_reminder(booking: Booking, now: datetime, settings: Settings) -> tuple[str, datetime] | None:
+    if _released(booking) and settings.confirm_by is not None and booking.starts_at > now:
+        return CONFIRM_BY_KIND, booking.starts_at - settings.confirm_by  # its message may still be owed
     if booking.status != BookingStatus.ACTIVE:
         return None
-    due = due_reminder(booking.starts_at, booking.booked_at, settings.reminders, now)
-    return (due.kind, due.at) if due else None
+    due = due_reminder(booking.starts_at, booking.booked_at, settings.reminders, now, settings.confirm_by)
+    if due is None or (due.deadline and booking.confirmed_at is not None):
+        return None  # a confirmed booking needs no nudge, and is not released
+    return due.kind, due.at
 
 
 def _due_feedback(booking: Booking, now: datetime, settings: Settings) -> tuple[str, datetime] | None:
@@ -242,7 +325,7 @@ async def _notify_once(
     now = utcnow()
     async with rt.sessionmaker() as session:
         booking = await Bookings(session).get(booking_id)
-        if booking is None or booking.status == BookingStatus.CANCELLED:
+        if booking is None or (booking.status == BookingStatus.CANCELLED and not _released(booking)):
             return Outcome.SKIPPED, None
         times = BookingTimes.of(booking)
         due = pick(booking, now, rt.settings)
@@ -251,12 +334,21 @@ async def _notify_once(
         kind, due_at = due
         if kind == FEEDBACK_KIND and booking.status == BookingStatus.ACTIVE:
             booking.status = BookingStatus.COMPLETED
-        token = await Notifications(session).claim(booking.id, kind, now, rt.settings.claim_timeout)
+        notifications = Notifications(session)
+        token = await notifications.claim(booking.id, kind, now, rt.settings.claim_timeout)
+        if token is not None and kind == CONFIRM_BY_KIND and rt.settings.release_unconfirmed and not _released(booking):
+            # In the claim's transaction: the release and its message to the client go together, once.
+            if not await Bookings(session).release_unconfirmed(booking.id, now):
+                await notifications.release(booking.id, kind, token)  # confirmed at the last moment
+                await commit(session)
+                return Outcome.SKIPPED, times
+            await commit(session)
+            await _after_release(rt, booking)
         await commit(session)
         if token is None:
             return Outcome.ALREADY, times
         several = await Specialists(session).count_active() > 1
-        text, markup = compose(rt, booking, now, several)
+        text, markup = compose(rt, booking, kind, now, several)
         chat_id = booking.user_id
 
     delivery = await deliver(
@@ -281,6 +373,14 @@ async def _notify_once(
     }[delivery.status]
     metrics.MESSAGES.labels(kind="feedback" if kind == FEEDBACK_KIND else "reminder", outcome=outcome).inc()
     return outcome, times
+
+
+async def _after_release(rt: runtime.Runtime, booking: Booking) -> None:
+    log.info("Booking %s released: not confirmed %s before its start", booking.id, rt.settings.confirm_by)
+    metrics.BOOKINGS_CANCELLED.labels(by="release").inc()
+    day = booking.starts_at.astimezone(rt.settings.timezone).date()
+    await asyncio.to_thread(rt.jobs.announce, "released", booking.id)
+    await asyncio.to_thread(rt.jobs.offer_waitlist, [day])
 
 
 async def _record(

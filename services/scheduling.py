@@ -2,10 +2,10 @@ import contextvars
 import logging
 import re
 import threading
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 from uuid import uuid4
 
@@ -32,12 +32,14 @@ log = logging.getLogger(__name__)
 JOBS_TABLE = "apscheduler_jobs"
 REMINDER_JOB = "services.reminders:send_reminder"
 FEEDBACK_JOB = "services.reminders:send_feedback_request"
+OUTCOME_JOB = "services.reminders:ask_visit_outcome"
 SWEEP_JOB = "services.reminders:sweep"
 ADMIN_EVENT_JOB = "services.admin_events:notify_admins"
 BROADCAST_JOB = "services.broadcast:run_broadcast"
+WAITLIST_JOB = "services.waitlist:offer_freed_times"
 SWEEP_GRACE = timedelta(minutes=30)
 RETRY_DELAY = timedelta(seconds=30)
-_BOOKING_JOB_ID = re.compile(r"^(reminder|feedback)_(\d+)$")
+_BOOKING_JOB_ID = re.compile(r"^(reminder|feedback|outcome)_(\d+)$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,13 +190,18 @@ def feedback_job_id(booking_id: int) -> str:
     return f"feedback_{booking_id}"
 
 
+def outcome_job_id(booking_id: int) -> str:
+    return f"outcome_{booking_id}"
+
+
 class ReminderJobs:
-    """The scheduler's view of bookings: which `reminder_<id>` / `feedback_<id>` jobs exist, and when."""
+    """The scheduler's view of bookings: which `reminder_<id>` / `feedback_<id>` / `outcome_<id>` jobs exist, and
+    when (the last asks, as the appointment ends, whether the client came)."""
 
     def __init__(self, scheduler: AsyncIOScheduler, settings: Settings) -> None:
         self.scheduler = scheduler
         self.settings = settings
-        self.reminder_grace = max(settings.reminders, default=timedelta(hours=1))
+        self.reminder_grace = settings.reminder_horizon or timedelta(hours=1)
         store = scheduler._jobstores.get("default")
         self._shared_store = store.engine if isinstance(store, SQLAlchemyJobStore) else None
         # Signs this process's NOTIFYs, so that the process running the scheduler can ignore its own.
@@ -208,11 +215,14 @@ class ReminderJobs:
         with self._writing_jobs_of(times.booking_id):
             self.schedule_reminder(times, now, notify=False)
             self.schedule_feedback(times, now, notify=False)
+            self.schedule_outcome(times, now, notify=False)
         self._changed()
 
     def schedule_reminder(self, times: BookingTimes, now: datetime | None = None, *, notify: bool = True) -> None:
         now = now or datetime.now(UTC)
-        upcoming = next_reminder(times.starts_at, times.booked_at, self.settings.reminders, now)
+        upcoming = next_reminder(
+            times.starts_at, times.booked_at, self.settings.reminders, now, self.settings.confirm_by
+        )
         with self._writing_jobs_of(times.booking_id):
             if upcoming is None:
                 self._remove(reminder_job_id(times.booking_id))
@@ -227,6 +237,18 @@ class ReminderJobs:
                 self._put_feedback(times.booking_id, at, notify=notify)
             else:
                 self._remove(feedback_job_id(times.booking_id))
+
+    def schedule_outcome(self, times: BookingTimes, now: datetime | None = None, *, notify: bool = True) -> None:
+        now = now or datetime.now(UTC)
+        with self._writing_jobs_of(times.booking_id):
+            if times.ends_at > now:
+                self._put_outcome(times.booking_id, times.ends_at, notify=notify)
+            else:
+                self._remove(outcome_job_id(times.booking_id))
+
+    def retry_outcome(self, booking_id: int, delay: timedelta = RETRY_DELAY, attempt: int = 0) -> None:
+        with self._writing_jobs_of(booking_id):
+            self._put_outcome(booking_id, datetime.now(UTC) + delay, attempt=attempt)
 
     def retry_reminder(self, booking_id: int, delay: timedelta = RETRY_DELAY, attempt: int = 0) -> None:
         """Try the booking's due reminder again after `delay`; `attempt` counts database outages met so far."""
@@ -249,6 +271,17 @@ class ReminderJobs:
             args=[event, booking_id],
             kwargs=_attempt(attempt),
             name=f"admin notice: {event} booking {booking_id}",
+            misfire_grace_time=int(timedelta(hours=1).total_seconds()),
+        )
+        self._changed()
+
+    def offer_waitlist(self, days: Sequence[date] | None) -> None:
+        """Offer freed time on these days (None: any) to those waiting, from the scheduler so that a restart
+        does not lose it. No job id: a second freeing while the first job runs must not be dropped."""
+        self.scheduler.add_job(
+            WAITLIST_JOB,
+            args=[None if days is None else sorted({day.isoformat() for day in days})],
+            name="waitlist offers",
             misfire_grace_time=int(timedelta(hours=1).total_seconds()),
         )
         self._changed()
@@ -288,6 +321,7 @@ class ReminderJobs:
         with self._writing_jobs_of(booking_id):
             self._remove(reminder_job_id(booking_id))
             self._remove(feedback_job_id(booking_id))
+            self._remove(outcome_job_id(booking_id))
 
     @contextmanager
     def _writing_jobs_of(self, booking_id: int) -> Iterator[None]:
@@ -349,12 +383,16 @@ class ReminderJobs:
         wanted: dict[str, tuple[int, datetime]] = {}
         wanted_bookings = list(bookings)
         for times in wanted_bookings:
-            upcoming = next_reminder(times.starts_at, times.booked_at, self.settings.reminders, now)
+            upcoming = next_reminder(
+                times.starts_at, times.booked_at, self.settings.reminders, now, self.settings.confirm_by
+            )
             if upcoming is not None:
                 wanted[reminder_job_id(times.booking_id)] = (times.booking_id, upcoming.at)
             at = feedback_at(times.ends_at, self.settings.feedback_after)
             if at > now:
                 wanted[feedback_job_id(times.booking_id)] = (times.booking_id, at)
+            if times.ends_at > now:
+                wanted[outcome_job_id(times.booking_id)] = (times.booking_id, times.ends_at)
 
         report = ReconcileReport(bookings=len(wanted_bookings))
         existing = {job.id: job for job in self.scheduler.get_jobs() if _BOOKING_JOB_ID.match(job.id)}
@@ -376,10 +414,8 @@ class ReminderJobs:
                 if booking_id in written_meanwhile:
                     report.left_to_writers += 1
                     continue
-                if job_id.startswith("reminder_"):
-                    self._put_reminder(booking_id, at, notify=False)
-                else:
-                    self._put_feedback(booking_id, at, notify=False)
+                put = {"reminder": self._put_reminder, "feedback": self._put_feedback, "outcome": self._put_outcome}
+                put[job_id.split("_", 1)[0]](booking_id, at, notify=False)
             if job is None:
                 report.added += 1
             else:
@@ -395,6 +431,10 @@ class ReminderJobs:
     def _put_feedback(self, booking_id: int, at: datetime, *, notify: bool = True, attempt: int = 0) -> None:
         job_id = feedback_job_id(booking_id)
         self._put(FEEDBACK_JOB, job_id, "feedback request", booking_id, at, FEEDBACK_CATCH_UP, notify, attempt)
+
+    def _put_outcome(self, booking_id: int, at: datetime, *, notify: bool = True, attempt: int = 0) -> None:
+        job_id = outcome_job_id(booking_id)
+        self._put(OUTCOME_JOB, job_id, "visit question", booking_id, at, FEEDBACK_CATCH_UP, notify, attempt)
 
     def _put(
         self,

@@ -13,6 +13,7 @@ from sqlalchemy.orm import joinedload
 from config import Settings
 from core.availability import Shifts, Week
 from core.errors import BookingsInTheWay, NotAllowed, ServiceNotFound, SpecialistNotFound
+from database.engine import after_commit
 from database.models import Booking, BookingStatus, QuietAdmin, Service, Specialist, utcnow
 from database.repositories import Specialists
 from services.admin import DESCRIPTION_LIMIT, AdminService, fitting, move_up
@@ -119,6 +120,7 @@ class StaffService:
         specialist.all_services = service_ids is None
         await self.specialists.set_services(specialist.id, service_ids or [])
         await self._audit(actor_id, "staff.services", specialist, before, await self._state(specialist))
+        after_commit(self.session, lambda: self.admin.jobs.offer_waitlist(None))
         return specialist
 
     async def toggle(self, actor_id: int, specialist_id: int) -> Specialist:
@@ -126,6 +128,8 @@ class StaffService:
         specialist = await self.get(specialist_id)
         if specialist.is_active and await self.specialists.count_active() == 1:
             raise NotAllowed("the last specialist clients can book stays")
+        if not specialist.is_active:
+            after_commit(self.session, lambda: self.admin.jobs.offer_waitlist(None))
         return await self._change(
             actor_id, specialist_id, "staff.toggle", lambda item: setattr(item, "is_active", not item.is_active)
         )
@@ -168,6 +172,7 @@ class StaffService:
         await self.specialists.set_weekdays(specialist.id, {day: _minutes(shifts) for day, shifts in days.items()})
         specialist.hours_set = True
         await self._audit(actor_id, "staff.hours", specialist, before, await self._week_state(specialist))
+        after_commit(self.session, lambda: self.admin.jobs.offer_waitlist(None))  # longer hours free time
         return await self.outside_hours(specialist)
 
     async def set_dates(
@@ -196,6 +201,7 @@ class StaffService:
             "note": hours.note,
         }
         await self._audit(actor_id, "staff.dates", specialist, None, state)
+        after_commit(self.session, lambda: self.admin.jobs.offer_waitlist(days))
         return left_out
 
     async def outside_hours(self, specialist: Specialist, now: datetime | None = None) -> Sequence[Booking]:

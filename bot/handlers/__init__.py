@@ -1,6 +1,17 @@
 from aiogram import Router
 
-from bot.handlers import admin, booking, calendars, errors, fallback, feedback, my_bookings, specialist, start
+from bot.handlers import (
+    admin,
+    booking,
+    calendars,
+    errors,
+    fallback,
+    feedback,
+    my_bookings,
+    specialist,
+    start,
+    waitlist,
+)
 
 # Commands that answer a pending question instead of abandoning it (bot.conversation).
 QUESTION_COMMANDS = {feedback.FeedbackStates.comment.state: frozenset({"skip"})}
@@ -15,6 +26,7 @@ def routers() -> list[Router]:
         specialist.router,
         booking.router,
         my_bookings.router,
+        waitlist.router,
         calendars.router,
         feedback.router,
         fallback.router,

@@ -366,11 +366,13 @@ async def _dates_view(
     days = await booking_service.available_days(service, utcnow(), specialist_id=flow.specialist_id, moving=booking)
     several = len(await booking_service.specialists_for(service)) > 1
     back_to: keyboards.BackTo = "specialists" if several else ("services" if with_back and booking is None else None)
+    may_wait = flow.booking is None and not flow.acting.by_admin
+    waitlist = [keyboards.waitlist_entry(lang, service.id, flow.specialist_id)] if may_wait else []
     if not days:
         markup = None
-        if several:
+        if several or waitlist:
             markup = InlineKeyboardMarkup(
-                inline_keyboard=[keyboards.dates_footer(lang, service.id, flow.scope, back_to)]
+                inline_keyboard=[*waitlist, keyboards.dates_footer(lang, service.id, flow.scope, back_to)]
             )
         return t(lang, "no_days", days=settings.booking_days_ahead), markup
     label = _service_label(service, flow.specialist)
@@ -390,6 +392,9 @@ async def _dates_view(
         markup = keyboards.month_grid(lang, service.id, days, month or days[0], scope=flow.scope, back_to=back_to)
     else:
         markup = keyboards.dates(lang, service.id, days, scope=flow.scope, back_to=back_to, page=page)
+    if waitlist:
+        *rows, footer = markup.inline_keyboard
+        markup = InlineKeyboardMarkup(inline_keyboard=[*rows, *waitlist, footer])
     return text, markup
 
 
@@ -408,12 +413,22 @@ async def _times_view(
     )
     if not starts:
         text, markup = await _dates_view(booking_service, lang, flow)
+        if flow.booking is None and not flow.acting.by_admin:
+            wait = keyboards.waitlist_day(lang, service.id, flow.specialist_id, day)
+            markup = InlineKeyboardMarkup(inline_keyboard=[wait, *(markup.inline_keyboard if markup else [])])
         return f"{t(lang, 'no_times', day=day_label(lang, day))}\n\n{text}", markup
     text = t(lang, "choose_time", service=_service_label(service, flow.specialist), day=day_label(lang, day))
     if notice:
         text = f"{notice}\n\n{text}"
     tz = booking_service.settings.timezone
     return text, keyboards.times(lang, service.id, starts, tz, scope=flow.scope, page=page)
+
+
+async def own_day_view(
+    booking_service: BookingService, lang: Lang, user: User, service: Service, specialist: Specialist | None, day: date
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """A client's own new booking, at the times of a day (from outside the flow: the waitlist)."""
+    return await _times_view(booking_service, lang, Flow(Acting(user, by_admin=False), None, service, specialist), day)
 
 
 def _service_label(service: Service, specialist: Specialist | None) -> str:

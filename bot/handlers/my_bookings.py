@@ -1,5 +1,4 @@
-from collections.abc import Sequence
-from zoneinfo import ZoneInfo
+from html import escape
 
 from aiogram import F, Router
 from aiogram.filters import Command
@@ -15,43 +14,52 @@ from bot.pages import Entry, clamp, navigation_rows, paginate
 from bot.replies import show
 from bot.texts import Lang, menu_texts, t
 from core.errors import BookingError
-from database.models import Booking, User, utcnow
+from database.models import User, utcnow
 from services.booking import BookingService
+from services.waitlist import WaitlistService
 
 router = Router(name=__name__)
 
 
 @router.message(Command("my"), flags=READ_ONLY)
 @router.message(F.text.in_(menu_texts("menu_my")), flags=READ_ONLY)
-async def my_bookings(message: Message, lang: Lang, user: User, booking_service: BookingService) -> None:
-    bookings = await booking_service.upcoming(user.id)
-    if not bookings:
+async def my_bookings(
+    message: Message, lang: Lang, user: User, booking_service: BookingService, waitlist_service: WaitlistService
+) -> None:
+    view = await _my_view(lang, user, booking_service, waitlist_service, 0)
+    if view is None:
         await message.answer(t(lang, "my_none"), reply_markup=keyboards.main_menu(lang))
         return
-    several = await booking_service.several_specialists()
-    text, markup = _my_view(lang, bookings, booking_service.settings.timezone, 0, several)
+    text, markup = view
     await message.answer(text, reply_markup=markup)
 
 
 @router.callback_query(MyPage.filter(), flags=READ_ONLY)
 async def my_page(
-    callback: CallbackQuery, callback_data: MyPage, lang: Lang, user: User, booking_service: BookingService
+    callback: CallbackQuery,
+    callback_data: MyPage,
+    lang: Lang,
+    user: User,
+    booking_service: BookingService,
+    waitlist_service: WaitlistService,
 ) -> None:
-    bookings = await booking_service.upcoming(user.id)
-    if not bookings:
-        await show(callback, t(lang, "my_none"))
-    else:
-        several = await booking_service.several_specialists()
-        tz = booking_service.settings.timezone
-        await show(callback, *_my_view(lang, bookings, tz, callback_data.page, several))
+    view = await _my_view(lang, user, booking_service, waitlist_service, callback_data.page)
+    await show(callback, *(view or (t(lang, "my_none"),)))
     await callback.answer()
 
 
-def _my_view(
-    lang: Lang, bookings: Sequence[Booking], tz: ZoneInfo, page: int, several: bool
-) -> tuple[str, InlineKeyboardMarkup]:
-    """The client's upcoming bookings (naming the specialist where clients meet several), a page at a time."""
-    entries = []
+async def _my_view(
+    lang: Lang, user: User, booking_service: BookingService, waitlist_service: WaitlistService, page: int
+) -> tuple[str, InlineKeyboardMarkup] | None:
+    """The client's upcoming bookings (naming the specialist where clients meet several), then the days they wait
+    for, a page at a time; None when there is neither."""
+    bookings = await booking_service.upcoming(user.id)
+    waiting = await waitlist_service.entries(user.id, utcnow())
+    if not bookings and not waiting:
+        return None
+    several = await booking_service.several_specialists() if bookings else False
+    tz = booking_service.settings.timezone
+    entries = [] if bookings else [Entry(t(lang, "my_none"), ())]
     for booking in bookings:
         day = local(booking.starts_at, tz).date()
         line = t(
@@ -63,10 +71,19 @@ def _my_view(
             service=service_label(booking, several),
         )
         entries.append(Entry(line, keyboards.my_bookings_buttons(lang, booking, tz)))
+    for number, entry in enumerate(waiting):
+        service = escape(entry.service.name)
+        if entry.specialist is not None:
+            service = f"{service} · 👤 {escape(entry.specialist.name)}"
+        line = t(lang, "waitlist_item", date=ddmm(entry.day), weekday=weekday(lang, entry.day), service=service)
+        if number == 0:
+            line = f"\n{t(lang, 'waitlist_header')}\n{line}"
+        entries.append(Entry(line, keyboards.waitlist_leave(lang, entry.id, entry.day)))
     pages = paginate(entries)
     page = clamp(page, pages)
-    text = "\n".join([t(lang, "my_header"), *(entry.text for entry in pages[page])])
-    keyboard = [list(entry.buttons) for entry in pages[page]]  # a row per booking
+    header = [t(lang, "my_header")] if bookings else []
+    text = "\n".join([*header, *(entry.text for entry in pages[page])])
+    keyboard = [list(entry.buttons) for entry in pages[page] if entry.buttons]  # a row per booking or day
     keyboard += navigation_rows(page, len(pages), lambda target: MyPage(page=target))
     return text, InlineKeyboardMarkup(inline_keyboard=keyboard)
 

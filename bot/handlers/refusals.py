@@ -17,12 +17,15 @@ from core.errors import (
     SpecialistUnavailable,
     TooLateToChange,
     TooManyBookings,
+    TooManyWaiting,
 )
 
 
 def refusal_text(lang: Lang, error: Exception) -> str:
     if isinstance(error, TooManyBookings):
         return t(lang, "too_many", limit=error.limit)
+    if isinstance(error, TooManyWaiting):
+        return t(lang, "waitlist_too_many", limit=error.limit)
     if isinstance(error, NoShowLimit):
         contact = t(lang, "contact_us", contact=escape(error.contact)) if error.contact else t(lang, "contact_business")
         return t(lang, "no_show_limit", count=error.count, contact=contact)

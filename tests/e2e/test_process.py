@@ -189,7 +189,7 @@ async def test_process_sqlite_serves_updates_while_its_memory_store_is_rebuilt(
     await client.wait_message("How it works")
     assert "Reconciled" not in bot.logs(), "answered before the jobs of 30 000 bookings were rebuilt"
     await stub.wait_for(lambda: "Reconciled" in bot.logs(), timeout=60, what="the memory store rebuilt")
-    assert "with 30000 bookings: 0 kept, 60000 added" in bot.logs()
+    assert "with 30000 bookings: 0 kept, 90000 added" in bot.logs()
 
 
 async def test_process_token_rejected_by_telegram_fails_in_one_line(stub: TelegramStub, tmp_path: Path) -> None:

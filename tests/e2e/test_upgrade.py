@@ -49,11 +49,15 @@ async def test_upgrade_from_the_previous_head_keeps_bookings_and_stored_reminder
             )
     finally:
         await engine.dispose()
-    # The previous version's jobs, in its PostgreSQL job store: they name the job functions and a booking id.
+    # The previous version's jobs, in its PostgreSQL job store: they name the job functions and a booking id
+    # (it had no visit question, `outcome_<id>`: the new version's reconcile adds it).
     settings = make_settings(database_url, reminders="10s", feedback_after="1s")
     scheduler, _ = create_scheduler(settings)
     scheduler.start(paused=True)
-    ReminderJobs(scheduler, settings).schedule(BookingTimes(booking_id, start, end, datetime.now(UTC)))
+    previous = ReminderJobs(scheduler, settings)
+    times = BookingTimes(booking_id, start, end, datetime.now(UTC))
+    previous.schedule_reminder(times)
+    previous.schedule_feedback(times)
     stored = {job.id for job in scheduler.get_jobs()}
     scheduler.shutdown(wait=False)
     assert stored == {f"reminder_{booking_id}", f"feedback_{booking_id}"}

@@ -161,3 +161,40 @@ async def test_visits_a_client_at_max_no_shows_cannot_book_until_forgiven(
         )
         await commit(session)
     assert "did not come" not in await say(chat, client, "/book"), "only no-shows after the pardon count"
+
+
+async def test_visits_as_an_appointment_ends_its_specialist_is_asked_once_and_answers(
+    chat: Chat, stub: TelegramStub
+) -> None:
+    owner = await barbershop(chat, stub)
+    await say(chat, owner, f"/staff_link 1 {ANNA_PHONE}")
+    annas = await add_booking(chat, -timedelta(minutes=31), specialist_id=1)
+    boris = await add_booking(chat, -timedelta(minutes=31), specialist_id=2, user_id=CLIENT + 1)
+    anna = stub.user(ANNA_PHONE, "Anna")
+    sent = len(stub.sent)
+    for booking_id in (annas, annas, boris):
+        await reminders.ask_visit_outcome(booking_id)
+    await reminders.sweep("reminder_1h")
+    assert len(stub.sent) == sent + 2, "Anna is asked about hers, the owner about Boris's (no one linked); once"
+    question = await anna.wait_message("Did Client <b>& come?")
+    assert [b["text"] for b in question.buttons()] == ["✅ Came", "🚫 No-show"]
+    assert "Did Client <b>& come?" in (await owner.wait_message("Did")).text
+    anna.click(question, "No-show")
+    await chat.process()
+    assert await status(chat, annas) == BookingStatus.NO_SHOW
+    assert not stub.errors, stub.errors
+
+
+async def test_visits_an_appointment_still_under_way_or_cancelled_raises_no_question(
+    chat: Chat, stub: TelegramStub
+) -> None:
+    under_way = await add_booking(chat, -timedelta(minutes=10))
+    cancelled = await add_booking(chat, -timedelta(hours=2), user_id=CLIENT + 1)
+    async with chat.sessionmaker() as session:
+        await use_transactions(session, TransactionMode.WRITE)
+        await session.execute(update(Booking).where(Booking.id == cancelled).values(status=BookingStatus.CANCELLED))
+        await commit(session)
+    sent = len(stub.sent)
+    for booking_id in (under_way, cancelled):
+        await reminders.ask_visit_outcome(booking_id)
+    assert len(stub.sent) == sent

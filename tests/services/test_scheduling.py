@@ -105,12 +105,12 @@ async def test_scheduling_reconcile_heals_drift(paused_jobs: ReminderJobs) -> No
     jobs.schedule(times(4, 30))  # a booking that no longer exists
     jobs.add_sweeps()
     report = jobs.reconcile([keep, move, add])
-    assert (report.kept, report.moved, report.added, report.removed) == (2, 2, 2, 2)
-    assert sorted(report.removed_ids) == ["feedback_4", "reminder_4"]
+    assert (report.kept, report.moved, report.added, report.removed) == (3, 3, 3, 3)
+    assert sorted(report.removed_ids) == ["feedback_4", "outcome_4", "reminder_4"]
     assert scheduler.get_job("reminder_2").next_run_time == move.starts_at - 24 * H
     assert scheduler.get_job("reminder_24h") is not None, "sweeps are not booking jobs"
     again = jobs.reconcile([keep, move, add])
-    assert (again.kept, again.moved, again.added, again.removed) == (6, 0, 0, 0)
+    assert (again.kept, again.moved, again.added, again.removed) == (9, 0, 0, 0)
 
 
 async def test_scheduling_reconcile_leaves_bookings_newer_than_its_snapshot_alone(paused_jobs: ReminderJobs) -> None:
@@ -118,7 +118,7 @@ async def test_scheduling_reconcile_leaves_bookings_newer_than_its_snapshot_alon
     jobs.schedule(times(4, 30))  # deleted before the snapshot was taken
     jobs.schedule(times(7, 30))  # booked by another process after it
     report = jobs.reconcile([times(1, 30)], newest_booking_id=5)
-    assert sorted(report.removed_ids) == ["feedback_4", "reminder_4"]
+    assert sorted(report.removed_ids) == ["feedback_4", "outcome_4", "reminder_4"]
     assert jobs.scheduler.get_job("reminder_7") is not None
     assert jobs.scheduler.get_job("feedback_7") is not None
 
@@ -140,7 +140,7 @@ async def test_scheduling_reconcile_leaves_bookings_written_meanwhile_alone(paus
     assert scheduler.get_job("reminder_2") is None
     assert scheduler.get_job("feedback_2") is None
     assert scheduler.get_job("reminder_3").next_run_time == snapshot[2].starts_at - 24 * H, "the rest is reconciled"
-    assert (report.left_to_writers, report.moved, report.added) == (4, 2, 0)
+    assert (report.left_to_writers, report.moved, report.added) == (6, 3, 0)
 
     jobs.schedule(times(4, 30))
     assert written_meanwhile == {1, 2}, "writes are noted only while reconciling"
@@ -180,8 +180,8 @@ async def test_scheduling_many_job_changes_wake_the_scheduler_once(counted: Coun
     scheduler = counted.scheduler
     assert isinstance(scheduler, CoalescingScheduler)
     await eventually(lambda: not scheduler._wakeup_pending, what="the wake-ups asked for to be served")
-    assert len(scheduler.get_jobs()) == 400
-    print(f"{counted.passes} passes over the job store for 400 added jobs")
+    assert len(scheduler.get_jobs()) == 600
+    print(f"{counted.passes} passes over the job store for 600 added jobs")
     assert 1 <= counted.passes < 20
 
 
@@ -206,7 +206,7 @@ async def test_scheduling_job_due_after_the_armed_timer_does_not_read_the_store(
 
 
 @pytest.mark.parametrize(
-    ("hours_ahead", "job_ids"), [(30, {"reminder_9", "feedback_9"}), (-2, {"feedback_9"}), (-10, set())]
+    ("hours_ahead", "job_ids"), [(30, {"reminder_9", "feedback_9", "outcome_9"}), (-2, {"feedback_9"}), (-10, set())]
 )
 async def test_scheduling_jobs_exist_only_for_what_is_still_ahead(
     paused_jobs: ReminderJobs, hours_ahead: float, job_ids: set[str]
@@ -242,7 +242,7 @@ async def test_scheduling_unrestorable_job_is_logged_and_recreated_by_reconcile(
         assert restored is not None
         assert restored.func_ref == "services.reminders:send_reminder"
         assert scheduler.get_job("feedback_5") is not None, "the other jobs are untouched"
-        assert (report.added, report.kept) == (1, 1)
+        assert (report.added, report.kept) == (1, 2)
     finally:
         scheduler.shutdown(wait=False)
 

@@ -1,0 +1,146 @@
+"""The waitlist: clients waiting for a time to free up on a full day, and the offers of the times that free up.
+
+Offers go out from a scheduler job (`offer_freed_times`) after whatever freed the time is committed, and from
+every sweep as a safety net. Each offer of a start to an entry is claimed in the notification log before it is
+sent: whoever runs the job, each waiting client hears of each freed time once. Taking an offer is an ordinary
+booking, so the database decides between clients who race for the same time.
+"""
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from core.errors import ServiceUnavailable, SlotNotOffered, SpecialistUnavailable, TooManyWaiting
+from database.engine import commit, is_unavailable
+from database.models import WaitlistEntry, utcnow
+from database.repositories import Notifications, Users, Waitlist
+from services import runtime
+from services.availability import ANY_SPECIALIST
+from services.booking import BookingService
+from services.delivery import DeliveryStatus, deliver
+from services.messages import Outgoing
+
+log = logging.getLogger(__name__)
+
+MAX_WAITING = 3  # days a client may wait for at once
+
+
+def offer_kind(start: datetime) -> str:
+    return f"offer_{start:%Y%m%dT%H%M%S}"
+
+
+@dataclass(frozen=True, slots=True)
+class Offer:
+    entry: WaitlistEntry
+    starts: list[datetime]  # the freed starts not offered to this entry before, claimed for it
+
+
+class WaitlistService:
+    """Waitlist rules over the update's unit of work, on top of the booking rules."""
+
+    def __init__(self, booking: BookingService) -> None:
+        self.booking = booking
+        self.settings = booking.settings
+        self.waitlist = Waitlist(booking.session)
+
+    async def full_days(self, service_id: int, now: datetime, *, specialist_id: int = ANY_SPECIALIST) -> list[date]:
+        """Days in the booking window the hours and blocks leave open but bookings have filled."""
+        service = await self.booking.active_service(service_id)
+        return await self.booking.full_days(service, now, specialist_id=specialist_id)
+
+    async def join(self, user_id: int, service_id: int, specialist_id: int, day: date, now: datetime) -> bool:
+        """Wait for a time on `day`: False if the client waits for it already. A day with free time, or one
+        nobody could ever offer, is refused (SlotNotOffered): there is nothing to wait for."""
+        service = await self.booking.active_service(service_id)
+        if specialist_id != ANY_SPECIALIST:
+            await self.booking.specialist_for(service, specialist_id)
+        if day not in await self.booking.full_days(service, now, specialist_id=specialist_id):
+            raise SlotNotOffered(f"{day} is not a full day of service {service_id}")
+        today = self.booking.schedule.local_date(now)
+        if await self.waitlist.count_of_user(user_id, today) >= MAX_WAITING:
+            raise TooManyWaiting(MAX_WAITING)
+        return await self.waitlist.add(user_id, service.id, specialist_id or None, day, now)
+
+    async def entries(self, user_id: int, now: datetime) -> Sequence[WaitlistEntry]:
+        return await self.waitlist.of_user(user_id, self.booking.schedule.local_date(now))
+
+    async def leave(self, entry_id: int, user_id: int) -> date | None:
+        """Stop waiting: the day the client no longer waits for, or None if it was not theirs (or is gone)."""
+        entry = await self.waitlist.get(entry_id)
+        if entry is None or entry.user_id != user_id or not await self.waitlist.remove(entry_id, user_id):
+            return None
+        return entry.day
+
+    async def offers(self, days: Sequence[date] | None, now: datetime) -> list[tuple[Offer, str]]:
+        """Claim, for every entry waiting on these days (None: all), the free starts not offered to it before.
+
+        The offers and their claim tokens; the caller commits the claims before sending anything.
+        """
+        today = self.booking.schedule.local_date(now)
+        dropped = await self.waitlist.drop_before(today)
+        if dropped:
+            log.info("Waitlist: %d entries expired", dropped)
+        log_ = Notifications(self.booking.session)
+        claimed: list[tuple[Offer, str]] = []
+        for entry in await self.waitlist.waiting(days, today):
+            if entry.user.blocked_bot:
+                continue
+            try:
+                service = await self.booking.active_service(entry.service_id)
+                starts = await self.booking.available_starts(
+                    service, entry.day, now, specialist_id=entry.specialist_id or ANY_SPECIALIST
+                )
+            except (ServiceUnavailable, SpecialistUnavailable):
+                continue
+            if not starts:
+                continue
+            by_kind = {offer_kind(start): start for start in starts}
+            token, kinds = await log_.claim_offers(entry.id, list(by_kind), now, self.settings.claim_timeout)
+            if kinds:
+                claimed.append((Offer(entry, sorted(by_kind[kind] for kind in kinds)), token))
+        return claimed
+
+
+async def offer_freed_times(days: list[str] | None = None) -> None:
+    """Offer the free starts of these days (ISO dates; None: every day anyone waits for) to those waiting."""
+    rt = runtime.current()
+    async with rt.tracked():
+        await offer(rt, None if days is None else [date.fromisoformat(day) for day in days])
+
+
+async def offer(rt: runtime.Runtime, days: Sequence[date] | None) -> None:
+    """Claim and send the offers due on these days; a database outage leaves them to the next sweep."""
+    now = utcnow()
+    try:
+        async with rt.sessionmaker() as session:
+            claimed = await WaitlistService(BookingService(session, rt.settings, rt.jobs)).offers(days, now)
+            await commit(session)
+            # Rendered while the session is open; plain values from here on.
+            messages = [
+                (item.entry.id, item.entry.user_id, token, rt.composer.waitlist_offer(item.entry, item.starts))
+                for item, token in claimed
+            ]
+    except Exception as error:
+        if not is_unavailable(error):
+            raise
+        log.warning("Waitlist offers put off to the next sweep: %s", error)
+        return
+    outcomes = await asyncio.gather(*(_send(rt, *message) for message in messages))
+    if messages:
+        log.info("Waitlist: %d offers sent of %d", outcomes.count(True), len(messages))
+
+
+async def _send(rt: runtime.Runtime, entry_id: int, chat_id: int, token: str, message: Outgoing) -> bool:
+    delivery = await deliver(rt.bot, chat_id, message.text, message.markup, limiter=rt.limiter)
+    async with rt.sessionmaker() as session:
+        log_ = Notifications(session)
+        if delivery.status is DeliveryStatus.SENT:
+            await log_.offers_sent(entry_id, token, delivery.message_id, utcnow())
+        else:
+            await log_.release_offers(entry_id, token)
+        if delivery.status is DeliveryStatus.BLOCKED:
+            await Users(session).set_blocked(chat_id, True)
+        await commit(session)
+    return delivery.status is DeliveryStatus.SENT
