@@ -9,10 +9,12 @@ Create Date: 2026-12-03
 """
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 import sqlalchemy as sa
 from alembic import op
+from alembic.operations import BatchOperations
 
 from database.types import UTCDateTime
 
@@ -47,13 +49,7 @@ def upgrade() -> None:
         ["user_id", "service_id", sa.text("coalesce(specialist_id, 0)"), "day"],
         unique=True,
     )
-    # The batch copy reflects the tables notification_log refers to; SQLAlchemy cannot reflect waitlist's index
-    # on an expression, which the copy does not need.
-    with (
-        warnings.catch_warnings(),
-        op.batch_alter_table("notification_log") as batch,
-    ):
-        warnings.filterwarnings("ignore", "Skipped unsupported reflection of expression-based index")
+    with _batch_of_notification_log() as batch:
         batch.alter_column("booking_id", existing_type=sa.Integer(), nullable=True)
         batch.add_column(sa.Column("waitlist_entry_id", sa.Integer(), nullable=True))
         batch.create_foreign_key(
@@ -69,7 +65,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.execute("DELETE FROM notification_log WHERE booking_id IS NULL")
-    with op.batch_alter_table("notification_log") as batch:
+    with _batch_of_notification_log() as batch:
         batch.drop_constraint("one_subject", type_="check")
         batch.drop_constraint("uq_notification_log_waitlist_entry_kind", type_="unique")
         batch.drop_constraint("fk_notification_log_waitlist_entry_id_waitlist", type_="foreignkey")
@@ -78,3 +74,13 @@ def downgrade() -> None:
     op.drop_index("uq_waitlist_entry", table_name="waitlist")
     op.drop_index("ix_waitlist_day", table_name="waitlist")
     op.drop_table("waitlist")
+
+
+@contextmanager
+def _batch_of_notification_log() -> Iterator[BatchOperations]:
+    # The batch copy reflects the tables notification_log refers to; SQLAlchemy cannot reflect waitlist's index
+    # on an expression, which the copy does not need.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Skipped unsupported reflection of expression-based index")
+        with op.batch_alter_table("notification_log") as batch:
+            yield batch
