@@ -526,11 +526,30 @@ class BlockedPeriods:
         return (await self.session.execute(_BLOCKED_TIMES, parameters)).all()  # type: ignore[return-value]
 
 
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """A claim held on notification_log rows, by its token: a booking's message (`booking_id`, `kind`), or the
+    offers to a waitlist entry claimed together (`waitlist_entry_id`, every kind the token holds)."""
+
+    token: str
+    booking_id: int | None = None
+    kind: str | None = None
+    waitlist_entry_id: int | None = None
+
+    def rows(self) -> list[Any]:
+        """The WHERE conditions of the rows it holds, on the log's unique indexes."""
+        if self.booking_id is not None:
+            subject = [Notification.booking_id == self.booking_id, Notification.kind == self.kind]
+        else:
+            subject = [Notification.waitlist_entry_id == self.waitlist_entry_id]
+        return [*subject, Notification.claim_token == self.token]
+
+
 class Notifications:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def claim(self, booking_id: int, kind: str, now: datetime, stale_after: timedelta) -> str | None:
+    async def claim(self, booking_id: int, kind: str, now: datetime, stale_after: timedelta) -> Claim | None:
         """Claim the right to send `kind` for a booking; None if sent or being sent by someone else.
 
         One statement, atomic on both databases: a fresh row, or a takeover of a claim whose sender
@@ -547,28 +566,36 @@ class Notifications:
             where=Notification.sent_at.is_(None) & (Notification.claimed_at < now - stale_after),
         ).returning(Notification.claim_token)
         claimed = (await self.session.execute(statement)).scalar_one_or_none()
-        return token if claimed == token else None
+        return Claim(token, booking_id=booking_id, kind=kind) if claimed == token else None
 
-    async def mark_sent(self, booking_id: int, kind: str, token: str, message_id: int | None, now: datetime) -> None:
-        await self.session.execute(
-            update(Notification)
-            .where(
-                Notification.booking_id == booking_id,
-                Notification.kind == kind,
-                Notification.claim_token == token,
-            )
-            .values(sent_at=now, message_id=message_id)
+    async def claim_offers(
+        self, entry_id: int, kinds: Sequence[str], now: datetime, stale_after: timedelta
+    ) -> tuple[Claim, list[str]]:
+        """Claim the offers of `kinds` to a waitlist entry at once, as `claim` does for a booking's message: the
+        claim, and the kinds it holds (those not sent or being sent by someone else)."""
+        claim = Claim(uuid4().hex, waitlist_entry_id=entry_id)
+        if not kinds:
+            return claim, []
+        dialect = _insert_dialect(self.session)
+        statement = dialect.insert(Notification).values(
+            [
+                {"waitlist_entry_id": entry_id, "kind": kind, "claimed_at": now, "claim_token": claim.token}
+                for kind in kinds
+            ]
         )
+        statement = statement.on_conflict_do_update(
+            index_elements=[Notification.waitlist_entry_id, Notification.kind],
+            set_={"claimed_at": now, "claim_token": claim.token},
+            where=Notification.sent_at.is_(None) & (Notification.claimed_at < now - stale_after),
+        ).returning(Notification.kind, Notification.claim_token)
+        rows = (await self.session.execute(statement)).all()
+        return claim, sorted(kind for kind, token in rows if token == claim.token)
 
-    async def release(self, booking_id: int, kind: str, token: str) -> None:
-        await self.session.execute(
-            delete(Notification).where(
-                Notification.booking_id == booking_id,
-                Notification.kind == kind,
-                Notification.claim_token == token,
-                Notification.sent_at.is_(None),
-            )
-        )
+    async def mark_sent(self, claim: Claim, message_id: int | None, now: datetime) -> None:
+        await self.session.execute(update(Notification).where(*claim.rows()).values(sent_at=now, message_id=message_id))
+
+    async def release(self, claim: Claim) -> None:
+        await self.session.execute(delete(Notification).where(*claim.rows(), Notification.sent_at.is_(None)))
 
     async def taken(self, booking_ids: Sequence[int], claimed_since: datetime) -> set[tuple[int, str]]:
         """(booking, kind) pairs sent, or claimed since `claimed_since` (an older unsent claim is stale)."""
@@ -588,42 +615,6 @@ class Notifications:
             update(Notification).where(Notification.sent_at.is_(None)).values(claimed_at=now)
         )
         return int(getattr(result, "rowcount", 0) or 0)
-
-    async def claim_offers(
-        self, entry_id: int, kinds: Sequence[str], now: datetime, stale_after: timedelta
-    ) -> tuple[str, list[str]]:
-        """Claim the offers of `kinds` to a waitlist entry at once, as `claim` does for a booking's message: the
-        token, and the kinds claimed (those not sent or being sent by someone else)."""
-        token = uuid4().hex
-        if not kinds:
-            return token, []
-        dialect = _insert_dialect(self.session)
-        statement = dialect.insert(Notification).values(
-            [{"waitlist_entry_id": entry_id, "kind": kind, "claimed_at": now, "claim_token": token} for kind in kinds]
-        )
-        statement = statement.on_conflict_do_update(
-            index_elements=[Notification.waitlist_entry_id, Notification.kind],
-            set_={"claimed_at": now, "claim_token": token},
-            where=Notification.sent_at.is_(None) & (Notification.claimed_at < now - stale_after),
-        ).returning(Notification.kind, Notification.claim_token)
-        rows = (await self.session.execute(statement)).all()
-        return token, sorted(kind for kind, claimed in rows if claimed == token)
-
-    async def offers_sent(self, entry_id: int, token: str, message_id: int | None, now: datetime) -> None:
-        await self.session.execute(
-            update(Notification)
-            .where(Notification.waitlist_entry_id == entry_id, Notification.claim_token == token)
-            .values(sent_at=now, message_id=message_id)
-        )
-
-    async def release_offers(self, entry_id: int, token: str) -> None:
-        await self.session.execute(
-            delete(Notification).where(
-                Notification.waitlist_entry_id == entry_id,
-                Notification.claim_token == token,
-                Notification.sent_at.is_(None),
-            )
-        )
 
     async def forget_reminders(self, booking_id: int) -> None:
         await self.session.execute(

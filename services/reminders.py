@@ -7,7 +7,6 @@ job, a sweep, the catch-up at startup, a double fire — only the holder of the 
 
 import asyncio
 import enum
-import itertools
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
@@ -28,7 +27,8 @@ from database.models import Booking, BookingStatus, CancelledBy, utcnow
 from database.repositories import Bookings, Notifications, Specialists, Users
 from services import metrics, outages, runtime, waitlist
 from services.admin import AdminService
-from services.delivery import Delivery, DeliveryStatus, deliver
+from services.claims import send_claimed
+from services.delivery import DeliveryStatus
 from services.messages import Outgoing
 from services.scheduling import BookingTimes, JobStoreInfo, ReconcileReport, ReminderJobs
 
@@ -36,7 +36,6 @@ log = logging.getLogger(__name__)
 
 SWEEP_CONCURRENCY = 8
 _NOTHING = object()
-RECORD_PATIENCE = timedelta(minutes=10)
 OUTCOME_KIND_PREFIX = "outcome_"  # and the recipient's id: each is asked once
 
 # (the runtime, the booking, the kind of message, now, whether clients meet several specialists) → the message
@@ -116,34 +115,27 @@ async def _ask_outcome(rt: runtime.Runtime, booking_id: int) -> Outcome:
             recipients = await admin.admin_ids() - await admin.quiet_ids()
         recipients.discard(booking.user_id)
         people = {user.id: user for user in await Users(session).many(recipients)}
-        notifications = Notifications(session)
-        claims = {}
-        for recipient in sorted(recipients):
-            if (person := people.get(recipient)) is not None and person.blocked_bot:
-                continue
-            token = await notifications.claim(
-                booking.id, f"{OUTCOME_KIND_PREFIX}{recipient}", now, rt.settings.claim_timeout
-            )
-            if token is not None:
-                claims[recipient] = token
-        await commit(session)
         several = await Specialists(session).count_active() > 1
         questions = {
             recipient: rt.composer.visit_question(
                 booking, people.get(recipient), to_specialist=recipient == own, with_specialist=several
             )
-            for recipient in claims
+            for recipient in sorted(recipients)
+            if recipient not in people or not people[recipient].blocked_bot
         }
-    outcomes = []
-    for recipient, (text, markup) in questions.items():
-        delivery = await deliver(rt.bot, recipient, text, markup, limiter=rt.limiter)
-        await _record(
-            rt, booking_id, f"{OUTCOME_KIND_PREFIX}{recipient}", claims[recipient], recipient, delivery, utcnow()
-        )
-        outcomes.append(delivery.status)
-    if DeliveryStatus.UNAVAILABLE in outcomes:
+    statuses = []
+    for recipient, question in questions.items():
+        await rt.limiter.acquire()  # before claiming (services.claims)
+        async with rt.sessionmaker() as session:
+            kind = f"{OUTCOME_KIND_PREFIX}{recipient}"
+            claim = await Notifications(session).claim(booking_id, kind, utcnow(), rt.settings.claim_timeout)
+            await commit(session)
+        if claim is not None:
+            delivery, _ = await send_claimed(rt, claim, recipient, question, f"visit question of booking {booking_id}")
+            statuses.append(delivery.status)
+    if DeliveryStatus.UNAVAILABLE in statuses:
         return Outcome.RETRY
-    return Outcome.SENT if DeliveryStatus.SENT in outcomes else Outcome.SKIPPED
+    return Outcome.SENT if DeliveryStatus.SENT in statuses else Outcome.SKIPPED
 
 
 async def _run_job(
@@ -335,33 +327,23 @@ async def _notify_once(
         if kind == FEEDBACK_KIND and booking.status == BookingStatus.ACTIVE:
             booking.status = BookingStatus.COMPLETED
         notifications = Notifications(session)
-        token = await notifications.claim(booking.id, kind, now, rt.settings.claim_timeout)
-        if token is not None and kind == CONFIRM_BY_KIND and rt.settings.release_unconfirmed and not _released(booking):
+        claim = await notifications.claim(booking.id, kind, now, rt.settings.claim_timeout)
+        if claim is not None and kind == CONFIRM_BY_KIND and rt.settings.release_unconfirmed and not _released(booking):
             # In the claim's transaction: the release and its message to the client go together, once.
             if not await Bookings(session).release_unconfirmed(booking.id, now):
-                await notifications.release(booking.id, kind, token)  # confirmed at the last moment
+                await notifications.release(claim)  # confirmed at the last moment
                 await commit(session)
                 return Outcome.SKIPPED, times
             await commit(session)
             await _after_release(rt, booking)
         await commit(session)
-        if token is None:
+        if claim is None:
             return Outcome.ALREADY, times
         several = await Specialists(session).count_active() > 1
-        text, markup = compose(rt, booking, kind, now, several)
+        message = compose(rt, booking, kind, now, several)
         chat_id = booking.user_id
 
-    delivery = await deliver(
-        rt.bot,
-        chat_id,
-        text,
-        markup,
-        limiter=rt.limiter,
-        slot_taken=True,
-        give_up_after=rt.settings.claim_timeout.total_seconds() / 2,
-    )
-    sent_at = utcnow()
-    await _record(rt, booking_id, kind, token, chat_id, delivery, sent_at)
+    delivery, sent_at = await send_claimed(rt, claim, chat_id, message, f"{kind} of booking {booking_id}")
     if delivery.status is DeliveryStatus.SENT and kind != FEEDBACK_KIND:
         rt.counters.reminder_sent(due_at, sent_at)
         metrics.REMINDER_LATENESS.observe((sent_at - due_at).total_seconds())
@@ -381,37 +363,3 @@ async def _after_release(rt: runtime.Runtime, booking: Booking) -> None:
     day = booking.starts_at.astimezone(rt.settings.timezone).date()
     await asyncio.to_thread(rt.jobs.announce, "released", booking.id)
     await asyncio.to_thread(rt.jobs.offer_waitlist, [day])
-
-
-async def _record(
-    rt: runtime.Runtime,
-    booking_id: int,
-    kind: str,
-    token: str,
-    chat_id: int,
-    delivery: Delivery,
-    sent_at: datetime,
-) -> None:
-    """Stamp the claim sent (or release it), waiting out a database outage.
-
-    Once Telegram has accepted the message, losing this stamp would make it go out a second time.
-    """
-    give_up_at = asyncio.get_running_loop().time() + RECORD_PATIENCE.total_seconds()
-    for attempt in itertools.count(1):
-        try:
-            async with rt.sessionmaker() as session:
-                log_ = Notifications(session)
-                if delivery.status is DeliveryStatus.SENT:
-                    await log_.mark_sent(booking_id, kind, token, delivery.message_id, sent_at)
-                else:
-                    await log_.release(booking_id, kind, token)
-                if delivery.status is DeliveryStatus.BLOCKED:
-                    await Users(session).set_blocked(chat_id, True)
-                    log.info("User %s has blocked the bot; no more messages to them", chat_id)
-                await commit(session)
-            return
-        except Exception as error:
-            if not is_unavailable(error) or asyncio.get_running_loop().time() > give_up_at:
-                raise
-            log.warning("Cannot record the %s of booking %s yet, retrying: %s", kind, booking_id, error)
-            await asyncio.sleep(min(0.5 * 2 ** (attempt - 1), 5))

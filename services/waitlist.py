@@ -9,18 +9,17 @@ booking, so the database decides between clients who race for the same time.
 import asyncio
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
 
 from core.errors import ServiceUnavailable, SlotNotOffered, SpecialistUnavailable, TooManyWaiting
 from database.engine import commit, is_unavailable
 from database.models import WaitlistEntry, utcnow
-from database.repositories import Notifications, Users, Waitlist
+from database.repositories import Notifications, Waitlist
 from services import runtime
 from services.availability import ANY_SPECIALIST
 from services.booking import BookingService
-from services.delivery import DeliveryStatus, deliver
-from services.messages import Outgoing
+from services.claims import send_claimed
+from services.delivery import DeliveryStatus
 
 log = logging.getLogger(__name__)
 
@@ -29,12 +28,6 @@ MAX_WAITING = 3  # days a client may wait for at once
 
 def offer_kind(start: datetime) -> str:
     return f"offer_{start:%Y%m%dT%H%M%S}"
-
-
-@dataclass(frozen=True, slots=True)
-class Offer:
-    entry: WaitlistEntry
-    starts: list[datetime]  # the freed starts not offered to this entry before, claimed for it
 
 
 class WaitlistService:
@@ -73,17 +66,16 @@ class WaitlistService:
             return None
         return entry.day
 
-    async def offers(self, days: Sequence[date] | None, now: datetime) -> list[tuple[Offer, str]]:
-        """Claim, for every entry waiting on these days (None: all), the free starts not offered to it before.
-
-        The offers and their claim tokens; the caller commits the claims before sending anything.
-        """
+    async def waiting_with_free_starts(
+        self, days: Sequence[date] | None, now: datetime
+    ) -> list[tuple[WaitlistEntry, list[datetime]]]:
+        """Every entry waiting on these days (None: all) whose day has free starts now, with those starts, oldest
+        entry first; entries whose day has passed are dropped."""
         today = self.booking.schedule.local_date(now)
         dropped = await self.waitlist.drop_before(today)
         if dropped:
             log.info("Waitlist: %d entries expired", dropped)
-        log_ = Notifications(self.booking.session)
-        claimed: list[tuple[Offer, str]] = []
+        found = []
         for entry in await self.waitlist.waiting(days, today):
             if entry.user.blocked_bot:
                 continue
@@ -94,13 +86,9 @@ class WaitlistService:
                 )
             except (ServiceUnavailable, SpecialistUnavailable):
                 continue
-            if not starts:
-                continue
-            by_kind = {offer_kind(start): start for start in starts}
-            token, kinds = await log_.claim_offers(entry.id, list(by_kind), now, self.settings.claim_timeout)
-            if kinds:
-                claimed.append((Offer(entry, sorted(by_kind[kind] for kind in kinds)), token))
-        return claimed
+            if starts:
+                found.append((entry, starts))
+        return found
 
 
 async def offer_freed_times(days: list[str] | None = None) -> None:
@@ -111,36 +99,40 @@ async def offer_freed_times(days: list[str] | None = None) -> None:
 
 
 async def offer(rt: runtime.Runtime, days: Sequence[date] | None) -> None:
-    """Claim and send the offers due on these days; a database outage leaves them to the next sweep."""
-    now = utcnow()
+    """Send every waiting client the free starts of their day not offered to them before; a database outage
+    leaves the offers to the next sweep."""
     try:
         async with rt.sessionmaker() as session:
-            claimed = await WaitlistService(BookingService(session, rt.settings, rt.jobs)).offers(days, now)
+            service = WaitlistService(BookingService(session, rt.settings, rt.jobs))
+            waiting = await service.waiting_with_free_starts(days, utcnow())
             await commit(session)
-            # Rendered while the session is open; plain values from here on.
-            messages = [
-                (item.entry.id, item.entry.user_id, token, rt.composer.waitlist_offer(item.entry, item.starts))
-                for item, token in claimed
-            ]
     except Exception as error:
         if not is_unavailable(error):
             raise
         log.warning("Waitlist offers put off to the next sweep: %s", error)
         return
-    outcomes = await asyncio.gather(*(_send(rt, *message) for message in messages))
-    if messages:
-        log.info("Waitlist: %d offers sent of %d", outcomes.count(True), len(messages))
+    sent = await asyncio.gather(*(_offer_to(rt, entry, starts) for entry, starts in waiting))
+    if any(sent):
+        log.info("Waitlist: %d offers sent", sum(sent))
 
 
-async def _send(rt: runtime.Runtime, entry_id: int, chat_id: int, token: str, message: Outgoing) -> bool:
-    delivery = await deliver(rt.bot, chat_id, message.text, message.markup, limiter=rt.limiter)
-    async with rt.sessionmaker() as session:
-        log_ = Notifications(session)
-        if delivery.status is DeliveryStatus.SENT:
-            await log_.offers_sent(entry_id, token, delivery.message_id, utcnow())
-        else:
-            await log_.release_offers(entry_id, token)
-        if delivery.status is DeliveryStatus.BLOCKED:
-            await Users(session).set_blocked(chat_id, True)
-        await commit(session)
+async def _offer_to(rt: runtime.Runtime, entry: WaitlistEntry, starts: list[datetime]) -> bool:
+    """Claim the starts not offered to the entry before, and offer them in one message: whether it went out."""
+    by_kind = {offer_kind(start): start for start in starts}
+    await rt.limiter.acquire()  # before claiming (services.claims)
+    try:
+        async with rt.sessionmaker() as session:
+            claim, kinds = await Notifications(session).claim_offers(
+                entry.id, list(by_kind), utcnow(), rt.settings.claim_timeout
+            )
+            await commit(session)
+    except Exception as error:
+        if not is_unavailable(error):
+            raise
+        log.warning("Offer to waitlist entry %s put off to the next sweep: %s", entry.id, error)
+        return False
+    if not kinds:
+        return False
+    message = rt.composer.waitlist_offer(entry, [by_kind[kind] for kind in kinds])
+    delivery, _ = await send_claimed(rt, claim, entry.user_id, message, f"offer to waitlist entry {entry.id}")
     return delivery.status is DeliveryStatus.SENT

@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.reminder_plan import next_reminder
 from database.models import Booking, BookingStatus, Notification, User, utcnow
-from database.repositories import Notifications
+from database.repositories import Claim, Notifications
 from services import outages, reminders, runtime
 from services.booking import BookingService
 from tests.conftest import eventually
@@ -183,11 +183,11 @@ async def test_notifications_claim_is_exclusive_and_stale_claims_are_taken_over(
     booking = await add_booking(user, utcnow() + H)
     timeout = timedelta(minutes=10)
 
-    async def claim(at_offset: timedelta = timedelta(0)) -> str | None:
+    async def claim(at_offset: timedelta = timedelta(0)) -> Claim | None:
         async with sessionmaker() as session:
-            token = await Notifications(session).claim(booking, "reminder_2h", utcnow() + at_offset, timeout)
+            claimed = await Notifications(session).claim(booking, "reminder_2h", utcnow() + at_offset, timeout)
             await session.commit()
-            return token
+            return claimed
 
     tokens = await asyncio.gather(*(claim() for _ in range(6)))
     winners = [t for t in tokens if t]
@@ -196,7 +196,7 @@ async def test_notifications_claim_is_exclusive_and_stale_claims_are_taken_over(
     taken_over = await claim(timeout * 2)
     assert taken_over is not None, "a claim whose sender died is taken over"
     async with sessionmaker() as session:
-        await Notifications(session).mark_sent(booking, "reminder_2h", taken_over, 1, utcnow())
+        await Notifications(session).mark_sent(taken_over, 1, utcnow())
         await session.commit()
     assert await claim(timeout * 10) is None, "a sent message is never claimed again"
 
