@@ -67,9 +67,7 @@ class Composer:
         with_specialist: bool = False,
     ) -> Outgoing:
         lang = self._lang(admin)
-        tz = self.settings.timezone
-        values = booking_values(booking, tz, with_specialist=with_specialist)
-        day = f"{booking.starts_at.astimezone(tz).date():%Y%m%d}"
+        values, day = self._staff_view(booking, with_specialist)
         button = InlineKeyboardBuilder()
         button.button(
             text=admin_text(lang, "btn_open", date=values["date"]),
@@ -82,9 +80,7 @@ class Composer:
         self, booking: Booking, admin: User | None, *, to_specialist: bool = False, with_specialist: bool = False
     ) -> Outgoing:
         lang = self._lang(admin)
-        tz = self.settings.timezone
-        values = booking_values(booking, tz, with_specialist=with_specialist)
-        day = f"{booking.starts_at.astimezone(tz).date():%Y%m%d}"
+        values, day = self._staff_view(booking, with_specialist)
         button = InlineKeyboardBuilder()
         for came, key in ((True, "btn_visit_came"), (False, "btn_visit_no_show")):
             mark = (
@@ -100,6 +96,11 @@ class Composer:
 
     def broadcast_done(self, admin: User | None, tally: Tally) -> str:
         return admin_text(self._lang(admin), "broadcast_done", **_numbers(tally))
+
+    def _staff_view(self, booking: Booking, with_specialist: bool) -> tuple[dict[str, str], str]:
+        """What a message to the staff says of a booking, and its day as the day views' buttons name it."""
+        tz = self.settings.timezone
+        return booking_values(booking, tz, with_specialist=with_specialist), f"{local(booking.starts_at, tz):%Y%m%d}"
 
     def _lang(self, user: User | None) -> Lang:
         return pick_language(user.language if user else None, self.settings.default_language)

@@ -152,9 +152,34 @@ class BookingService:
         """Days with a free start for `service` with the specialist (or anyone who performs it), or for `moving`
         (a booking being moved, which keeps its length)."""
         duration, buffer = _length(service, moving), _buffer(service)
+        candidates = await self._window_hours(service, specialist_id, duration, now)
+        return await self._free_days(candidates, duration, buffer, now, moving)
+
+    async def full_days(self, service: Service, now: datetime, *, specialist_id: int = ANY_SPECIALIST) -> list[date]:
+        """Days the hours and blocks leave open for `service` (with the specialist, or anyone) but bookings have
+        filled: the days a client may wait for."""
+        duration, buffer = _duration(service), _buffer(service)
+        candidates = await self._window_hours(service, specialist_id, duration, now)
+        open_days = {day for candidate in candidates for day in candidate.days(duration, buffer, now)}
+        return sorted(open_days.difference(await self._free_days(candidates, duration, buffer, now, None)))
+
+    async def _window_hours(
+        self, service: Service, specialist_id: int, duration: timedelta, now: datetime
+    ) -> list[Bookable]:
+        """Who performs the service (the specialist, or anyone), with their hours and blocks over the booking
+        window; their bookings not read yet."""
         window = self.schedule.booking_window(now)
         specialists = await self.availability.performing(service.id, specialist_id)
-        candidates = await self.availability.hours(specialists, window.start, window.end + duration)
+        return await self.availability.hours(specialists, window.start, window.end + duration)
+
+    async def _free_days(
+        self,
+        candidates: list[Bookable],
+        duration: timedelta,
+        buffer: timedelta,
+        now: datetime,
+        moving: Booking | None,
+    ) -> list[date]:
         # A day is in the list once one specialist has a free start then: each one's bookings are read only for
         # the days nobody before them (in their order) has decided yet — usually the first decides nearly all.
         undecided = set(self.schedule.window_days(now))
@@ -175,17 +200,6 @@ class BookingService:
             found.update(free)
             undecided.difference_update(free)
         return sorted(found)
-
-    async def full_days(self, service: Service, now: datetime, *, specialist_id: int = ANY_SPECIALIST) -> list[date]:
-        """Days the hours and blocks leave open for `service` (with the specialist, or anyone) but bookings have
-        filled: the days a client may wait for."""
-        duration, buffer = _duration(service), _buffer(service)
-        window = self.schedule.booking_window(now)
-        specialists = await self.availability.performing(service.id, specialist_id)
-        candidates = await self.availability.hours(specialists, window.start, window.end + duration)
-        open_days = {day for candidate in candidates for day in candidate.days(duration, buffer, now)}
-        free = await self.available_days(service, now, specialist_id=specialist_id)
-        return sorted(open_days.difference(free))
 
     async def available_starts(
         self,
@@ -297,7 +311,7 @@ class BookingService:
         await self._write_slot(free, move)
         await self._forget_sent_reminders(booking.id)
         self._schedule_after_commit(booking, None if by_admin else "rescheduled")
-        self.offer_freed_after_commit([freed])
+        self._offer_freed_after_commit([freed])
         return booking
 
     async def cancel(self, booking_id: int, user_id: int, now: datetime | None = None) -> Booking:
@@ -310,7 +324,7 @@ class BookingService:
         after_commit(self.session, lambda: self.jobs.unschedule(booking_id))
         after_commit(self.session, lambda: self.jobs.announce("cancelled", booking_id))
         after_commit(self.session, metrics.BOOKINGS_CANCELLED.labels(by="client").inc)
-        self.offer_freed_after_commit([self.schedule.local_date(booking.starts_at)])
+        self._offer_freed_after_commit([self.schedule.local_date(booking.starts_at)])
         return booking
 
     async def confirm_attendance(
@@ -453,7 +467,7 @@ class BookingService:
         specialists = await self.availability.performing(service.id, specialist_id)
         return await self.availability.bookable(specialists, start, end, exclude_id=moving.id if moving else None)
 
-    def offer_freed_after_commit(self, days: Sequence[date] | None) -> None:
+    def _offer_freed_after_commit(self, days: Sequence[date] | None) -> None:
         """Once what freed time on these days (None: any day) is committed, offer it to those waiting."""
         after_commit(self.session, lambda: self.jobs.offer_waitlist(days))
 

@@ -193,9 +193,11 @@ async def sweep(sweep_id: str) -> None:
             completed = await bookings.complete_ended(now)
             upcoming = await bookings.remindable_starting_between(now, now + horizon)
             feedback_due_by = now - rt.settings.feedback_after
-            ended = await bookings.ended_between(feedback_due_by - FEEDBACK_CATCH_UP, feedback_due_by)
-            just_ended = await bookings.ended_between(now - FEEDBACK_CATCH_UP, now)
-            ids = [b.id for b in (*upcoming, *ended, *just_ended)]
+            # One read for both: those owed a feedback request, and those whose visit question may be unasked.
+            recent = await bookings.ended_between(feedback_due_by - FEEDBACK_CATCH_UP, now)
+            ended = [b for b in recent if b.ends_at <= feedback_due_by]
+            just_ended = [b for b in recent if b.ends_at > now - FEEDBACK_CATCH_UP]
+            ids = [b.id for b in (*upcoming, *recent)]
             claimed = await Notifications(session).taken(ids, now - rt.settings.claim_timeout)
             await commit(session)
         reminders = [

@@ -13,7 +13,7 @@ from datetime import date, datetime
 
 from core.errors import ServiceUnavailable, SlotNotOffered, SpecialistUnavailable, TooManyWaiting
 from database.engine import commit, is_unavailable
-from database.models import WaitlistEntry, utcnow
+from database.models import Service, WaitlistEntry, utcnow
 from database.repositories import Notifications, Waitlist
 from services import runtime
 from services.availability import ANY_SPECIALIST
@@ -38,18 +38,19 @@ class WaitlistService:
         self.settings = booking.settings
         self.waitlist = Waitlist(booking.session)
 
-    async def full_days(self, service_id: int, now: datetime, *, specialist_id: int = ANY_SPECIALIST) -> list[date]:
-        """Days in the booking window the hours and blocks leave open but bookings have filled."""
+    async def full_days(self, service_id: int, specialist_id: int, now: datetime) -> tuple[Service, list[date]]:
+        """The service (still offered, and performed by the specialist if one is named: callback data is
+        untrusted) and the days in the booking window its hours and blocks leave open but bookings have filled."""
         service = await self.booking.active_service(service_id)
-        return await self.booking.full_days(service, now, specialist_id=specialist_id)
+        if specialist_id != ANY_SPECIALIST:
+            await self.booking.specialist_for(service, specialist_id)
+        return service, await self.booking.full_days(service, now, specialist_id=specialist_id)
 
     async def join(self, user_id: int, service_id: int, specialist_id: int, day: date, now: datetime) -> bool:
         """Wait for a time on `day`: False if the client waits for it already. A day with free time, or one
         nobody could ever offer, is refused (SlotNotOffered): there is nothing to wait for."""
-        service = await self.booking.active_service(service_id)
-        if specialist_id != ANY_SPECIALIST:
-            await self.booking.specialist_for(service, specialist_id)
-        if day not in await self.booking.full_days(service, now, specialist_id=specialist_id):
+        service, full = await self.full_days(service_id, specialist_id, now)
+        if day not in full:
             raise SlotNotOffered(f"{day} is not a full day of service {service_id}")
         today = self.booking.schedule.local_date(now)
         if await self.waitlist.count_of_user(user_id, today) >= MAX_WAITING:

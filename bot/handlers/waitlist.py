@@ -17,7 +17,6 @@ from bot.replies import show
 from bot.texts import Lang, t
 from core.errors import BookingError, SlotNotOffered
 from database.models import User, utcnow
-from services.availability import ANY_SPECIALIST
 from services.booking import BookingService
 from services.waitlist import WaitlistService
 
@@ -29,15 +28,11 @@ async def full_days_shown(
     callback: CallbackQuery,
     callback_data: WaitlistDays,
     lang: Lang,
-    booking_service: BookingService,
     waitlist_service: WaitlistService,
 ) -> None:
     specialist_id = callback_data.specialist_id
     try:
-        service = await booking_service.active_service(callback_data.service_id)
-        if specialist_id != ANY_SPECIALIST:
-            await booking_service.specialist_for(service, specialist_id)
-        days = await waitlist_service.full_days(service.id, utcnow(), specialist_id=specialist_id)
+        service, days = await waitlist_service.full_days(callback_data.service_id, specialist_id, utcnow())
     except BookingError as error:
         await refuse(callback, lang, error)
         return
