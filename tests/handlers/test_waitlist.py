@@ -8,12 +8,13 @@ import pytest
 from sqlalchemy import func, select, update
 
 from bot.callbacks import WaitlistJoin, WaitlistLeave
-from database.engine import after_commit_work_done, commit
+from database.engine import TransactionMode, after_commit_work_done, commit, use_transactions
 from database.models import Booking, BookingStatus, CancelledBy, Notification, Service, User, WaitlistEntry, utcnow
 from services import reminders, waitlist
+from services.admin import AdminService
 from services.booking import BookingService
 from services.scheduling import ADMIN_EVENT_JOB, WAITLIST_JOB
-from tests.handlers.conftest import FIRST_SPECIALIST, Chat, open_chat
+from tests.handlers.conftest import FIRST_SPECIALIST, OWNER, Chat, open_chat
 from tests.handlers.test_attendance import booking_in
 from tests.telegram_stub import StubUser, TelegramStub
 
@@ -250,3 +251,24 @@ async def test_confirm_by_a_confirmation_at_the_last_moment_wins_over_the_releas
         async with chat.sessionmaker() as session:
             assert (await session.get(Booking, booking_id)).status == BookingStatus.ACTIVE  # type: ignore[union-attr]
         assert client.messages() == []
+
+
+async def test_waitlist_what_admins_free_is_offered_once_committed(short_chat: Chat, stub: TelegramStub) -> None:
+    chat = short_chat
+    day, blocked_from = in_days(3), in_days(5)
+    holder_bookings = await fill(chat, day)
+    start = datetime.combine(blocked_from, time(9), tzinfo=chat.settings.timezone)
+    async with chat.sessionmaker() as session:
+        await use_transactions(session, TransactionMode.WRITE)
+        admin = AdminService(session, chat.settings, chat.jobs)
+        await admin.cancel_booking(holder_bookings[0], OWNER, None)
+        block, _, _ = await admin.block(OWNER, start, start + timedelta(days=1, hours=1), None)
+        await commit(session)
+    async with chat.sessionmaker() as session:
+        await use_transactions(session, TransactionMode.WRITE)
+        await AdminService(session, chat.settings, chat.jobs).unblock(OWNER, block.id)
+        await commit(session)
+    await after_commit_work_done(chat.sessionmaker)
+    offered = [args[0] for args in waiting_jobs(chat, WAITLIST_JOB)]
+    assert [day.isoformat()] in offered, "an admin's cancellation"
+    assert [blocked_from.isoformat(), (blocked_from + timedelta(days=1)).isoformat()] in offered, "an unblock"
