@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import text
 
 from tests.e2e.conftest import BotFactory
-from tests.e2e.helpers import database
+from tests.e2e.helpers import database, until_saved
 from tests.telegram_stub import TelegramStub
 
 OWNER = 9001
@@ -20,6 +20,7 @@ async def test_visits_a_no_show_marked_by_the_owner_closes_booking_at_the_limit(
     client = stub.user(CLIENT, "Client")
     client.send("/start")
     await client.wait_message("Hello")
+    await until_saved(stub, database_url, client)
     start = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(minutes=30)
     sqlite = "sqlite" in database_url
     with database(database_url) as db:
