@@ -13,6 +13,7 @@ ADMIN_TEXTS: dict[str, dict[str, str]] = {
         "/stats [7d | FROM TO] — figures and a chart; /book_for [NAME] — book for a client\n"
         "/broadcast — a message to every client\n"
         "/calendars — calendar feeds; /calendar_add [NAME] — a new one (the business's, or a specialist's)\n"
+        "/client CLIENT — a client's card: history, notes, booking closed or open; "
         "/forgive CLIENT — their no-shows stop counting",
         "btn_today": "📅 Today",
         "btn_tomorrow": "📅 Tomorrow",
@@ -37,6 +38,30 @@ ADMIN_TEXTS: dict[str, dict[str, str]] = {
         "forgive_usage": "Usage: /forgive ID, @username or name — the client's no-shows stop counting against "
         "MAX_NO_SHOWS.",
         "forgive_ambiguous": "Several clients match: use their id or @username.",
+        "client_usage": "Usage: /client ID, @username or name — the client's card.",
+        "client_pick": "Several clients match — whose card?",
+        "card_title": "👤 {client}\nid <code>{id}</code> · with us since {since}",
+        "card_closed": "⛔ Booking in the chat is closed for this client (since {since}). Admins can still book for "
+        "them.",
+        "card_counts": "Visits: {visits}\nNo-shows: {no_shows}{counting}\nCancelled by the client: {by_client} · "
+        "by the business: {by_business} · released unconfirmed: {released}\nRatings: {rated}{average}",
+        "card_counting": " ({count} counting against the limit)",
+        "card_average": ", average {average}★",
+        "card_upcoming": "<b>Upcoming</b>",
+        "card_no_upcoming": "No upcoming bookings.",
+        "card_notes": "<b>Notes</b>",
+        "card_more": "…and {count} more",
+        "btn_card_note": "📝 Add a note",
+        "btn_card_close": "⛔ Close booking",
+        "btn_card_open": "✅ Open booking",
+        "btn_card_forgive": "🙏 Forgive {count} no-show(s)",
+        "btn_card_book": "➕ Book for them",
+        "card_note_ask": "Write the note about {client} (up to {limit} characters). A command or a button leaves it.",
+        "card_note_saved": "📝 Note saved.",
+        "card_closed_now": "Booking closed for this client.",
+        "card_opened_now": "Booking opened for this client.",
+        "card_unchanged": "Already so.",
+        "card_forgiven": "Forgiven: {count} no-show(s).",
         "forgive_done": "Forgiven: {client} ({count} no-show(s)). They can book in the chat again.",
         "visit_came": "✔️ Marked: came.",
         "visit_question": "🕒 Did {client} come? {service}, {date} {time}",
@@ -195,6 +220,7 @@ ADMIN_TEXTS: dict[str, dict[str, str]] = {
         "field_price": "price",
         "field_description": "description",
         "field_reason": "reason",
+        "field_note": "note",
         "service_edited": "✅ Saved: {name} ({minutes}′). Existing bookings keep their times.",
         "service_usage": "Usage: /service_add Name; minutes; price; description — or "
         "/service_edit ID name|duration|price|description|buffer VALUE (buffer: minutes kept free after it)",
@@ -208,6 +234,7 @@ ADMIN_TEXTS: dict[str, dict[str, str]] = {
         "/stats [7d | С ПО] — цифры и график; /book_for [ИМЯ] — записать клиента\n"
         "/broadcast — сообщение всем клиентам\n"
         "/calendars — календари; /calendar_add [ИМЯ] — новый (всего бизнеса или специалиста)\n"
+        "/client КЛИЕНТ — карточка клиента: история, заметки, запись закрыта или открыта; "
         "/forgive КЛИЕНТ — неявки клиента больше не считаются",
         "btn_today": "📅 Сегодня",
         "btn_tomorrow": "📅 Завтра",
@@ -232,6 +259,30 @@ ADMIN_TEXTS: dict[str, dict[str, str]] = {
         "(🚫N: сколько раз не приходил)",
         "forgive_usage": "Как: /forgive ID, @username или имя — неявки клиента перестают учитываться в MAX_NO_SHOWS.",
         "forgive_ambiguous": "Подходят несколько клиентов: укажите ID или @username.",
+        "client_usage": "Как: /client ID, @username или имя — карточка клиента.",
+        "client_pick": "Подходят несколько клиентов — чья карточка?",
+        "card_title": "👤 {client}\nid <code>{id}</code> · с нами с {since}",
+        "card_closed": "⛔ Запись в чате для клиента закрыта (с {since}). Администраторы по-прежнему могут "
+        "записать его.",
+        "card_counts": "Визитов: {visits}\nНеявок: {no_shows}{counting}\nОтменил клиент: {by_client} · отменили мы: "
+        "{by_business} · снято без подтверждения: {released}\nОценок: {rated}{average}",
+        "card_counting": " (в счёт лимита: {count})",
+        "card_average": ", в среднем {average}★",
+        "card_upcoming": "<b>Предстоящие записи</b>",
+        "card_no_upcoming": "Предстоящих записей нет.",
+        "card_notes": "<b>Заметки</b>",
+        "card_more": "…и ещё {count}",
+        "btn_card_note": "📝 Добавить заметку",
+        "btn_card_close": "⛔ Закрыть запись",
+        "btn_card_open": "✅ Открыть запись",
+        "btn_card_forgive": "🙏 Простить неявки ({count})",
+        "btn_card_book": "➕ Записать",
+        "card_note_ask": "Напишите заметку о клиенте {client} (до {limit} символов). Команда или кнопка отменяют ввод.",
+        "card_note_saved": "📝 Заметка сохранена.",
+        "card_closed_now": "Запись для клиента закрыта.",
+        "card_opened_now": "Запись для клиента открыта.",
+        "card_unchanged": "Уже так.",
+        "card_forgiven": "Прощено неявок: {count}.",
         "forgive_done": "Прощено: {client} (неявок: {count}). Клиент снова может записываться в чате.",
         "visit_came": "✔️ Отмечено: пришёл.",
         "visit_question": "🕒 {client} пришёл? {service}, {date} {time}",
@@ -392,6 +443,7 @@ ADMIN_TEXTS: dict[str, dict[str, str]] = {
         "field_price": "цена",
         "field_description": "описание",
         "field_reason": "причина",
+        "field_note": "заметка",
         "service_edited": "✅ Сохранено: {name} ({minutes}′). Уже сделанные записи не меняются.",
         "service_usage": "Как: /service_add Название; минуты; цена; описание — или "
         "/service_edit ID name|duration|price|description|buffer ЗНАЧЕНИЕ (buffer: минуты паузы после услуги)",

@@ -23,13 +23,17 @@ from bot.callbacks import (
     AdminMenuItem,
     AdminReschedule,
     AdminUnblock,
+    ClientBookingClosed,
+    ClientCardOpen,
+    ClientForgive,
+    ClientNoteAsk,
 )
-from bot.formatting import day_label, ddmm, hhmm, service_label
+from bot.formatting import day_label, ddmm, hhmm, local, service_label
 from bot.keyboards import callback_button, rows_of
 from bot.pages import Entry, clamp, navigation, navigation_rows, page_line, paginate
 from bot.texts import Lang
-from database.models import BlockedPeriod, Booking, BookingStatus, User
-from services.admin import DayAgenda
+from database.models import BlockedPeriod, Booking, BookingStatus, CancelledBy, User
+from services.admin import ClientCard, DayAgenda
 
 
 def client_link(user: User) -> str:
@@ -227,18 +231,102 @@ def _plain(value: object) -> str:
     return "—" if value is None else str(value)
 
 
-def clients(users: Sequence[User]) -> InlineKeyboardMarkup:
+def clients(
+    users: Sequence[User], pick: Callable[[int], CallbackData] = lambda client_id: AdminBookFor(client_id=client_id)
+) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     builder.add(
         *(
-            callback_button(
-                f"{user.full_name}{' @' + user.username if user.username else ''}"[:60], AdminBookFor(client_id=user.id)
-            )
+            callback_button(f"{user.full_name}{' @' + user.username if user.username else ''}"[:60], pick(user.id))
             for user in users
         )
     )
     builder.adjust(1)
     return builder.as_markup()
+
+
+NOTE_SHOWN = 300  # characters of a note on the card; with CARD_UPCOMING and CARD_NOTES it stays under 4096
+
+
+def client_card(lang: Lang, card: ClientCard, tz: ZoneInfo) -> tuple[str, InlineKeyboardMarkup]:
+    user = card.user
+    lines = [
+        admin_text(lang, "card_title", client=client_link(user), id=user.id, since=_day_month_year(user.created_at, tz))
+    ]
+    if user.booking_blocked_at is not None:
+        lines.append(admin_text(lang, "card_closed", since=_day_month_year(user.booking_blocked_at, tz)))
+    counting = card.unforgiven_no_shows
+    lines.append(
+        admin_text(
+            lang,
+            "card_counts",
+            visits=card.visits,
+            no_shows=card.no_shows,
+            counting=admin_text(lang, "card_counting", count=counting) if counting != card.no_shows else "",
+            by_client=card.cancelled.get(CancelledBy.CLIENT, 0),
+            by_business=card.cancelled.get(CancelledBy.ADMIN, 0),
+            released=card.cancelled.get(CancelledBy.RELEASE, 0),
+            rated=card.rated,
+            average=admin_text(lang, "card_average", average=f"{card.average_rating:.1f}")
+            if card.average_rating is not None
+            else "",
+        )
+    )
+    if card.upcoming:
+        lines.append("\n" + admin_text(lang, "card_upcoming"))
+        lines.extend(
+            f"• {_when(booking, tz)} — {service_label(booking, with_specialist=True)}" for booking in card.upcoming
+        )
+        lines.extend(_more(lang, card.upcoming_total - len(card.upcoming)))
+    else:
+        lines.append("\n" + admin_text(lang, "card_no_upcoming"))
+    if card.notes:
+        lines.append("\n" + admin_text(lang, "card_notes"))
+        lines.extend(
+            f"• {ddmm(local(note.created_at, tz).date())}: {escape(_shortened(note.text, NOTE_SHOWN))}"
+            for note in card.notes
+        )
+        lines.extend(_more(lang, card.notes_total - len(card.notes)))
+
+    builder = InlineKeyboardBuilder()
+    for booking in card.upcoming:
+        builder.row(callback_button(f"❌ {_when(booking, tz)}", AdminCancelAsk(booking_id=booking.id)))
+    builder.row(
+        callback_button(admin_text(lang, "btn_card_book"), AdminBookFor(client_id=user.id)),
+        callback_button(admin_text(lang, "btn_card_note"), ClientNoteAsk(client_id=user.id)),
+    )
+    closed = user.booking_blocked_at is not None
+    builder.row(
+        callback_button(
+            admin_text(lang, "btn_card_open" if closed else "btn_card_close"),
+            ClientBookingClosed(client_id=user.id, closed=not closed),
+        )
+    )
+    if counting:
+        builder.row(
+            callback_button(admin_text(lang, "btn_card_forgive", count=counting), ClientForgive(client_id=user.id))
+        )
+    return "\n".join(lines), builder.as_markup()
+
+
+def client_pick(users: Sequence[User]) -> InlineKeyboardMarkup:
+    return clients(users, lambda client_id: ClientCardOpen(client_id=client_id))
+
+
+def _when(booking: Booking, tz: ZoneInfo) -> str:
+    return f"{ddmm(local(booking.starts_at, tz).date())} {hhmm(booking.starts_at, tz)}"
+
+
+def _day_month_year(moment: datetime, tz: ZoneInfo) -> str:
+    return f"{local(moment, tz):%d.%m.%Y}"
+
+
+def _shortened(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _more(lang: Lang, count: int) -> list[str]:
+    return [admin_text(lang, "card_more", count=count)] if count > 0 else []
 
 
 def period_text(start: datetime, end: datetime, tz: ZoneInfo) -> tuple[str, str]:

@@ -321,6 +321,25 @@ class AdminBookFor(CallbackData, prefix="abf"):
     client_id: UserId
 
 
+class ClientCardOpen(CallbackData, prefix="cco"):
+    client_id: UserId
+
+
+class ClientNoteAsk(CallbackData, prefix="ccn"):
+    client_id: UserId
+
+
+class ClientBookingClosed(CallbackData, prefix="ccb"):
+    """Close (or open) self-booking: the state wanted, so a repeated click changes nothing."""
+
+    client_id: UserId
+    closed: bool
+
+
+class ClientForgive(CallbackData, prefix="ccf"):
+    client_id: UserId
+
+
 class AdminReschedule(CallbackData, prefix="ars"):
     booking_id: RowId
 

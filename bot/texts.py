@@ -63,6 +63,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "reminder": "⏰ Reminder: <b>{service}</b> {when}.\nSee you soon!",
         "no_show_limit": "You did not come to {count} booked appointments, so booking here in the chat is closed "
         "for you. {contact}",
+        "booking_closed": "Booking here in the chat is closed for you. {contact}",
         "contact_us": "To book, please contact us: {contact}",
         "contact_business": "To book, please contact the business directly.",
         "reminder_last_call": "⏰ Please confirm your visit: <b>{service}</b> {when}.\n"
@@ -171,6 +172,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "kept": "Хорошо, запись остаётся в силе.",
         "reminder": "⏰ Напоминание: <b>{service}</b> {when}.\nДо встречи!",
         "no_show_limit": "Вы не пришли на {count} записи, поэтому запись в чате для вас закрыта. {contact}",
+        "booking_closed": "Запись в чате для вас закрыта. {contact}",
         "contact_us": "Чтобы записаться, свяжитесь с нами: {contact}",
         "contact_business": "Чтобы записаться, свяжитесь с нами напрямую.",
         "reminder_last_call": "⏰ Подтвердите, пожалуйста, визит: <b>{service}</b> {when}.\n"

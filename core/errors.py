@@ -34,13 +34,25 @@ class TooManyWaiting(BookingError):
         self.limit = limit
 
 
-class NoShowLimit(BookingError):
+class SelfBookingClosed(BookingError):
+    """The client may not book by themselves (admins still book for them); `contact` is how to reach the business."""
+
+    def __init__(self, message: str, contact: str | None) -> None:
+        super().__init__(message)
+        self.contact = contact
+
+
+class NoShowLimit(SelfBookingClosed):
     """The client missed MAX_NO_SHOWS booked appointments (since an admin last forgave them)."""
 
     def __init__(self, count: int, contact: str | None) -> None:
-        super().__init__(f"{count} no-shows")
+        super().__init__(f"{count} no-shows", contact)
         self.count = count
-        self.contact = contact
+
+
+class ClosedByAdmin(SelfBookingClosed):
+    def __init__(self, contact: str | None) -> None:
+        super().__init__("booking closed by an admin", contact)
 
 
 class AlreadyBooked(BookingError):

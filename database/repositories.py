@@ -18,6 +18,7 @@ from database.models import (
     CalendarFeed,
     CancelledBy,
     CatalogRevision,
+    ClientNote,
     DateShift,
     Feedback,
     Notification,
@@ -47,6 +48,14 @@ class SenderRow:
     user: User | None
     listed_admin: bool
     catalog_revision: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """What decides whether a client may book by themselves."""
+
+    booking_blocked_at: datetime | None
+    no_shows: int  # since an admin last forgave them
 
 
 class Users:
@@ -90,6 +99,28 @@ class Users:
 
     async def set_blocked(self, user_id: int, blocked: bool) -> None:
         await self.session.execute(update(User).where(User.id == user_id).values(blocked_bot=blocked))
+
+    async def standing(self, user_id: int) -> Standing:
+        """Whether an admin closed self-booking for the client, and their unforgiven no-shows: one statement."""
+        no_shows = (
+            select(func.count(Booking.id))
+            .where(
+                Booking.user_id == User.id,
+                Booking.status == BookingStatus.NO_SHOW,
+                or_(User.no_shows_forgiven_at.is_(None), Booking.starts_at > User.no_shows_forgiven_at),
+            )
+            .scalar_subquery()
+        )
+        row = (await self.session.execute(select(User.booking_blocked_at, no_shows).where(User.id == user_id))).first()
+        return Standing(None, 0) if row is None else Standing(row[0], row[1] or 0)
+
+    async def set_booking_blocked(self, user_id: int, blocked_at: datetime | None) -> bool:
+        """Close (a moment) or open (None) self-booking for the client: whether this call changed it."""
+        unchanged = User.booking_blocked_at.is_(None) if blocked_at is None else User.booking_blocked_at.is_not(None)
+        result = await self.session.execute(
+            update(User).where(User.id == user_id, ~unchanged).values(booking_blocked_at=blocked_at)
+        )
+        return bool(getattr(result, "rowcount", 0))
 
 
 class Services:
@@ -298,18 +329,14 @@ class Bookings:
         ).one()
         return row[0], row[1] or 0
 
-    async def unforgiven_no_shows(self, user_id: int) -> int:
-        """The client's no-shows since an admin last forgave them."""
-        query = (
-            select(func.count(Booking.id))
-            .join(User, User.id == Booking.user_id)
-            .where(
-                Booking.user_id == user_id,
-                Booking.status == BookingStatus.NO_SHOW,
-                or_(User.no_shows_forgiven_at.is_(None), Booking.starts_at > User.no_shows_forgiven_at),
-            )
+    async def history(self, user_id: int) -> dict[tuple[BookingStatus, CancelledBy | None], int]:
+        """How many of the client's bookings ended each way (and who cancelled those cancelled)."""
+        rows = await self.session.execute(
+            select(Booking.status, Booking.cancelled_by, func.count())
+            .where(Booking.user_id == user_id)
+            .group_by(Booking.status, Booking.cancelled_by)
         )
-        return await self.session.scalar(query) or 0
+        return {(status, cancelled_by): count for status, cancelled_by, count in rows}
 
     async def no_show_counts(self, user_ids: Iterable[int]) -> dict[int, int]:
         """How many bookings each of these clients did not come to (only those with any)."""
@@ -708,11 +735,41 @@ class Feedbacks:
             )
         )
 
+    async def ratings_of_client(self, user_id: int) -> tuple[int, float | None]:
+        """How many of the client's visits they rated, and the average rating."""
+        row = (
+            await self.session.execute(
+                select(func.count(Feedback.id), func.avg(Feedback.rating))
+                .join(Booking, Booking.id == Feedback.booking_id)
+                .where(Booking.user_id == user_id)
+            )
+        ).one()
+        return row[0] or 0, None if row[1] is None else float(row[1])
+
     async def get(self, booking_id: int) -> Feedback | None:
         return await self.session.scalar(select(Feedback).where(Feedback.booking_id == booking_id))
 
 
 _Entity = TypeVar("_Entity", Service, Specialist)
+
+
+class ClientNotes:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, user_id: int, author_id: int, text: str, now: datetime) -> ClientNote:
+        note = ClientNote(user_id=user_id, author_id=author_id, text=text, created_at=now)
+        self.session.add(note)
+        await self.session.flush()
+        return note
+
+    async def latest(self, user_id: int, limit: int) -> tuple[Sequence[ClientNote], int]:
+        """The client's newest notes, and how many there are in all."""
+        notes = await self.session.scalars(
+            select(ClientNote).where(ClientNote.user_id == user_id).order_by(ClientNote.id.desc()).limit(limit)
+        )
+        total = await self.session.scalar(select(func.count(ClientNote.id)).where(ClientNote.user_id == user_id))
+        return notes.all(), total or 0
 
 
 class CatalogReads:

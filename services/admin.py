@@ -1,4 +1,5 @@
 import json
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -27,6 +28,7 @@ from database.models import (
     Booking,
     BookingStatus,
     CancelledBy,
+    ClientNote,
     Feedback,
     QuietAdmin,
     Service,
@@ -34,7 +36,7 @@ from database.models import (
     User,
     utcnow,
 )
-from database.repositories import BlockedPeriods, Bookings, Specialists
+from database.repositories import BlockedPeriods, Bookings, ClientNotes, Feedbacks, Specialists, Users
 from services import metrics
 from services.admin_input import MAX_USER_ID, parse_id
 from services.availability import Availability
@@ -47,6 +49,9 @@ NAME_LIMIT = Service.__table__.c.name.type.length
 PRICE_LIMIT = Service.__table__.c.price.type.length
 DESCRIPTION_LIMIT = 1000
 REASON_LIMIT = 500
+NOTE_LIMIT = 1000
+CARD_UPCOMING = 5  # a card names the nearest bookings and the newest notes, and counts the rest
+CARD_NOTES = 3
 
 
 def fitting(field: str, value: str, limit: int) -> str:
@@ -75,6 +80,27 @@ class DayAgenda:
     @property
     def bookings(self) -> list[Booking]:
         return [booking for column in self.specialists for booking in column.bookings]
+
+
+@dataclass(frozen=True, slots=True)
+class ClientCard:
+    """What the business knows of a client, for /client."""
+
+    user: User
+    visits: int
+    no_shows: int
+    unforgiven_no_shows: int
+    cancelled: Mapping[CancelledBy, int]
+    rated: int
+    average_rating: float | None
+    upcoming: Sequence[Booking]
+    upcoming_total: int
+    notes: Sequence[ClientNote]
+    notes_total: int
+
+    @property
+    def booking_blocked(self) -> bool:
+        return self.user.booking_blocked_at is not None
 
 
 MAX_DAYS_NAMED = 366  # a longer span freed is offered as "any day" (the waitlist holds days of the booking window)
@@ -126,7 +152,7 @@ class AdminService:
     async def forgive_no_shows(self, actor_id: int, user_id: int, now: datetime | None = None) -> int:
         """The client's no-shows so far stop counting against MAX_NO_SHOWS: how many were forgiven."""
         user = await self.client(user_id)
-        forgiven = await Bookings(self.session).unforgiven_no_shows(user_id)
+        forgiven = (await Users(self.session).standing(user_id)).no_shows
         user.no_shows_forgiven_at = now or utcnow()
         await self.session.flush()
         await self.audit(actor_id, "client.forgive", f"user:{user_id}", {"no_shows": forgiven}, {"no_shows": 0})
@@ -137,6 +163,56 @@ class AdminService:
         if user is None:
             raise ClientNotFound(f"user {user_id} has never talked to the bot")
         return user
+
+    async def client_card(self, user_id: int, now: datetime | None = None) -> ClientCard:
+        user = await self.client(user_id)
+        history = await Bookings(self.session).history(user_id)
+        rated, average = await Feedbacks(self.session).ratings_of_client(user_id)
+        upcoming = await Bookings(self.session).upcoming_for_user(user_id, now or utcnow())
+        notes, notes_total = await ClientNotes(self.session).latest(user_id, CARD_NOTES)
+        ended: Counter[BookingStatus] = Counter()
+        cancelled: Counter[CancelledBy] = Counter()
+        for (status, by), count in history.items():
+            ended[status] += count
+            if status == BookingStatus.CANCELLED:
+                cancelled[by or CancelledBy.CLIENT] += count
+        return ClientCard(
+            user=user,
+            visits=ended[BookingStatus.COMPLETED],
+            no_shows=ended[BookingStatus.NO_SHOW],
+            unforgiven_no_shows=(await Users(self.session).standing(user_id)).no_shows,
+            cancelled=cancelled,
+            rated=rated,
+            average_rating=average,
+            upcoming=upcoming[:CARD_UPCOMING],
+            upcoming_total=len(upcoming),
+            notes=notes,
+            notes_total=notes_total,
+        )
+
+    async def add_client_note(self, actor_id: int, user_id: int, text: str, now: datetime | None = None) -> ClientNote:
+        await self.client(user_id)
+        note = await ClientNotes(self.session).add(
+            user_id, actor_id, fitting("note", text, NOTE_LIMIT), now or utcnow()
+        )
+        await self.audit(actor_id, "client.note", f"user:{user_id}", None, {"note": note.id})
+        return note
+
+    async def set_booking_blocked(
+        self, actor_id: int, user_id: int, blocked: bool, now: datetime | None = None
+    ) -> bool:
+        """Close or open self-booking for the client (admins still book for them): whether it changed."""
+        await self.client(user_id)
+        changed = await Users(self.session).set_booking_blocked(user_id, (now or utcnow()) if blocked else None)
+        if changed:
+            await self.audit(
+                actor_id,
+                "client.block" if blocked else "client.unblock",
+                f"user:{user_id}",
+                {"booking_blocked": not blocked},
+                {"booking_blocked": blocked},
+            )
+        return changed
 
     async def find_clients(self, query: str, limit: int = 20) -> Sequence[User]:
         """Clients by id, @username or part of the name; the most recently active first."""

@@ -12,6 +12,7 @@ from core.errors import (
     BookingInPast,
     BookingNotActive,
     BookingNotFound,
+    ClosedByAdmin,
     InputTooLong,
     NoShowLimit,
     ServiceUnavailable,
@@ -352,13 +353,14 @@ class BookingService:
         return booking
 
     async def ensure_may_book(self, user_id: int) -> None:
-        """Refuse a client who missed MAX_NO_SHOWS appointments since an admin last forgave them (0: never)."""
+        """Refuse a client an admin closed booking for, or who missed MAX_NO_SHOWS appointments since an admin
+        last forgave them (0: never)."""
+        standing = await self.users.standing(user_id)
+        if standing.booking_blocked_at is not None:
+            raise ClosedByAdmin(self.settings.business_contact)
         limit = self.settings.max_no_shows
-        if not limit:
-            return
-        count = await self.bookings.unforgiven_no_shows(user_id)
-        if count >= limit:
-            raise NoShowLimit(count, self.settings.business_contact)
+        if limit and standing.no_shows >= limit:
+            raise NoShowLimit(standing.no_shows, self.settings.business_contact)
 
     async def client_booking(self, booking_id: int, user_id: int) -> Booking:
         """A client's own booking, in any state, only to read."""

@@ -40,8 +40,8 @@ from bot.texts import Lang, menu_texts, pick_language, t
 from core.errors import (
     AlreadyBooked,
     BookingError,
-    NoShowLimit,
     NotAllowed,
+    SelfBookingClosed,
     ServiceUnavailable,
     SlotNotOffered,
     SlotTaken,
@@ -151,7 +151,7 @@ router.callback_query.middleware(ResolveFlow())
 async def begin(message: Message, lang: Lang, user: User, booking_service: BookingService) -> None:
     try:
         await booking_service.ensure_may_book(user.id)
-    except NoShowLimit as error:
+    except SelfBookingClosed as error:
         await message.answer(refusal_text(lang, error))
         return
     text, markup = await first_step(booking_service, lang, Acting(user, by_admin=False))

@@ -11,6 +11,7 @@ from core.errors import (
     NoShowLimit,
     NotAllowed,
     NotFound,
+    SelfBookingClosed,
     ServiceUnavailable,
     SlotNotOffered,
     SlotTaken,
@@ -26,9 +27,11 @@ def refusal_text(lang: Lang, error: Exception) -> str:
         return t(lang, "too_many", limit=error.limit)
     if isinstance(error, TooManyWaiting):
         return t(lang, "waitlist_too_many", limit=error.limit)
-    if isinstance(error, NoShowLimit):
+    if isinstance(error, SelfBookingClosed):
         contact = t(lang, "contact_us", contact=escape(error.contact)) if error.contact else t(lang, "contact_business")
-        return t(lang, "no_show_limit", count=error.count, contact=contact)
+        if isinstance(error, NoShowLimit):
+            return t(lang, "no_show_limit", count=error.count, contact=contact)
+        return t(lang, "booking_closed", contact=contact)
     if isinstance(error, TooLateToChange):
         return t(lang, "too_late", cutoff=format_duration(error.cutoff))
     keys: list[tuple[type[BookingError], str]] = [

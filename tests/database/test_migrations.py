@@ -108,7 +108,7 @@ async def test_migrations_0005_gives_every_existing_booking_one_specialist_who_p
         await engine.dispose()
 
 
-async def test_migrations_0005_to_0009_downgrade_to_the_previous_heads(database_url: str) -> None:
+async def test_migrations_since_0005_downgrade_to_the_previous_heads(database_url: str) -> None:
     engine = create_async_engine(database_url)
     try:
         await migrate(engine, "head")

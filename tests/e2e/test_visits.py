@@ -46,3 +46,34 @@ async def test_visits_a_no_show_marked_by_the_owner_closes_booking_at_the_limit(
     refused = await client.wait_message("did not come")
     assert "@salon_desk" in refused.text
     assert not stub.errors, stub.errors
+
+
+async def test_visits_the_owner_closes_booking_for_a_client_from_their_card_and_writes_a_note(
+    stub: TelegramStub, bot_factory: BotFactory, database_url: str
+) -> None:
+    bot = bot_factory(ADMIN_IDS=str(OWNER), TIMEZONE="UTC", BUSINESS_CONTACT="@salon_desk")
+    await bot.start()
+    client = stub.user(CLIENT, "Client <b>&")
+    client.send("/start")
+    await client.wait_message("Hello")
+    await until_saved(stub, database_url, client)
+
+    owner = stub.user(OWNER, "Owner")
+    owner.send(f"/client {CLIENT}")
+    card = await owner.wait_message("👤 Client <b>&")
+    assert "Visits: 0" in card.text
+    await owner.wait_answer(owner.click(card, "⛔ Close booking"))
+    assert "closed for this client" in card.text
+    client.send("/book")
+    refused = await client.wait_message("closed for you")
+    assert "@salon_desk" in refused.text
+
+    owner.click(card, "📝")
+    await owner.wait_message("Write the note")
+    owner.send("Always late <i>by 10'</i>")
+    saved = await owner.wait_message("Note saved")
+    assert "Always late <i>by 10'</i>" in saved.text
+    await owner.wait_answer(owner.click(saved, "✅ Open booking"))
+    client.send("/book")
+    await client.wait_message("Choose", after=len(client.messages()) - 1)
+    assert not stub.errors, stub.errors

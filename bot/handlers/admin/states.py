@@ -8,3 +8,4 @@ class AdminStates(StatesGroup):
     adding_admin = State()
     broadcast_message = State()
     linking_specialist = State()
+    client_note = State()
