@@ -201,6 +201,9 @@ class Booking(Base):
     cancel_reason: Mapped[str | None] = mapped_column(Text)
     # The client said they will come (a reminder's ✅); cleared when the booking moves to another time.
     confirmed_at: Mapped[datetime | None]
+    # Someone said whether the client came (the day view, the visit question): nobody is asked again. Not the
+    # same as status `completed`, which the sweeps also give every ended booking nobody marked.
+    visit_recorded_at: Mapped[datetime | None]
     # Raised by every move: a calendar file's SEQUENCE, so that calendar apps take the newest file.
     sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 

@@ -291,6 +291,7 @@ class AdminService:
         if booking.starts_at > now:
             raise BookingNotActive(f"booking {booking_id} has not begun")
         outcome = BookingStatus.COMPLETED if came else BookingStatus.NO_SHOW
+        booking.visit_recorded_at = now
         if booking.status != outcome:
             before = booking.status
             booking.status = outcome

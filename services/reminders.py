@@ -105,6 +105,8 @@ async def _ask_outcome(rt: runtime.Runtime, booking_id: int) -> Outcome:
         booking = await Bookings(session).get(booking_id)
         if booking is None or booking.status not in (BookingStatus.ACTIVE, BookingStatus.COMPLETED):
             return Outcome.SKIPPED
+        if booking.visit_recorded_at is not None:
+            return Outcome.SKIPPED
         if booking.ends_at > now or now - booking.ends_at > FEEDBACK_CATCH_UP:
             return Outcome.SKIPPED
         own = booking.specialist.telegram_id

@@ -185,6 +185,31 @@ async def test_visits_as_an_appointment_ends_its_specialist_is_asked_once_and_an
     assert not stub.errors, stub.errors
 
 
+async def test_visits_nobody_is_asked_about_a_visit_already_marked_but_an_auto_completed_one_is_asked(
+    chat: Chat, stub: TelegramStub
+) -> None:
+    marked = await add_booking(chat, -timedelta(minutes=40))
+    owner = stub.user(OWNER, "Owner")
+    await say(chat, owner, f"/day {day_of(chat, -timedelta(minutes=40))}")
+    owner.click(owner.messages()[-1], "✅")
+    await chat.process()
+    assert await status(chat, marked) == BookingStatus.COMPLETED
+    auto_completed = await add_booking(chat, -timedelta(minutes=35), user_id=CLIENT + 1)
+    async with chat.sessionmaker() as session:
+        await session.execute(
+            update(Booking).where(Booking.id == auto_completed).values(status=BookingStatus.COMPLETED)
+        )
+        await commit(session)
+    sent = len(owner.messages())
+    await reminders.ask_visit_outcome(marked)
+    await reminders.ask_visit_outcome(auto_completed)
+    await reminders.sweep("reminder_1h")
+    asked = owner.messages()[sent:]
+    assert len(asked) == 1, [message.text for message in asked]
+    assert "Did Client <b>& come?" in asked[0].text
+    assert VisitMark.unpack(asked[0].buttons()[0]["callback_data"]).booking_id == auto_completed
+
+
 async def test_visits_an_appointment_still_under_way_or_cancelled_raises_no_question(
     chat: Chat, stub: TelegramStub
 ) -> None:

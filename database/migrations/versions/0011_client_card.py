@@ -1,4 +1,5 @@
-"""The client card: admins' notes on a client, and self-booking closed for a client.
+"""The client card: admins' notes on a client, and self-booking closed for a client; when a person recorded
+whether a booking's client came.
 
 Revision ID: 0011
 Revises: 0010
@@ -20,6 +21,7 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     op.add_column("users", sa.Column("booking_blocked_at", UTCDateTime(), nullable=True))
+    op.add_column("bookings", sa.Column("visit_recorded_at", UTCDateTime(), nullable=True))
     op.create_table(
         "client_notes",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -36,4 +38,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_client_notes_user_id", table_name="client_notes")
     op.drop_table("client_notes")
-    op.execute("ALTER TABLE users DROP COLUMN booking_blocked_at")  # in place on SQLite too (see 0007)
+    op.execute("ALTER TABLE bookings DROP COLUMN visit_recorded_at")  # in place on SQLite too (see 0007)
+    op.execute("ALTER TABLE users DROP COLUMN booking_blocked_at")
