@@ -13,9 +13,9 @@ from config import Settings
 from database.engine import commit, create_engine, create_sessionmaker
 from database.migrate import upgrade_to_head
 from database.models import Booking, Service, Specialist, User, utcnow
+from emulator import TOKEN
 from services.booking import BookingService
 from services.catalog import Catalog
-from tests.telegram_stub import TOKEN
 
 SPECIALISTS = 10
 DAYS = 60

@@ -16,9 +16,9 @@ from contextlib import asynccontextmanager, contextmanager
 from datetime import datetime
 from pathlib import Path
 
+from emulator import BotApiEmulator
 from tests.e2e.bot_process import BotProcess
 from tests.postgres_server import admin_dsn, fresh_postgres_database
-from tests.telegram_stub import TelegramStub
 
 DATABASE_KINDS = ("sqlite", "postgresql")
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
@@ -58,8 +58,8 @@ async def database(kind: str, workdir: Path) -> AsyncIterator[str]:
 
 
 @asynccontextmanager
-async def stand_in(*, flood_limits: bool = True) -> AsyncIterator[TelegramStub]:
-    stub = TelegramStub(flood_limits=flood_limits)
+async def stand_in(*, flood_limits: bool = True) -> AsyncIterator[BotApiEmulator]:
+    stub = BotApiEmulator(flood_limits=flood_limits)
     await stub.start()
     try:
         yield stub
@@ -68,7 +68,7 @@ async def stand_in(*, flood_limits: bool = True) -> AsyncIterator[TelegramStub]:
 
 
 @asynccontextmanager
-async def bot_process(stub: TelegramStub, workdir: Path, env: dict[str, str]) -> AsyncIterator[BotProcess]:
+async def bot_process(stub: BotApiEmulator, workdir: Path, env: dict[str, str]) -> AsyncIterator[BotProcess]:
     """`python main.py` against the stand-in; started (polling) on entry, killed on exit."""
     process = BotProcess(stub, workdir, {"LOG_LEVEL": "INFO", **env})
     await process.start()

@@ -39,11 +39,11 @@ from config import Settings
 from database.engine import after_commit, after_commit_work_done, commit, create_engine, create_sessionmaker
 from database.migrate import upgrade_to_head
 from database.models import Specialist, utcnow
+from emulator import TOKEN, BotApiEmulator, EmulatedUser
 from services import reminders, runtime
 from services.scheduling import BookingTimes, ReminderJobs, create_scheduler
 from tests.e2e.bot_process import ROOT
 from tests.e2e.helpers import seed_bookings, time_buttons
-from tests.telegram_stub import TOKEN, StubUser, TelegramStub
 
 Figures = dict[str, Any]
 
@@ -82,7 +82,7 @@ def report(name: str, figures: Figures) -> Figures:
     return figures
 
 
-def reminders_by_client(stub: TelegramStub) -> dict[int, list[float]]:
+def reminders_by_client(stub: BotApiEmulator) -> dict[int, list[float]]:
     sent: dict[int, list[float]] = {}
     for message in stub.sent:
         if "Reminder" in message.text:
@@ -300,7 +300,9 @@ class GaveUp(Exception):
 REPLY_TIMEOUT_S = 60
 
 
-async def _book_as(stub: TelegramStub, client: StubUser, latencies: list[float], *, saturating: bool = False) -> str:
+async def _book_as(
+    stub: BotApiEmulator, client: EmulatedUser, latencies: list[float], *, saturating: bool = False
+) -> str:
     """/book → a day → a time → confirm, timing each step from the update to the bot's first reply."""
     try:
         return await _book_steps(stub, client, latencies, saturating)
@@ -308,7 +310,7 @@ async def _book_as(stub: TelegramStub, client: StubUser, latencies: list[float],
         return "gave up"
 
 
-async def _book_steps(stub: TelegramStub, client: StubUser, latencies: list[float], saturating: bool) -> str:
+async def _book_steps(stub: BotApiEmulator, client: EmulatedUser, latencies: list[float], saturating: bool) -> str:
     rng = random.Random(client.id)
     await asyncio.sleep(rng.uniform(0, 1))
     first = True

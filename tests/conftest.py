@@ -14,8 +14,8 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from config import Settings
+from emulator import TOKEN, BotApiEmulator
 from tests.postgres_server import PostgresServer, admin_dsn, find_bin_dir, fresh_postgres_database
-from tests.telegram_stub import TOKEN, TelegramStub
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -115,8 +115,8 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
 
 
 @pytest.fixture
-async def stub() -> AsyncIterator[TelegramStub]:
-    server = TelegramStub()
+async def stub() -> AsyncIterator[BotApiEmulator]:
+    server = BotApiEmulator()
     await server.start()
     yield server
     await server.stop()

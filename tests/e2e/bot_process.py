@@ -6,7 +6,7 @@ import signal
 import sys
 from pathlib import Path
 
-from tests.telegram_stub import TOKEN, TelegramStub
+from emulator import TOKEN, BotApiEmulator
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -24,7 +24,7 @@ BASE_ENV = {
 
 
 class BotProcess:
-    def __init__(self, stub: TelegramStub, workdir: Path, env: dict[str, str]) -> None:
+    def __init__(self, stub: BotApiEmulator, workdir: Path, env: dict[str, str]) -> None:
         self.stub = stub
         self.workdir = workdir
         self.env = {

@@ -6,16 +6,16 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
+from emulator import BotApiEmulator
 from tests.conftest import TEST_DATABASE_URL
 from tests.e2e.bot_process import BotProcess
 from tests.postgres_server import fresh_postgres_database
-from tests.telegram_stub import TelegramStub
 
 BotFactory = Callable[..., BotProcess]
 
 
 @pytest.fixture
-async def bot_factory(stub: TelegramStub, database_url: str, tmp_path: Path) -> AsyncIterator[BotFactory]:
+async def bot_factory(stub: BotApiEmulator, database_url: str, tmp_path: Path) -> AsyncIterator[BotFactory]:
     """Bot processes on this test's own database; killed at the end, their logs printed on failure."""
     processes: list[BotProcess] = []
 
@@ -35,7 +35,7 @@ async def bot_factory(stub: TelegramStub, database_url: str, tmp_path: Path) -> 
 
 @dataclass
 class SharedBot:
-    stub: TelegramStub
+    stub: BotApiEmulator
     process: BotProcess
 
 
@@ -51,7 +51,7 @@ async def shared_bot(
         else:
             admin = request.getfixturevalue("postgres_admin")
             url = cleanup.enter_context(fresh_postgres_database(admin, TEST_DATABASE_URL))
-        stub = TelegramStub()
+        stub = BotApiEmulator()
         await stub.start()
         process = BotProcess(stub, workdir, {"DATABASE_URL": url})
         try:

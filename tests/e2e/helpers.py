@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from database.migrate import upgrade_to_head
 from database.models import Booking, Service, User
-from tests.telegram_stub import SentMessage, StubUser, TelegramStub
+from emulator import BotApiEmulator, EmulatedUser, SentMessage
 
 FIRST_SPECIALIST = 1  # made by the migrations, as on a fresh install
 
@@ -36,7 +36,7 @@ def start_of(button: dict[str, str]) -> datetime:
     return datetime.fromtimestamp(int(button["callback_data"].split(":")[2]), UTC)
 
 
-async def open_times(stub: TelegramStub, client: StubUser, day_index: int = 0) -> SentMessage:
+async def open_times(stub: BotApiEmulator, client: EmulatedUser, day_index: int = 0) -> SentMessage:
     client.send("/book")
     flow = await client.wait_message("Choose a day", after=len(client.messages()))
     client.click(flow, flow.buttons()[day_index]["text"])
@@ -44,7 +44,7 @@ async def open_times(stub: TelegramStub, client: StubUser, day_index: int = 0) -
 
 
 async def book(
-    stub: TelegramStub, client: StubUser, pick: int | None = None, after: datetime | None = None
+    stub: BotApiEmulator, client: EmulatedUser, pick: int | None = None, after: datetime | None = None
 ) -> tuple[SentMessage, datetime]:
     """Book through the chat: the `pick`-th time on the first day, or the first start after `after`."""
     flow = await open_times(stub, client)
@@ -76,7 +76,7 @@ def saved_name(database_url: str, user_id: int) -> str | None:
         return connection.scalar(select(User.first_name).where(User.id == user_id))
 
 
-async def until_saved(stub: TelegramStub, database_url: str, client: StubUser) -> None:
+async def until_saved(stub: BotApiEmulator, database_url: str, client: EmulatedUser) -> None:
     """A new client whose first message only read is saved just after the answer to it."""
     await stub.wait_for(lambda: saved_name(database_url, client.id) is not None, what=f"user {client.id} saved")
 

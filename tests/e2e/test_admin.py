@@ -5,9 +5,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import text
 
+from emulator import BotApiEmulator, EmulatedUser
 from tests.e2e.conftest import BotFactory
 from tests.e2e.helpers import book, database, start_of, time_buttons, until_saved
-from tests.telegram_stub import StubUser, TelegramStub
 
 OWNER = 9001
 ADMIN_ENV = {"ADMIN_IDS": str(OWNER), "SLOT_MINUTES": "15", "BOOKING_MIN_LEAD": "5m", "CANCEL_CUTOFF": "1m"}
@@ -54,7 +54,7 @@ def booking_status(database_url: str, user_id: int) -> list[str]:
         return list(db.execute(text("SELECT status FROM bookings WHERE user_id = :u"), {"u": user_id}).scalars())
 
 
-async def start_owner(stub: TelegramStub) -> StubUser:
+async def start_owner(stub: BotApiEmulator) -> EmulatedUser:
     owner = stub.user(OWNER, "Owner")
     owner.send("/start")
     await owner.wait_message("Hello, Owner")
@@ -62,7 +62,7 @@ async def start_owner(stub: TelegramStub) -> StubUser:
 
 
 async def test_admin_commands_and_buttons_do_not_exist_for_non_admins(
-    stub: TelegramStub, bot_factory: BotFactory, database_url: str
+    stub: BotApiEmulator, bot_factory: BotFactory, database_url: str
 ) -> None:
     await bot_factory(**ADMIN_ENV).start()
     client = stub.user(9100, "Client")
@@ -116,7 +116,7 @@ async def test_admin_commands_and_buttons_do_not_exist_for_non_admins(
 
 
 async def test_admin_day_view_with_forty_hostile_bookings_stays_under_telegram_limits(
-    stub: TelegramStub, bot_factory: BotFactory, database_url: str
+    stub: BotApiEmulator, bot_factory: BotFactory, database_url: str
 ) -> None:
     await bot_factory(**ADMIN_ENV).start()
     day = tomorrow()
@@ -139,7 +139,7 @@ async def test_admin_day_view_with_forty_hostile_bookings_stays_under_telegram_l
 
 
 async def test_admin_cancel_with_reason_tells_the_client_and_is_audited(
-    stub: TelegramStub, bot_factory: BotFactory, database_url: str
+    stub: BotApiEmulator, bot_factory: BotFactory, database_url: str
 ) -> None:
     await bot_factory(**ADMIN_ENV).start()
     owner = await start_owner(stub)
@@ -167,7 +167,7 @@ async def test_admin_cancel_with_reason_tells_the_client_and_is_audited(
 
 
 async def test_admin_block_lists_bookings_inside_and_hides_the_time(
-    stub: TelegramStub, bot_factory: BotFactory, database_url: str
+    stub: BotApiEmulator, bot_factory: BotFactory, database_url: str
 ) -> None:
     await bot_factory(**ADMIN_ENV).start()
     owner = await start_owner(stub)
@@ -203,7 +203,7 @@ async def test_admin_block_lists_bookings_inside_and_hides_the_time(
     assert f"{day:%d.%m}" in " ".join(b["text"] for b in again.buttons()) or start_of
 
 
-async def test_admin_jobs_health_and_admins(stub: TelegramStub, bot_factory: BotFactory, database_url: str) -> None:
+async def test_admin_jobs_health_and_admins(stub: BotApiEmulator, bot_factory: BotFactory, database_url: str) -> None:
     await bot_factory(**ADMIN_ENV).start()
     owner = await start_owner(stub)
     client = stub.user(9105, "Future admin")
@@ -276,7 +276,7 @@ def seed_past_booking(database_url: str, user_id: int, name: str) -> int:
 
 
 async def test_admin_services_feedback_and_export(
-    stub: TelegramStub, bot_factory: BotFactory, database_url: str
+    stub: BotApiEmulator, bot_factory: BotFactory, database_url: str
 ) -> None:
     await bot_factory(**ADMIN_ENV).start()
     owner = await start_owner(stub)
@@ -331,7 +331,7 @@ async def test_admin_services_feedback_and_export(
 
 
 async def test_admin_stats_reports_figures_and_a_png_chart(
-    stub: TelegramStub, bot_factory: BotFactory, database_url: str
+    stub: BotApiEmulator, bot_factory: BotFactory, database_url: str
 ) -> None:
     await bot_factory(**ADMIN_ENV).start()
     owner = await start_owner(stub)
@@ -363,7 +363,7 @@ async def test_admin_stats_reports_figures_and_a_png_chart(
 
 
 async def test_admin_books_and_moves_bookings_on_a_clients_behalf(
-    stub: TelegramStub, bot_factory: BotFactory, database_url: str
+    stub: BotApiEmulator, bot_factory: BotFactory, database_url: str
 ) -> None:
     await bot_factory(**ADMIN_ENV).start()
     owner = await start_owner(stub)
@@ -431,7 +431,7 @@ def seed_users(database_url: str, ids: range, *, blocked_in_db: set[int]) -> Non
 
 @pytest.mark.parametrize("stop", ["sigkill", "sigterm"])
 async def test_admin_broadcast_reaches_everyone_once_across_a_restart(
-    stub: TelegramStub, bot_factory: BotFactory, database_url: str, stop: str
+    stub: BotApiEmulator, bot_factory: BotFactory, database_url: str, stop: str
 ) -> None:
     stub.flood_limits = True
     bot = bot_factory(**ADMIN_ENV)

@@ -4,9 +4,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from emulator import BotApiEmulator
 from tests.e2e.conftest import BotFactory
 from tests.e2e.helpers import book
-from tests.telegram_stub import TelegramStub
 
 OWNER = 9001
 # One-minute slots and a reminder 50 s before the start: the reminder of a time booked a minute ahead is due
@@ -23,7 +23,7 @@ ENV = {
 
 @pytest.mark.timeout(240)
 async def test_attendance_confirmed_in_the_reminder_shows_in_the_owners_day_view(
-    stub: TelegramStub, bot_factory: BotFactory
+    stub: BotApiEmulator, bot_factory: BotFactory
 ) -> None:
     await bot_factory(**ENV).start()
     client = stub.user(2101, "Client <b>&")

@@ -3,10 +3,10 @@ import re
 
 import pytest
 
+from emulator import BotApiEmulator
 from tests.e2e.bot_process import BotProcess
 from tests.e2e.conftest import SharedBot
 from tests.e2e.helpers import book, open_times, start_of, time_buttons
-from tests.telegram_stub import TelegramStub
 
 DDMM = re.compile(r"\d{2}\.\d{2}")
 
@@ -15,7 +15,7 @@ pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.xdist_group(
 
 
 @pytest.fixture
-def stub(shared_bot: SharedBot) -> TelegramStub:
+def stub(shared_bot: SharedBot) -> BotApiEmulator:
     shared_bot.stub.errors.clear()
     return shared_bot.stub
 
@@ -25,7 +25,7 @@ def bot(shared_bot: SharedBot) -> BotProcess:
     return shared_bot.process
 
 
-async def test_booking_flow_books_and_confirms_with_date_and_time(stub: TelegramStub, bot: BotProcess) -> None:
+async def test_booking_flow_books_and_confirms_with_date_and_time(stub: BotApiEmulator, bot: BotProcess) -> None:
     client = stub.user(1001, "Anna")
     client.send("/start")
     await client.wait_message("Hello, Anna")
@@ -58,7 +58,7 @@ async def test_booking_flow_books_and_confirms_with_date_and_time(stub: Telegram
     assert not stub.errors
 
 
-async def test_booking_flow_cancel_asks_then_frees_the_slot(stub: TelegramStub, bot: BotProcess) -> None:
+async def test_booking_flow_cancel_asks_then_frees_the_slot(stub: BotApiEmulator, bot: BotProcess) -> None:
     client = stub.user(1002, "Boris")
     _, start = await book(stub, client)
 
@@ -76,7 +76,7 @@ async def test_booking_flow_cancel_asks_then_frees_the_slot(stub: TelegramStub, 
     assert not stub.errors
 
 
-async def test_booking_flow_reschedule_moves_the_same_booking(stub: TelegramStub, bot: BotProcess) -> None:
+async def test_booking_flow_reschedule_moves_the_same_booking(stub: BotApiEmulator, bot: BotProcess) -> None:
     client = stub.user(1004, "Gleb")
     _, first_start = await book(stub, client, pick=0)
 
@@ -105,7 +105,7 @@ async def test_booking_flow_reschedule_moves_the_same_booking(stub: TelegramStub
 
 
 async def test_booking_flow_forged_click_on_someone_elses_booking_is_refused(
-    stub: TelegramStub, bot: BotProcess
+    stub: BotApiEmulator, bot: BotProcess
 ) -> None:
     owner, intruder = stub.user(1005, "Owner"), stub.user(1006, "Intruder")
     await book(stub, owner)
@@ -129,7 +129,7 @@ async def test_booking_flow_forged_click_on_someone_elses_booking_is_refused(
 
 
 async def test_booking_flow_two_clients_confirming_one_slot_get_one_booking(
-    stub: TelegramStub, bot: BotProcess
+    stub: BotApiEmulator, bot: BotProcess
 ) -> None:
     first, second = stub.user(1007, "First"), stub.user(1008, "Second")
     # Tomorrow: late in the evening today's last free time may be this one, and the loser then hears that
@@ -151,7 +151,7 @@ async def test_booking_flow_two_clients_confirming_one_slot_get_one_booking(
     assert not stub.errors
 
 
-async def test_booking_flow_double_click_on_confirm_books_once(stub: TelegramStub, bot: BotProcess) -> None:
+async def test_booking_flow_double_click_on_confirm_books_once(stub: BotApiEmulator, bot: BotProcess) -> None:
     client = stub.user(1009, "Double")
     flow = await open_times(stub, client)
     client.click(flow, time_buttons(flow)[0]["text"])
@@ -170,7 +170,7 @@ async def test_booking_flow_double_click_on_confirm_books_once(stub: TelegramStu
 
 
 async def test_booking_flow_hostile_name_and_garbage_input_get_clean_answers(
-    stub: TelegramStub, bot: BotProcess
+    stub: BotApiEmulator, bot: BotProcess
 ) -> None:
     client = stub.user(1010, "<b>&amp; </i>", username="x<y")
     client.send("/start")
@@ -187,7 +187,7 @@ async def test_booking_flow_hostile_name_and_garbage_input_get_clean_answers(
     assert not stub.errors, stub.errors
 
 
-async def test_booking_flow_speaks_russian_to_russian_users(stub: TelegramStub, bot: BotProcess) -> None:
+async def test_booking_flow_speaks_russian_to_russian_users(stub: BotApiEmulator, bot: BotProcess) -> None:
     client = stub.user(1011, "Дарья", language_code="ru")
     client.send("/start")
     await client.wait_message("Здравствуйте, Дарья")
@@ -197,7 +197,7 @@ async def test_booking_flow_speaks_russian_to_russian_users(stub: TelegramStub, 
 
 
 async def test_booking_flow_reply_waiting_on_telegram_holds_up_no_other_client(
-    stub: TelegramStub, bot: BotProcess
+    stub: BotApiEmulator, bot: BotProcess
 ) -> None:
     slow, other = stub.user(1012, "Slow"), stub.user(1013, "Other")
     slow.send("/book")

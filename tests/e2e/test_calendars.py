@@ -5,16 +5,16 @@ import re
 import aiohttp
 from icalendar import Calendar
 
+from emulator import BotApiEmulator
 from tests.e2e.conftest import BotFactory
 from tests.e2e.helpers import book
 from tests.ports import free_port
-from tests.telegram_stub import TelegramStub
 
 OWNER = 9001
 
 
 async def test_calendars_the_booking_file_and_the_business_feed_parse(
-    stub: TelegramStub, bot_factory: BotFactory
+    stub: BotApiEmulator, bot_factory: BotFactory
 ) -> None:
     port = free_port()
     public = f"http://127.0.0.1:{port}"

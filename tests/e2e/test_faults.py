@@ -10,17 +10,17 @@ from datetime import UTC, datetime, timedelta
 import aiohttp
 import pytest
 
+from emulator import BotApiEmulator, EmulatedUser
 from tests.e2e.conftest import BotFactory
 from tests.e2e.helpers import seed_bookings
 from tests.e2e.test_reminders import wait_until
 from tests.ports import free_port
 from tests.postgres_server import PostgresServer
-from tests.telegram_stub import StubUser, TelegramStub
 
 UNAVAILABLE = "temporarily unavailable"
 
 
-def reminder_times(client: StubUser) -> list[float]:
+def reminder_times(client: EmulatedUser) -> list[float]:
     return [m.sent_at for m in client.messages() if "Reminder" in m.text]
 
 
@@ -32,7 +32,7 @@ async def readiness(port: int) -> tuple[int, dict[str, object]]:
 @pytest.mark.timeout(240)
 @pytest.mark.parametrize("database_url", ["restartable"], indirect=True)
 async def test_faults_postgres_restart_while_running_loses_and_doubles_nothing(
-    stub: TelegramStub, bot_factory: BotFactory, database_url: str, postgres_server: PostgresServer
+    stub: BotApiEmulator, bot_factory: BotFactory, database_url: str, postgres_server: PostgresServer
 ) -> None:
     client = stub.user(4101, "Patient")
     start = datetime.now(UTC) + timedelta(seconds=50)
@@ -72,7 +72,7 @@ async def test_faults_postgres_restart_while_running_loses_and_doubles_nothing(
 @pytest.mark.timeout(240)
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 async def test_faults_telegram_failing_then_unreachable_delays_reminders_without_losing_them(
-    stub: TelegramStub, bot_factory: BotFactory, database_url: str
+    stub: BotApiEmulator, bot_factory: BotFactory, database_url: str
 ) -> None:
     client = stub.user(4201, "Patient")
     # The reminder's attempts fail for about 7 s, then it is retried 30 s later: still before the start.

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import make_url
 
+from emulator import BotApiEmulator
 from tests.conftest import eventually
 from tests.e2e.bot_process import BASE_ENV, ROOT, BotProcess
 from tests.e2e.conftest import BotFactory
 from tests.e2e.helpers import saved_name, seed_bookings, until_saved
-from tests.telegram_stub import TelegramStub
 
 
 async def run_main(env: dict[str, str], cwd: Path) -> tuple[int, str]:
@@ -70,7 +70,7 @@ async def test_process_unreachable_redis_fails_in_one_line(tmp_path: Path) -> No
     assert "secret" not in stderr
 
 
-async def test_process_creates_the_sqlite_folder_and_default_service(stub: TelegramStub, tmp_path: Path) -> None:
+async def test_process_creates_the_sqlite_folder_and_default_service(stub: BotApiEmulator, tmp_path: Path) -> None:
     bot = BotProcess(stub, tmp_path, {"DATABASE_URL": "sqlite+aiosqlite:///nested/dir/bot.db"})
     try:
         await bot.start()
@@ -80,7 +80,7 @@ async def test_process_creates_the_sqlite_folder_and_default_service(stub: Teleg
 
 
 async def test_process_sigterm_shuts_down_cleanly_and_keeps_pending_updates(
-    stub: TelegramStub, bot_factory: BotFactory
+    stub: BotApiEmulator, bot_factory: BotFactory
 ) -> None:
     early = stub.user(3001, "Early bird")
     early.send("/start")  # queued while the bot is down: must not be dropped at startup
@@ -95,7 +95,7 @@ async def test_process_sigterm_shuts_down_cleanly_and_keeps_pending_updates(
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-async def test_process_restart_keeps_working(stub: TelegramStub, bot_factory: BotFactory) -> None:
+async def test_process_restart_keeps_working(stub: BotApiEmulator, bot_factory: BotFactory) -> None:
     bot = bot_factory()
     await bot.start()
     assert await bot.terminate() == 0
@@ -107,7 +107,7 @@ async def test_process_restart_keeps_working(stub: TelegramStub, bot_factory: Bo
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 async def test_process_two_pollers_on_one_token_get_409_and_keep_running(
-    stub: TelegramStub, bot_factory: BotFactory
+    stub: BotApiEmulator, bot_factory: BotFactory
 ) -> None:
     first, second = bot_factory(), bot_factory()
     await first.start()
@@ -138,7 +138,7 @@ def write_lock_held_elsewhere(sqlite_url: str) -> Iterator[None]:
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 async def test_process_sqlite_browsing_is_served_while_a_writer_holds_the_database(
-    stub: TelegramStub, bot_factory: BotFactory, database_url: str
+    stub: BotApiEmulator, bot_factory: BotFactory, database_url: str
 ) -> None:
     bot = bot_factory()
     await bot.start()
@@ -158,7 +158,7 @@ async def test_process_sqlite_browsing_is_served_while_a_writer_holds_the_databa
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 async def test_process_sqlite_new_client_is_answered_while_a_writer_holds_the_database(
-    stub: TelegramStub, bot_factory: BotFactory, database_url: str
+    stub: BotApiEmulator, bot_factory: BotFactory, database_url: str
 ) -> None:
     bot = bot_factory()
     await bot.start()
@@ -178,7 +178,7 @@ async def test_process_sqlite_new_client_is_answered_while_a_writer_holds_the_da
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 async def test_process_sqlite_serves_updates_while_its_memory_store_is_rebuilt(
-    stub: TelegramStub, bot_factory: BotFactory, database_url: str
+    stub: BotApiEmulator, bot_factory: BotFactory, database_url: str
 ) -> None:
     tomorrow = datetime.now(UTC) + timedelta(days=1)
     await seed_bookings(database_url, {10_000 + n: tomorrow + n * timedelta(seconds=20) for n in range(30_000)})
@@ -192,7 +192,7 @@ async def test_process_sqlite_serves_updates_while_its_memory_store_is_rebuilt(
     assert "with 30000 bookings: 0 kept, 90000 added" in bot.logs()
 
 
-async def test_process_token_rejected_by_telegram_fails_in_one_line(stub: TelegramStub, tmp_path: Path) -> None:
+async def test_process_token_rejected_by_telegram_fails_in_one_line(stub: BotApiEmulator, tmp_path: Path) -> None:
     other_token = "987654321:AAHsomeoneElsesTokenThatTelegramRefuses"
     env = {**BASE_ENV, "BOT_TOKEN": other_token, "TELEGRAM_API_URL": stub.url}
     code, stderr = await run_main(env, tmp_path)
@@ -204,7 +204,7 @@ async def test_process_token_rejected_by_telegram_fails_in_one_line(stub: Telegr
 
 
 async def test_process_waits_for_telegram_at_startup_and_comes_up_by_itself(
-    stub: TelegramStub, bot_factory: BotFactory
+    stub: BotApiEmulator, bot_factory: BotFactory
 ) -> None:
     await stub.go_offline()
     bot = bot_factory()
@@ -222,7 +222,7 @@ async def test_process_waits_for_telegram_at_startup_and_comes_up_by_itself(
 
 
 async def test_process_stops_promptly_on_sigterm_while_telegram_is_unreachable(
-    stub: TelegramStub, bot_factory: BotFactory
+    stub: BotApiEmulator, bot_factory: BotFactory
 ) -> None:
     await stub.go_offline()
     bot = bot_factory()
@@ -235,7 +235,7 @@ async def test_process_stops_promptly_on_sigterm_while_telegram_is_unreachable(
 
 
 async def test_process_builds_the_chart_font_cache_in_the_background(
-    stub: TelegramStub, bot_factory: BotFactory, tmp_path: Path
+    stub: BotApiEmulator, bot_factory: BotFactory, tmp_path: Path
 ) -> None:
     cache = tmp_path / "matplotlib"  # as in a new container: no font cache yet
     bot = bot_factory(MPLCONFIGDIR=str(cache))

@@ -10,10 +10,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from emulator import BotApiEmulator, EmulatedUser
 from tests.e2e.bot_process import BotProcess
 from tests.e2e.conftest import BotFactory
 from tests.e2e.helpers import book
-from tests.telegram_stub import StubUser, TelegramStub
 
 REMINDER_OFFSET = timedelta(seconds=10)
 FAST = {
@@ -30,7 +30,7 @@ async def wait_until(moment: datetime) -> None:
     await asyncio.sleep(max(0.0, (moment - datetime.now(UTC)).total_seconds()))
 
 
-def reminders_to(client: StubUser) -> list[str]:
+def reminders_to(client: EmulatedUser) -> list[str]:
     return [m.text for m in client.messages() if "Reminder" in m.text]
 
 
@@ -41,7 +41,9 @@ async def restart_and_catch_up(bot: BotProcess) -> None:
 
 
 @pytest.mark.timeout(420)  # up to a minute to the next slot, a minute of appointment, three bot starts
-async def test_reminders_survive_sigkill_and_downtime_exactly_once(stub: TelegramStub, bot_factory: BotFactory) -> None:
+async def test_reminders_survive_sigkill_and_downtime_exactly_once(
+    stub: BotApiEmulator, bot_factory: BotFactory
+) -> None:
     bot = bot_factory(**FAST)
     await bot.start()
     early, late = stub.user(2001, "Early"), stub.user(2002, "Late")

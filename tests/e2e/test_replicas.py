@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from emulator import BotApiEmulator
 from tests.e2e.bot_process import BotProcess
 from tests.e2e.helpers import book, seed_bookings
-from tests.telegram_stub import TelegramStub
 
 LEADER = "This process now runs the scheduler"
 REPLICA_ENV = {
@@ -34,7 +34,7 @@ async def two_processes(
     tmp_path: Path, env: dict[str, str], *, flood_limits: bool = False
 ) -> AsyncIterator[list[BotProcess]]:
     """Two bot processes on one database, each polling its own stand-in; killed and logged at the end."""
-    stubs = [TelegramStub(flood_limits=flood_limits), TelegramStub(flood_limits=flood_limits)]
+    stubs = [BotApiEmulator(flood_limits=flood_limits), BotApiEmulator(flood_limits=flood_limits)]
     for stub in stubs:
         await stub.start()
     processes = [BotProcess(stub, tmp_path / name, env) for stub, name in zip(stubs, ("a", "b"), strict=True)]

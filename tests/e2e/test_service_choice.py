@@ -1,8 +1,8 @@
 from sqlalchemy import text
 
+from emulator import BotApiEmulator
 from tests.e2e.conftest import BotFactory
 from tests.e2e.helpers import database, time_buttons
-from tests.telegram_stub import TelegramStub
 
 
 def add_services(database_url: str, *rows: tuple[str, int, bool]) -> list[int]:
@@ -22,7 +22,7 @@ def add_services(database_url: str, *rows: tuple[str, int, bool]) -> list[int]:
 
 
 async def test_service_choice_is_offered_when_several_services_are_active(
-    stub: TelegramStub, bot_factory: BotFactory, database_url: str
+    stub: BotApiEmulator, bot_factory: BotFactory, database_url: str
 ) -> None:
     bot = bot_factory()
     await bot.start()

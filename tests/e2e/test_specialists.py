@@ -1,20 +1,20 @@
 """A barbershop of three, set up and booked over real HTTP against the stand-in, by the real process."""
 
+from emulator import BotApiEmulator, EmulatedUser
 from tests.e2e.conftest import BotFactory
 from tests.e2e.helpers import TIME
-from tests.telegram_stub import StubUser, TelegramStub
 
 OWNER = 9001
 
 
-async def say(owner: StubUser, text: str, expect: str) -> str:
+async def say(owner: EmulatedUser, text: str, expect: str) -> str:
     before = len(owner.messages())
     owner.send(text)
     return (await owner.wait_message(expect, after=before)).text
 
 
 async def test_specialists_an_owner_sets_up_three_barbers_and_clients_book_each_or_anyone(
-    stub: TelegramStub, bot_factory: BotFactory
+    stub: BotApiEmulator, bot_factory: BotFactory
 ) -> None:
     bot = bot_factory(ADMIN_IDS=str(OWNER), SLOT_MINUTES="30")
     await bot.start()

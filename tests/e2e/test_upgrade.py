@@ -6,11 +6,11 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from emulator import BotApiEmulator
 from services.scheduling import BookingTimes, ReminderJobs, create_scheduler
 from tests.conftest import make_settings
 from tests.database.test_migrations import migrate
 from tests.e2e.conftest import BotFactory
-from tests.telegram_stub import TelegramStub
 
 PREVIOUS_HEAD = "0004"
 FAST = {"REMINDERS": "10s", "FEEDBACK_AFTER": "1s", "BOOKING_MIN_LEAD": "0s", "CANCEL_CUTOFF": "0s"}
@@ -19,7 +19,7 @@ FAST = {"REMINDERS": "10s", "FEEDBACK_AFTER": "1s", "BOOKING_MIN_LEAD": "0s", "C
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 @pytest.mark.timeout(180)
 async def test_upgrade_from_the_previous_head_keeps_bookings_and_stored_reminders_exactly_once(
-    stub: TelegramStub, bot_factory: BotFactory, database_url: str
+    stub: BotApiEmulator, bot_factory: BotFactory, database_url: str
 ) -> None:
     client = stub.user(3101, "Before <b>&")
     start = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=35)

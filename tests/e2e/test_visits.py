@@ -4,16 +4,16 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import text
 
+from emulator import BotApiEmulator
 from tests.e2e.conftest import BotFactory
 from tests.e2e.helpers import database, until_saved
-from tests.telegram_stub import TelegramStub
 
 OWNER = 9001
 CLIENT = 2301
 
 
 async def test_visits_a_no_show_marked_by_the_owner_closes_booking_at_the_limit(
-    stub: TelegramStub, bot_factory: BotFactory, database_url: str
+    stub: BotApiEmulator, bot_factory: BotFactory, database_url: str
 ) -> None:
     bot = bot_factory(ADMIN_IDS=str(OWNER), TIMEZONE="UTC", MAX_NO_SHOWS="1", BUSINESS_CONTACT="@salon_desk")
     await bot.start()
@@ -49,7 +49,7 @@ async def test_visits_a_no_show_marked_by_the_owner_closes_booking_at_the_limit(
 
 
 async def test_visits_the_owner_closes_booking_for_a_client_from_their_card_and_writes_a_note(
-    stub: TelegramStub, bot_factory: BotFactory, database_url: str
+    stub: BotApiEmulator, bot_factory: BotFactory, database_url: str
 ) -> None:
     bot = bot_factory(ADMIN_IDS=str(OWNER), TIMEZONE="UTC", BUSINESS_CONTACT="@salon_desk")
     await bot.start()

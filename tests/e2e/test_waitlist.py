@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import text
 
+from emulator import BotApiEmulator, EmulatedUser
 from tests.e2e.conftest import BotFactory
 from tests.e2e.helpers import book, database
-from tests.telegram_stub import StubUser, TelegramStub
 
 OWNER, HOLDER, FIRST, SECOND = 9001, 2401, 2402, 2403
 CONFIRM_BY = timedelta(seconds=30)
@@ -22,7 +22,7 @@ def midday_zone(now: datetime) -> str:
     return "UTC" if offset == 0 else f"Etc/GMT{-offset:+d}"  # POSIX signs: Etc/GMT-3 is UTC+3
 
 
-async def wait_for_full_day(stub: TelegramStub, client: StubUser) -> None:
+async def wait_for_full_day(stub: BotApiEmulator, client: EmulatedUser) -> None:
     client.send("/book")
     flow = await client.wait_message("Choose a day", after=len(client.messages()))
     client.click(flow, "Wait for a full day")
@@ -33,7 +33,7 @@ async def wait_for_full_day(stub: TelegramStub, client: StubUser) -> None:
 
 @pytest.mark.timeout(300)
 async def test_waitlist_an_unconfirmed_booking_released_at_confirm_by_goes_to_one_of_two_racing_clients(
-    stub: TelegramStub, bot_factory: BotFactory, database_url: str
+    stub: BotApiEmulator, bot_factory: BotFactory, database_url: str
 ) -> None:
     now = datetime.now(UTC)
     zone = midday_zone(now)

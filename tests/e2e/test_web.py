@@ -1,13 +1,15 @@
 import aiohttp
 
+from emulator import BotApiEmulator
 from tests.conftest import eventually
 from tests.e2e.conftest import BotFactory
 from tests.e2e.helpers import book, samples
 from tests.ports import free_port
-from tests.telegram_stub import TelegramStub
 
 
-async def test_web_health_readiness_and_metrics(stub: TelegramStub, bot_factory: BotFactory, database_url: str) -> None:
+async def test_web_health_readiness_and_metrics(
+    stub: BotApiEmulator, bot_factory: BotFactory, database_url: str
+) -> None:
     port = free_port()
     await bot_factory(WEB_HOST="127.0.0.1", WEB_PORT=str(port)).start()
     client = stub.user(8001, "Metered")

@@ -1,12 +1,12 @@
 import aiohttp
 
+from emulator import SECRET_HEADER, BotApiEmulator
 from tests.e2e.conftest import BotFactory
 from tests.ports import free_port
-from tests.telegram_stub import SECRET_HEADER, TelegramStub
 
 
 async def test_webhook_mode_serves_updates_and_rejects_requests_without_the_secret(
-    stub: TelegramStub, bot_factory: BotFactory
+    stub: BotApiEmulator, bot_factory: BotFactory
 ) -> None:
     port = free_port()
     url = f"http://127.0.0.1:{port}/telegram/webhook"

@@ -1,7 +1,7 @@
 """In-process handler tests: the real dispatcher (main's), real databases, the Bot API stand-in over HTTP.
 
 Updates are fed with `Dispatcher.feed_raw_update` instead of being polled by a child process: a test plays
-users with the stand-in's `StubUser` as the end-to-end tests do, then `Chat.process()` hands the updates
+users with the stand-in's `EmulatedUser` as the end-to-end tests do, then `Chat.process()` hands the updates
 they queued to the dispatcher and returns once they are handled (and the work after their commits is done).
 """
 
@@ -22,10 +22,10 @@ from bot.telegram_session import create_bot
 from config import Settings
 from database.engine import after_commit_work_done, create_engine, create_sessionmaker
 from database.migrate import upgrade_to_head
+from emulator import BotApiEmulator
 from services import runtime
 from services.scheduling import ReminderJobs
 from tests.conftest import make_settings
-from tests.telegram_stub import TelegramStub
 
 OWNER = 9001
 FIRST_SPECIALIST = 1  # made by the migrations, as on a fresh install
@@ -33,7 +33,7 @@ FIRST_SPECIALIST = 1  # made by the migrations, as on a fresh install
 
 @dataclass
 class Chat:
-    stub: TelegramStub
+    stub: BotApiEmulator
     dispatcher: Dispatcher
     bot: Bot
     sessionmaker: async_sessionmaker[AsyncSession]
@@ -57,7 +57,7 @@ class Chat:
         return await self.dispatcher.storage.get_state(self.state_key(user_id))
 
 
-async def open_chat(stub: TelegramStub, database_url: str, **overrides: Any) -> AsyncIterator[Chat]:
+async def open_chat(stub: BotApiEmulator, database_url: str, **overrides: Any) -> AsyncIterator[Chat]:
     settings = make_settings(database_url, admin_ids=str(OWNER), slot_minutes=15, **overrides)
     engine = create_engine(settings.database_url)
     await upgrade_to_head(engine)
@@ -86,6 +86,6 @@ async def open_chat(stub: TelegramStub, database_url: str, **overrides: Any) -> 
 
 
 @pytest.fixture
-async def chat(stub: TelegramStub, database_url: str) -> AsyncIterator[Chat]:
+async def chat(stub: BotApiEmulator, database_url: str) -> AsyncIterator[Chat]:
     async for opened in open_chat(stub, database_url):
         yield opened

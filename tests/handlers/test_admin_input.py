@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import func, select
 
 from database.models import Service
+from emulator import BotApiEmulator
 from tests.handlers.conftest import OWNER, Chat
-from tests.telegram_stub import TelegramStub
 
 
 async def services(chat: Chat) -> list[tuple[str, str | None]]:
@@ -33,7 +33,7 @@ async def services(chat: Chat) -> list[tuple[str, str | None]]:
     ],
 )
 async def test_admin_input_out_of_bounds_is_refused_clearly_and_changes_nothing(
-    chat: Chat, stub: TelegramStub, caplog: pytest.LogCaptureFixture, command: str, answer: str
+    chat: Chat, stub: BotApiEmulator, caplog: pytest.LogCaptureFixture, command: str, answer: str
 ) -> None:
     before = await services(chat)
     owner = stub.user(OWNER, "Owner")
@@ -48,7 +48,7 @@ async def test_admin_input_out_of_bounds_is_refused_clearly_and_changes_nothing(
     assert not stub.errors, stub.errors
 
 
-async def test_admin_input_lengths_at_the_limit_are_stored_whole(chat: Chat, stub: TelegramStub) -> None:
+async def test_admin_input_lengths_at_the_limit_are_stored_whole(chat: Chat, stub: BotApiEmulator) -> None:
     owner = stub.user(OWNER, "Owner")
     owner.send(f"/service_add {'N' * 128}; 30; {'9' * 32}")
     await chat.process()

@@ -1,12 +1,12 @@
 """/admin: every item of the menu is handled by its feature's router, for admins only."""
 
+from emulator import BotApiEmulator
 from services import runtime
 from tests.conftest import eventually
 from tests.handlers.conftest import OWNER, Chat
-from tests.telegram_stub import TelegramStub
 
 
-async def test_admin_menu_every_item_answers_the_owner(chat: Chat, stub: TelegramStub) -> None:
+async def test_admin_menu_every_item_answers_the_owner(chat: Chat, stub: BotApiEmulator) -> None:
     owner = stub.user(OWNER, "Owner")
     owner.send("/admin")
     await chat.process()
@@ -23,7 +23,7 @@ async def test_admin_menu_every_item_answers_the_owner(chat: Chat, stub: Telegra
     assert not stub.errors, stub.errors
 
 
-async def test_admin_menu_does_not_exist_for_clients(chat: Chat, stub: TelegramStub) -> None:
+async def test_admin_menu_does_not_exist_for_clients(chat: Chat, stub: BotApiEmulator) -> None:
     client = stub.user(9100, "Client")
     client.send("/admin")
     await chat.process()

@@ -7,9 +7,9 @@ from sqlalchemy import select, update
 from bot.callbacks import AttendConfirm
 from database.engine import commit
 from database.models import Booking, BookingStatus, Service, User, utcnow
+from emulator import BotApiEmulator, EmulatedUser
 from services import reminders
 from tests.handlers.conftest import FIRST_SPECIALIST, OWNER, Chat
-from tests.telegram_stub import StubUser, TelegramStub
 
 CLIENT = 9100
 
@@ -34,12 +34,12 @@ async def booking_in(chat: Chat, hours: float, user_id: int = CLIENT) -> int:
         return booking.id
 
 
-async def reminded(chat: Chat, client: StubUser, booking_id: int):  # type: ignore[no-untyped-def]
+async def reminded(chat: Chat, client: EmulatedUser, booking_id: int):  # type: ignore[no-untyped-def]
     await reminders.send_reminder(booking_id)
     return await client.wait_message("Reminder")
 
 
-async def day_view_line(chat: Chat, stub: TelegramStub, booking_id: int) -> str:
+async def day_view_line(chat: Chat, stub: BotApiEmulator, booking_id: int) -> str:
     async with chat.sessionmaker() as session:
         booking = await session.get(Booking, booking_id)
         assert booking is not None
@@ -58,7 +58,7 @@ async def confirmed_at(chat: Chat, booking_id: int):  # type: ignore[no-untyped-
 
 
 async def test_attendance_confirmed_from_the_reminder_shows_in_place_and_in_the_day_view(
-    chat: Chat, stub: TelegramStub
+    chat: Chat, stub: BotApiEmulator
 ) -> None:
     client = stub.user(CLIENT, "Client")
     booking_id = await booking_in(chat, 3)
@@ -82,7 +82,9 @@ async def test_attendance_confirmed_from_the_reminder_shows_in_place_and_in_the_
     assert not stub.errors, stub.errors
 
 
-async def test_attendance_a_later_reminder_of_a_confirmed_booking_asks_no_more(chat: Chat, stub: TelegramStub) -> None:
+async def test_attendance_a_later_reminder_of_a_confirmed_booking_asks_no_more(
+    chat: Chat, stub: BotApiEmulator
+) -> None:
     client = stub.user(CLIENT, "Client")
     booking_id = await booking_in(chat, 3)
     async with chat.sessionmaker() as session:
@@ -93,7 +95,7 @@ async def test_attendance_a_later_reminder_of_a_confirmed_booking_asks_no_more(c
 
 
 async def test_attendance_move_and_cancel_from_the_reminder_follow_the_rules_of_my(
-    chat: Chat, stub: TelegramStub
+    chat: Chat, stub: BotApiEmulator
 ) -> None:
     client = stub.user(CLIENT, "Client")
     booking_id = await booking_in(chat, 3)
@@ -122,7 +124,7 @@ async def test_attendance_move_and_cancel_from_the_reminder_follow_the_rules_of_
 
 
 async def test_attendance_refuses_someone_elses_a_cancelled_and_a_forged_booking(
-    chat: Chat, stub: TelegramStub
+    chat: Chat, stub: BotApiEmulator
 ) -> None:
     client, other = stub.user(CLIENT, "Client"), stub.user(9200, "Other")
     booking_id = await booking_in(chat, 3)

@@ -4,12 +4,12 @@ from sqlalchemy import update
 
 from database.engine import commit
 from database.models import Service
+from emulator import BotApiEmulator
 from tests.e2e.helpers import TIME
 from tests.handlers.conftest import Chat
-from tests.telegram_stub import TelegramStub
 
 
-async def test_booking_flow_back_and_forth_between_services_days_and_times(chat: Chat, stub: TelegramStub) -> None:
+async def test_booking_flow_back_and_forth_between_services_days_and_times(chat: Chat, stub: BotApiEmulator) -> None:
     async with chat.sessionmaker() as session:
         session.add(Service(name="Beard", duration_minutes=30, position=1))
         await commit(session)
@@ -35,7 +35,7 @@ async def test_booking_flow_back_and_forth_between_services_days_and_times(chat:
 
 
 async def test_booking_flow_a_service_hidden_meanwhile_is_refused_at_the_next_click(
-    chat: Chat, stub: TelegramStub
+    chat: Chat, stub: BotApiEmulator
 ) -> None:
     client = stub.user(9100, "Client")
     client.send("/book")

@@ -12,18 +12,18 @@ from bot.callbacks import CalendarFile
 from bot.web import create_app
 from database.engine import TransactionMode, commit, use_transactions
 from database.models import Booking, BookingStatus, CalendarFeed, User, utcnow
+from emulator import BotApiEmulator, EmulatedUser
 from services.booking import BookingService
 from services.catalog import Catalog
 from tests.handlers.conftest import FIRST_SPECIALIST, Chat, open_chat
 from tests.handlers.test_staff import ANNA_PHONE, CLIENT, barbershop, say
-from tests.telegram_stub import StubUser, TelegramStub
 
 ADDRESS = "Main St. 1 <b>&"
 PUBLIC = "https://bookings.example.com"
 
 
 @pytest.fixture
-async def chat(stub: TelegramStub, database_url: str) -> AsyncIterator[Chat]:
+async def chat(stub: BotApiEmulator, database_url: str) -> AsyncIterator[Chat]:
     async for opened in open_chat(stub, database_url, business_address=ADDRESS, public_url=PUBLIC):
         yield opened
 
@@ -32,7 +32,7 @@ def events(content: bytes) -> list:  # type: ignore[type-arg]
     return list(Calendar.from_ical(content).walk("VEVENT"))
 
 
-async def calendar_file(chat: Chat, stub: TelegramStub, client: StubUser, button: str, message=None):  # type: ignore[no-untyped-def]
+async def calendar_file(chat: Chat, stub: BotApiEmulator, client: EmulatedUser, button: str, message=None):  # type: ignore[no-untyped-def]
     before = len(stub.files)
     client.click(message or client.messages()[-1], button)
     await chat.process()
@@ -45,7 +45,7 @@ async def calendar_file(chat: Chat, stub: TelegramStub, client: StubUser, button
 
 
 async def test_calendars_the_file_follows_a_booking_through_a_move_and_a_cancellation(
-    chat: Chat, stub: TelegramStub
+    chat: Chat, stub: BotApiEmulator
 ) -> None:
     client = stub.user(CLIENT, "Client")
     client.send("/book")
@@ -97,7 +97,7 @@ async def test_calendars_the_file_follows_a_booking_through_a_move_and_a_cancell
     assert not stub.errors, stub.errors
 
 
-async def test_calendars_someone_elses_or_a_forged_booking_gets_no_file(chat: Chat, stub: TelegramStub) -> None:
+async def test_calendars_someone_elses_or_a_forged_booking_gets_no_file(chat: Chat, stub: BotApiEmulator) -> None:
     start = utcnow() + timedelta(days=1)
     async with chat.sessionmaker() as session:
         session.add(User(id=CLIENT, first_name="Client"))
@@ -126,7 +126,7 @@ async def feeds(chat: Chat) -> list[CalendarFeed]:
 
 
 async def test_calendars_feeds_for_the_business_and_a_specialist_hold_their_bookings_and_die_when_revoked(
-    chat: Chat, stub: TelegramStub
+    chat: Chat, stub: BotApiEmulator
 ) -> None:
     owner = await barbershop(chat, stub)
     now = utcnow().replace(second=0, microsecond=0)
@@ -188,7 +188,7 @@ async def test_calendars_feeds_for_the_business_and_a_specialist_hold_their_book
     assert not stub.errors, stub.errors
 
 
-async def test_calendars_a_linked_specialist_gets_their_own_feed_once(chat: Chat, stub: TelegramStub) -> None:
+async def test_calendars_a_linked_specialist_gets_their_own_feed_once(chat: Chat, stub: BotApiEmulator) -> None:
     owner = await barbershop(chat, stub)
     await say(chat, owner, f"/staff_link 1 {ANNA_PHONE}")
     anna = stub.user(ANNA_PHONE, "Anna")

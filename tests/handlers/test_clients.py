@@ -9,12 +9,12 @@ from bot.callbacks import ClientBookingClosed, ClientCardOpen, ClientForgive, Cl
 from core.errors import ClosedByAdmin
 from database.engine import TransactionMode, commit, use_transactions
 from database.models import AuditEntry, Booking, BookingStatus, CancelledBy, ClientNote, Feedback, User, utcnow
+from emulator import BotApiEmulator, EmulatedUser, SentMessage
 from services.booking import BookingService
 from services.catalog import Catalog
 from tests.handlers.conftest import OWNER, Chat
 from tests.handlers.test_staff import CLIENT, say
 from tests.handlers.test_visits import add_booking
-from tests.telegram_stub import SentMessage, StubUser, TelegramStub
 
 
 async def history(chat: Chat) -> None:
@@ -39,12 +39,12 @@ async def history(chat: Chat) -> None:
         await commit(session)
 
 
-async def card_of(chat: Chat, owner: StubUser, query: str) -> SentMessage:
+async def card_of(chat: Chat, owner: EmulatedUser, query: str) -> SentMessage:
     await say(chat, owner, f"/client {query}")
     return owner.messages()[-1]
 
 
-async def test_clients_the_card_counts_the_history_and_lists_what_is_ahead(chat: Chat, stub: TelegramStub) -> None:
+async def test_clients_the_card_counts_the_history_and_lists_what_is_ahead(chat: Chat, stub: BotApiEmulator) -> None:
     await history(chat)
     owner = stub.user(OWNER, "Owner")
     assert "Usage: /client" in await say(chat, owner, "/client")
@@ -71,7 +71,7 @@ async def test_clients_the_card_counts_the_history_and_lists_what_is_ahead(chat:
     assert not stub.errors, stub.errors
 
 
-async def test_clients_notes_are_added_in_chat_and_shown_newest_first(chat: Chat, stub: TelegramStub) -> None:
+async def test_clients_notes_are_added_in_chat_and_shown_newest_first(chat: Chat, stub: BotApiEmulator) -> None:
     await add_booking(chat, timedelta(days=1))
     owner = stub.user(OWNER, "Owner")
     card = await card_of(chat, owner, str(CLIENT))
@@ -101,7 +101,7 @@ async def test_clients_notes_are_added_in_chat_and_shown_newest_first(chat: Chat
     assert not stub.errors, stub.errors  # every card fitted Telegram's limits
 
 
-async def test_clients_a_note_left_half_way_does_not_capture_later_text(chat: Chat, stub: TelegramStub) -> None:
+async def test_clients_a_note_left_half_way_does_not_capture_later_text(chat: Chat, stub: BotApiEmulator) -> None:
     await add_booking(chat, timedelta(days=1))
     owner = stub.user(OWNER, "Owner")
     card = await card_of(chat, owner, str(CLIENT))
@@ -113,7 +113,7 @@ async def test_clients_a_note_left_half_way_does_not_capture_later_text(chat: Ch
         assert (await session.scalars(select(ClientNote))).all() == []
 
 
-async def test_clients_closed_booking_refuses_the_client_but_not_the_admins(chat: Chat, stub: TelegramStub) -> None:
+async def test_clients_closed_booking_refuses_the_client_but_not_the_admins(chat: Chat, stub: BotApiEmulator) -> None:
     await add_booking(chat, -timedelta(days=3))
     owner = stub.user(OWNER, "Owner")
     client = stub.user(CLIENT, "Client")
@@ -150,7 +150,7 @@ async def test_clients_closed_booking_refuses_the_client_but_not_the_admins(chat
     assert not stub.errors, stub.errors
 
 
-async def test_clients_several_matches_offer_a_choice(chat: Chat, stub: TelegramStub) -> None:
+async def test_clients_several_matches_offer_a_choice(chat: Chat, stub: BotApiEmulator) -> None:
     async with chat.sessionmaker() as session:
         session.add_all(
             [User(id=7001, first_name="Anna", last_name="A"), User(id=7002, first_name="Anna", last_name="B")]
@@ -176,7 +176,7 @@ async def test_clients_several_matches_offer_a_choice(chat: Chat, stub: Telegram
     ],
 )
 async def test_clients_forged_buttons_of_unknown_clients_are_refused(
-    chat: Chat, stub: TelegramStub, forged: ClientCardOpen
+    chat: Chat, stub: BotApiEmulator, forged: ClientCardOpen
 ) -> None:
     owner = stub.user(OWNER, "Owner")
     menu = await card_of(chat, owner, "nobody")
@@ -186,7 +186,7 @@ async def test_clients_forged_buttons_of_unknown_clients_are_refused(
     assert await chat.pending_question(OWNER) is None
 
 
-async def test_clients_a_client_cannot_use_the_card_buttons(chat: Chat, stub: TelegramStub) -> None:
+async def test_clients_a_client_cannot_use_the_card_buttons(chat: Chat, stub: BotApiEmulator) -> None:
     await add_booking(chat, timedelta(days=1))
     client = stub.user(CLIENT, "Client")
     await say(chat, client, "/start")

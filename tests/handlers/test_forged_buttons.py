@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from bot import callbacks
 from database.engine import commit
 from database.models import BlockedPeriod, Booking, Service, User, utcnow
+from emulator import BotApiEmulator
 from tests.handlers.conftest import FIRST_SPECIALIST, OWNER, Chat, open_chat
-from tests.telegram_stub import TelegramStub
 
 CLIENT = 9100
 PREFIXES = sorted(kind.__prefix__ for kind in CallbackData.__subclasses__() if kind.__module__ == callbacks.__name__)
@@ -55,7 +55,7 @@ def test_forged_callback_data_of_every_kind_gets_an_answer_and_logs_no_error(
     database_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     with asyncio.Runner() as runner:
-        stub = TelegramStub()
+        stub = BotApiEmulator()
         runner.run(stub.start())
         opened = open_chat(stub, database_url)
         chat = runner.run(anext(opened))

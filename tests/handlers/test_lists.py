@@ -6,8 +6,8 @@ from sqlalchemy import func, select
 
 from database.engine import commit
 from database.models import BlockedPeriod, Booking, Service, User
+from emulator import MAX_BUTTONS, MAX_TEXT, BotApiEmulator, EmulatedUser, SentMessage
 from tests.handlers.conftest import FIRST_SPECIALIST, OWNER, Chat
-from tests.telegram_stub import MAX_BUTTONS, MAX_TEXT, SentMessage, StubUser, TelegramStub
 
 CLIENTS = 60
 NAME = "Alexandra Konstantinopolskaya-Rimskaya"  # an ordinary long name
@@ -38,7 +38,7 @@ async def busy_day(chat: Chat, clients: int = CLIENTS, *, same_client: bool = Fa
     return day
 
 
-async def every_page(chat: Chat, user: StubUser, first: SentMessage) -> list[str]:
+async def every_page(chat: Chat, user: EmulatedUser, first: SentMessage) -> list[str]:
     """Turn the pages with ⏩; each must fit Telegram's limits (the stand-in refuses anything larger)."""
     pages = [first.text]
     while "⏩" in [b["text"] for b in first.buttons()]:
@@ -51,7 +51,7 @@ async def every_page(chat: Chat, user: StubUser, first: SentMessage) -> list[str
 
 
 async def test_lists_block_on_a_busy_day_pages_the_bookings_inside_and_a_repeat_adds_no_twin(
-    chat: Chat, stub: TelegramStub
+    chat: Chat, stub: BotApiEmulator
 ) -> None:
     day = await busy_day(chat)
     owner = stub.user(OWNER, "Owner")
@@ -78,7 +78,7 @@ async def test_lists_block_on_a_busy_day_pages_the_bookings_inside_and_a_repeat_
         assert await session.scalar(select(func.count()).select_from(BlockedPeriod)) == 1
 
 
-async def test_lists_day_view_blocks_services_and_my_bookings_come_in_pages(chat: Chat, stub: TelegramStub) -> None:
+async def test_lists_day_view_blocks_services_and_my_bookings_come_in_pages(chat: Chat, stub: BotApiEmulator) -> None:
     day = await busy_day(chat, 90, same_client=True)
     async with chat.sessionmaker() as session:
         for n in range(120):
@@ -112,7 +112,7 @@ async def test_lists_day_view_blocks_services_and_my_bookings_come_in_pages(chat
     assert not stub.errors, stub.errors
 
 
-async def test_lists_a_year_of_bookable_days_comes_in_pages(stub: TelegramStub, database_url: str) -> None:
+async def test_lists_a_year_of_bookable_days_comes_in_pages(stub: BotApiEmulator, database_url: str) -> None:
     from tests.handlers.conftest import open_chat
 
     async for chat in open_chat(stub, database_url, booking_days_ahead=366):
@@ -124,7 +124,7 @@ async def test_lists_a_year_of_bookable_days_comes_in_pages(stub: TelegramStub, 
         assert not stub.errors, stub.errors
 
 
-async def test_lists_of_one_page_have_no_empty_navigation_row(chat: Chat, stub: TelegramStub) -> None:
+async def test_lists_of_one_page_have_no_empty_navigation_row(chat: Chat, stub: BotApiEmulator) -> None:
     await busy_day(chat, 1)
     async with chat.sessionmaker() as session:
         start = day_after_tomorrow() + timedelta(days=3)

@@ -14,9 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.middlewares import READ_ONLY, HandlerTransactions, UnitOfWorkMiddleware
 from database.engine import TransactionMode, _transaction_mode
 from database.models import Service, User
+from emulator import BotApiEmulator
 from services.catalog import Catalog
 from tests.handlers.conftest import Chat
-from tests.telegram_stub import TelegramStub
 
 
 class Failed(Exception):
@@ -70,7 +70,7 @@ async def services(chat: Chat, name: str) -> int:
 
 
 async def test_middlewares_a_failing_handler_commits_nothing(
-    chat: Chat, stub: TelegramStub, test_dispatcher: Dispatcher
+    chat: Chat, stub: BotApiEmulator, test_dispatcher: Dispatcher
 ) -> None:
     stub.user(9100, "Client").send("/write_then_fail")
     with pytest.raises(Failed):
@@ -79,7 +79,7 @@ async def test_middlewares_a_failing_handler_commits_nothing(
 
 
 async def test_middlewares_work_is_committed_before_telegram_is_called(
-    chat: Chat, stub: TelegramStub, test_dispatcher: Dispatcher
+    chat: Chat, stub: BotApiEmulator, test_dispatcher: Dispatcher
 ) -> None:
     answer = stub.hold("sendMessage")
     stub.user(9100, "Client").send("/write_then_answer")
@@ -92,7 +92,7 @@ async def test_middlewares_work_is_committed_before_telegram_is_called(
 
 
 async def test_middlewares_read_only_handlers_read_and_a_new_sender_is_saved_after(
-    chat: Chat, stub: TelegramStub, test_dispatcher: Dispatcher
+    chat: Chat, stub: BotApiEmulator, test_dispatcher: Dispatcher
 ) -> None:
     stub.user(9100, "Client").send("/only_read")
     await feed(chat, test_dispatcher)

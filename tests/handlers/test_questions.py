@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from bot.conversation import ASKED_AT
 from database.engine import commit
 from database.models import Admin, Booking, Broadcast, Feedback, Service, User, utcnow
+from emulator import BotApiEmulator, EmulatedUser
 from tests.handlers.conftest import FIRST_SPECIALIST, OWNER, Chat
-from tests.telegram_stub import StubUser, TelegramStub
 
 CLIENT = 9100
 
@@ -39,7 +39,7 @@ async def count(chat: Chat, what: object) -> int:
         return await session.scalar(select(func.count()).select_from(what)) or 0
 
 
-def forward_from(stub: TelegramStub, sender: StubUser, origin: StubUser) -> None:
+def forward_from(stub: BotApiEmulator, sender: EmulatedUser, origin: EmulatedUser) -> None:
     stub.push_update(
         {
             "message": {
@@ -57,7 +57,7 @@ def forward_from(stub: TelegramStub, sender: StubUser, origin: StubUser) -> None
 Probe = Callable[[], Awaitable[bool]]  # has the late answer taken effect?
 
 
-async def cancel_reason(chat: Chat, stub: TelegramStub) -> tuple[StubUser, Callable[[], None], Probe]:
+async def cancel_reason(chat: Chat, stub: BotApiEmulator) -> tuple[EmulatedUser, Callable[[], None], Probe]:
     booking_id = await add_booking(chat, timedelta(days=1))
     owner = stub.user(OWNER, "Owner")
     owner.send("/start")
@@ -72,7 +72,7 @@ async def cancel_reason(chat: Chat, stub: TelegramStub) -> tuple[StubUser, Calla
     return owner, lambda: owner.send("Reason: the barber is ill"), cancelled
 
 
-async def adding_admin(chat: Chat, stub: TelegramStub) -> tuple[StubUser, Callable[[], None], Probe]:
+async def adding_admin(chat: Chat, stub: BotApiEmulator) -> tuple[EmulatedUser, Callable[[], None], Probe]:
     await add_booking(chat, timedelta(days=1))
     owner = stub.user(OWNER, "Owner")
     owner.send("/admins add")
@@ -83,7 +83,7 @@ async def adding_admin(chat: Chat, stub: TelegramStub) -> tuple[StubUser, Callab
     return owner, lambda: forward_from(stub, owner, stub.user(CLIENT, "Client")), made_admin
 
 
-async def broadcast_message(chat: Chat, stub: TelegramStub) -> tuple[StubUser, Callable[[], None], Probe]:
+async def broadcast_message(chat: Chat, stub: BotApiEmulator) -> tuple[EmulatedUser, Callable[[], None], Probe]:
     owner = stub.user(OWNER, "Owner")
     owner.send("/broadcast")
 
@@ -93,7 +93,7 @@ async def broadcast_message(chat: Chat, stub: TelegramStub) -> tuple[StubUser, C
     return owner, lambda: owner.send("Closed on Monday"), drafted
 
 
-async def feedback_comment(chat: Chat, stub: TelegramStub) -> tuple[StubUser, Callable[[], None], Probe]:
+async def feedback_comment(chat: Chat, stub: BotApiEmulator) -> tuple[EmulatedUser, Callable[[], None], Probe]:
     booking_id = await add_booking(chat, -timedelta(hours=3))
     client = stub.user(CLIENT, "Client")
     client.send("/start")
@@ -118,7 +118,7 @@ QUESTIONS = {
 @pytest.mark.parametrize("question", QUESTIONS)
 @pytest.mark.parametrize("left_by", ["nothing", "command", "menu_button", "button", "time"])
 async def test_questions_are_abandoned_by_commands_menu_buttons_other_buttons_and_time(
-    chat: Chat, stub: TelegramStub, question: str, left_by: str
+    chat: Chat, stub: BotApiEmulator, question: str, left_by: str
 ) -> None:
     user, answer, took_effect = await QUESTIONS[question](chat, stub)
     await chat.process()
@@ -153,7 +153,7 @@ async def test_questions_are_abandoned_by_commands_menu_buttons_other_buttons_an
 
 @pytest.mark.parametrize(("question", "limit"), [("cancel_reason", 500), ("feedback_comment", 2000)])
 async def test_questions_an_answer_too_long_is_refused_and_the_question_stays(
-    chat: Chat, stub: TelegramStub, question: str, limit: int
+    chat: Chat, stub: BotApiEmulator, question: str, limit: int
 ) -> None:
     user, answer, took_effect = await QUESTIONS[question](chat, stub)
     await chat.process()

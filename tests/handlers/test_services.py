@@ -6,8 +6,8 @@ from sqlalchemy import update
 
 from database.engine import commit
 from database.models import Service, utcnow
+from emulator import BotApiEmulator
 from tests.handlers.conftest import OWNER, Chat
-from tests.telegram_stub import TelegramStub
 
 
 async def two_services(chat: Chat) -> None:
@@ -18,7 +18,7 @@ async def two_services(chat: Chat) -> None:
         await commit(session)
 
 
-async def test_services_clients_see_them_in_the_order_admins_set(chat: Chat, stub: TelegramStub) -> None:
+async def test_services_clients_see_them_in_the_order_admins_set(chat: Chat, stub: BotApiEmulator) -> None:
     await two_services(chat)
     client = stub.user(9100, "Client")
     client.send("/book")
@@ -27,7 +27,7 @@ async def test_services_clients_see_them_in_the_order_admins_set(chat: Chat, stu
     assert offered == ["Short · 15′", "Long · 60′"]
 
 
-async def test_services_the_day_view_offers_every_start_some_service_fits(chat: Chat, stub: TelegramStub) -> None:
+async def test_services_the_day_view_offers_every_start_some_service_fits(chat: Chat, stub: BotApiEmulator) -> None:
     await two_services(chat)
     day = (utcnow() + timedelta(days=2)).astimezone(chat.settings.timezone)
     owner = stub.user(OWNER, "Owner")

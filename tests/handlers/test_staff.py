@@ -10,16 +10,16 @@ import pytest
 from sqlalchemy import select
 
 from database.models import Booking, Specialist, utcnow
+from emulator import BotApiEmulator, EmulatedUser, SentMessage
 from tests.e2e.helpers import TIME
 from tests.handlers.conftest import OWNER, Chat, open_chat
 from tests.handlers.test_questions import forward_from
-from tests.telegram_stub import SentMessage, StubUser, TelegramStub
 
 CLIENT = 9100
 ANNA_PHONE = 9200
 
 
-async def say(chat: Chat, user: StubUser, text: str) -> str:
+async def say(chat: Chat, user: EmulatedUser, text: str) -> str:
     user.send(text)
     await chat.process()
     return user.messages()[-1].text
@@ -33,7 +33,7 @@ async def send_notices(chat: Chat) -> None:
             await job.func(*job.args, **job.kwargs)
 
 
-async def book_with(chat: Chat, client: StubUser, choice: str) -> SentMessage:
+async def book_with(chat: Chat, client: EmulatedUser, choice: str) -> SentMessage:
     """/book with the specialist button `choice`, the second day, its first time, confirmed."""
     client.send("/book")
     await chat.process()
@@ -49,7 +49,7 @@ async def book_with(chat: Chat, client: StubUser, choice: str) -> SentMessage:
     return flow
 
 
-async def barbershop(chat: Chat, stub: TelegramStub) -> StubUser:
+async def barbershop(chat: Chat, stub: BotApiEmulator) -> EmulatedUser:
     """The first specialist renamed Anna, and Boris and Clara added: three barbers doing every service."""
     owner = stub.user(OWNER, "Owner")
     assert "Saved: Anna" in await say(chat, owner, "/staff_edit 1 name Anna")
@@ -58,7 +58,7 @@ async def barbershop(chat: Chat, stub: TelegramStub) -> StubUser:
     return owner
 
 
-async def test_staff_list_card_and_edits_are_audited(chat: Chat, stub: TelegramStub) -> None:
+async def test_staff_list_card_and_edits_are_audited(chat: Chat, stub: BotApiEmulator) -> None:
     owner = await barbershop(chat, stub)
     listing = await say(chat, owner, "/staff")
     assert "Anna" in listing
@@ -79,7 +79,7 @@ async def test_staff_list_card_and_edits_are_audited(chat: Chat, stub: TelegramS
     assert not stub.errors, stub.errors
 
 
-async def test_staff_hours_in_both_languages_and_one_date(chat: Chat, stub: TelegramStub) -> None:
+async def test_staff_hours_in_both_languages_and_one_date(chat: Chat, stub: BotApiEmulator) -> None:
     owner = await barbershop(chat, stub)
     saved = await say(chat, owner, "/hours Anna mon-fri 09:00-13:00 14:00-18:00; sat 10:00-15:00; sun off")
     assert "Mon–Fri 09:00–13:00, 14:00–18:00 · Sat 10:00–15:00 · Sun off" in saved
@@ -92,7 +92,7 @@ async def test_staff_hours_in_both_languages_and_one_date(chat: Chat, stub: Tele
     assert "No specialist" in await say(chat, owner, "/hours Zed mon off")
 
 
-async def test_staff_a_day_off_lists_the_bookings_inside_to_keep_or_cancel(chat: Chat, stub: TelegramStub) -> None:
+async def test_staff_a_day_off_lists_the_bookings_inside_to_keep_or_cancel(chat: Chat, stub: BotApiEmulator) -> None:
     owner = await barbershop(chat, stub)
     flow = await book_with(chat, stub.user(CLIENT, "Client"), "👤 Anna")
     assert "Booked" in flow.text
@@ -111,7 +111,7 @@ async def test_staff_a_day_off_lists_the_bookings_inside_to_keep_or_cancel(chat:
 
 
 async def test_staff_the_client_chooses_a_specialist_or_anyone_and_one_specialist_skips_the_step(
-    chat: Chat, stub: TelegramStub
+    chat: Chat, stub: BotApiEmulator
 ) -> None:
     client = stub.user(CLIENT, "Client")
     client.send("/book")
@@ -136,7 +136,7 @@ async def test_staff_the_client_chooses_a_specialist_or_anyone_and_one_specialis
 
 
 async def test_staff_a_linked_specialist_sees_only_their_day_and_gets_their_notices(
-    chat: Chat, stub: TelegramStub
+    chat: Chat, stub: BotApiEmulator
 ) -> None:
     owner = await barbershop(chat, stub)
     anna = stub.user(ANNA_PHONE, "Anna")
@@ -177,7 +177,7 @@ async def test_staff_a_linked_specialist_sees_only_their_day_and_gets_their_noti
 
 
 async def test_staff_a_specialist_allowed_to_may_take_a_day_off_where_no_booking_is_in_the_way(
-    chat: Chat, stub: TelegramStub
+    chat: Chat, stub: BotApiEmulator
 ) -> None:
     owner = await barbershop(chat, stub)
     anna = stub.user(ANNA_PHONE, "Anna")
@@ -194,12 +194,12 @@ async def test_staff_a_specialist_allowed_to_may_take_a_day_off_where_no_booking
 
 
 @pytest.fixture
-async def month_chat(stub: TelegramStub, database_url: str) -> AsyncIterator[Chat]:
+async def month_chat(stub: BotApiEmulator, database_url: str) -> AsyncIterator[Chat]:
     async for opened in open_chat(stub, database_url, booking_days_ahead=60):
         yield opened
 
 
-async def test_staff_beyond_two_weeks_the_days_come_as_a_month_grid(month_chat: Chat, stub: TelegramStub) -> None:
+async def test_staff_beyond_two_weeks_the_days_come_as_a_month_grid(month_chat: Chat, stub: BotApiEmulator) -> None:
     client = stub.user(CLIENT, "Client")
     client.send("/book")
     await month_chat.process()
@@ -219,7 +219,7 @@ async def test_staff_beyond_two_weeks_the_days_come_as_a_month_grid(month_chat: 
 
 
 async def test_staff_a_service_buffer_is_set_in_chat_and_kept_free_after_each_booking(
-    chat: Chat, stub: TelegramStub
+    chat: Chat, stub: BotApiEmulator
 ) -> None:
     owner = stub.user(OWNER, "Owner")
     assert "Saved" in await say(chat, owner, "/service_edit 1 buffer 15")
@@ -241,7 +241,7 @@ async def test_staff_a_service_buffer_is_set_in_chat_and_kept_free_after_each_bo
     assert booking.occupied_until - booking.ends_at == timedelta(minutes=15)
 
 
-async def test_staff_stats_and_export_are_per_specialist(chat: Chat, stub: TelegramStub) -> None:
+async def test_staff_stats_and_export_are_per_specialist(chat: Chat, stub: BotApiEmulator) -> None:
     owner = await barbershop(chat, stub)
     for client_id, barber in ((CLIENT, "👤 Anna"), (CLIENT + 1, "👤 Boris"), (CLIENT + 2, "👤 Boris")):
         await book_with(chat, stub.user(client_id, f"Client {client_id}"), barber)

@@ -5,15 +5,15 @@ from datetime import timedelta
 
 from database.engine import commit
 from database.models import Booking, BookingStatus, User, utcnow
+from emulator import BotApiEmulator
 from services import runtime
 from tests.conftest import eventually
 from tests.handlers.conftest import OWNER, Chat
 from tests.handlers.test_staff import CLIENT, barbershop, say
-from tests.telegram_stub import TelegramStub
 
 
 async def test_stats_figures_come_first_and_the_chart_does_not_hold_up_the_next_message(
-    chat: Chat, stub: TelegramStub
+    chat: Chat, stub: BotApiEmulator
 ) -> None:
     chart_sent = stub.hold("sendPhoto")
     owner = stub.user(OWNER, "Owner")
@@ -30,7 +30,9 @@ async def test_stats_figures_come_first_and_the_chart_does_not_hold_up_the_next_
     assert not stub.errors, stub.errors
 
 
-async def test_stats_no_show_and_confirmation_rates_overall_and_per_specialist(chat: Chat, stub: TelegramStub) -> None:
+async def test_stats_no_show_and_confirmation_rates_overall_and_per_specialist(
+    chat: Chat, stub: BotApiEmulator
+) -> None:
     owner = await barbershop(chat, stub)
     now = utcnow().replace(second=0, microsecond=0)
     async with chat.sessionmaker() as session:

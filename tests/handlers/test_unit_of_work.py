@@ -5,9 +5,9 @@ import asyncio
 from sqlalchemy import func, select
 
 from database.models import Booking
+from emulator import BotApiEmulator
 from tests.e2e.helpers import TIME
 from tests.handlers.conftest import Chat
-from tests.telegram_stub import TelegramStub
 
 
 async def bookings(chat: Chat) -> int:
@@ -16,7 +16,7 @@ async def bookings(chat: Chat) -> int:
 
 
 async def test_unit_of_work_a_booking_is_committed_before_booked_reaches_telegram(
-    chat: Chat, stub: TelegramStub
+    chat: Chat, stub: BotApiEmulator
 ) -> None:
     client = stub.user(9100, "Client")
     client.send("/book")

@@ -10,12 +10,12 @@ from bot.callbacks import OwnVisitMark, VisitMark
 from core.errors import NoShowLimit
 from database.engine import TransactionMode, commit, use_transactions
 from database.models import AuditEntry, Booking, BookingStatus, User, utcnow
+from emulator import BotApiEmulator
 from services import reminders
 from services.booking import BookingService
 from services.catalog import Catalog
 from tests.handlers.conftest import OWNER, Chat, open_chat
 from tests.handlers.test_staff import ANNA_PHONE, CLIENT, barbershop, say
-from tests.telegram_stub import TelegramStub
 
 
 async def add_booking(chat: Chat, starts_in: timedelta, specialist_id: int = 1, user_id: int = CLIENT) -> int:
@@ -46,7 +46,7 @@ def day_of(chat: Chat, booking_start: timedelta) -> str:
 
 
 async def test_visits_an_admin_marks_a_no_show_and_corrects_it_and_the_count_shows(
-    chat: Chat, stub: TelegramStub
+    chat: Chat, stub: BotApiEmulator
 ) -> None:
     ago = -timedelta(minutes=40)
     past = await add_booking(chat, ago)
@@ -73,7 +73,7 @@ async def test_visits_an_admin_marks_a_no_show_and_corrects_it_and_the_count_sho
     assert not stub.errors, stub.errors
 
 
-async def test_visits_a_future_or_cancelled_booking_takes_no_outcome(chat: Chat, stub: TelegramStub) -> None:
+async def test_visits_a_future_or_cancelled_booking_takes_no_outcome(chat: Chat, stub: BotApiEmulator) -> None:
     ahead = await add_booking(chat, timedelta(hours=3))
     owner = stub.user(OWNER, "Owner")
     await say(chat, owner, f"/day {day_of(chat, timedelta(hours=3))}")
@@ -85,7 +85,7 @@ async def test_visits_a_future_or_cancelled_booking_takes_no_outcome(chat: Chat,
     assert await status(chat, ahead) == BookingStatus.ACTIVE
 
 
-async def test_visits_a_linked_specialist_marks_only_their_own(chat: Chat, stub: TelegramStub) -> None:
+async def test_visits_a_linked_specialist_marks_only_their_own(chat: Chat, stub: BotApiEmulator) -> None:
     owner = await barbershop(chat, stub)
     await say(chat, owner, f"/staff_link 1 {ANNA_PHONE}")
     ago = -timedelta(minutes=40)
@@ -103,7 +103,7 @@ async def test_visits_a_linked_specialist_marks_only_their_own(chat: Chat, stub:
     assert await status(chat, boris) == BookingStatus.ACTIVE
 
 
-async def test_visits_a_no_show_gets_no_feedback_request(chat: Chat, stub: TelegramStub) -> None:
+async def test_visits_a_no_show_gets_no_feedback_request(chat: Chat, stub: BotApiEmulator) -> None:
     ended = await add_booking(chat, -timedelta(hours=4))
     owner = stub.user(OWNER, "Owner")
     await say(chat, owner, f"/day {day_of(chat, -timedelta(hours=4))}")
@@ -115,13 +115,13 @@ async def test_visits_a_no_show_gets_no_feedback_request(chat: Chat, stub: Teleg
 
 
 @pytest.fixture
-async def strict_chat(stub: TelegramStub, database_url: str) -> AsyncIterator[Chat]:
+async def strict_chat(stub: BotApiEmulator, database_url: str) -> AsyncIterator[Chat]:
     async for opened in open_chat(stub, database_url, max_no_shows=2, business_contact="+1 555 0100 <b>&"):
         yield opened
 
 
 async def test_visits_a_client_at_max_no_shows_cannot_book_until_forgiven(
-    strict_chat: Chat, stub: TelegramStub
+    strict_chat: Chat, stub: BotApiEmulator
 ) -> None:
     chat = strict_chat
     client = stub.user(CLIENT, "Client")
@@ -164,7 +164,7 @@ async def test_visits_a_client_at_max_no_shows_cannot_book_until_forgiven(
 
 
 async def test_visits_as_an_appointment_ends_its_specialist_is_asked_once_and_answers(
-    chat: Chat, stub: TelegramStub
+    chat: Chat, stub: BotApiEmulator
 ) -> None:
     owner = await barbershop(chat, stub)
     await say(chat, owner, f"/staff_link 1 {ANNA_PHONE}")
@@ -186,7 +186,7 @@ async def test_visits_as_an_appointment_ends_its_specialist_is_asked_once_and_an
 
 
 async def test_visits_nobody_is_asked_about_a_visit_already_marked_but_an_auto_completed_one_is_asked(
-    chat: Chat, stub: TelegramStub
+    chat: Chat, stub: BotApiEmulator
 ) -> None:
     marked = await add_booking(chat, -timedelta(minutes=40))
     owner = stub.user(OWNER, "Owner")
@@ -211,7 +211,7 @@ async def test_visits_nobody_is_asked_about_a_visit_already_marked_but_an_auto_c
 
 
 async def test_visits_an_appointment_still_under_way_or_cancelled_raises_no_question(
-    chat: Chat, stub: TelegramStub
+    chat: Chat, stub: BotApiEmulator
 ) -> None:
     under_way = await add_booking(chat, -timedelta(minutes=10))
     cancelled = await add_booking(chat, -timedelta(hours=2), user_id=CLIENT + 1)

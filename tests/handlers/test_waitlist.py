@@ -10,13 +10,13 @@ from sqlalchemy import func, select, update
 from bot.callbacks import WaitlistJoin, WaitlistLeave
 from database.engine import TransactionMode, after_commit_work_done, commit, use_transactions
 from database.models import Booking, BookingStatus, CancelledBy, Notification, Service, User, WaitlistEntry, utcnow
+from emulator import BotApiEmulator, EmulatedUser
 from services import reminders, waitlist
 from services.admin import AdminService
 from services.booking import BookingService
 from services.scheduling import ADMIN_EVENT_JOB, WAITLIST_JOB
 from tests.handlers.conftest import FIRST_SPECIALIST, OWNER, Chat, open_chat
 from tests.handlers.test_attendance import booking_in
-from tests.telegram_stub import StubUser, TelegramStub
 
 HOLDER, FIRST, SECOND = 9300, 9101, 9102
 # Two 15-minute starts a day, 09:00 and 09:15 UTC: two bookings fill a day.
@@ -24,7 +24,7 @@ SHORT_DAYS = {"work_start": "09:00", "work_end": "09:30"}
 
 
 @pytest.fixture
-async def short_chat(stub: TelegramStub, database_url: str) -> AsyncIterator[Chat]:
+async def short_chat(stub: BotApiEmulator, database_url: str) -> AsyncIterator[Chat]:
     async for opened in open_chat(stub, database_url, **SHORT_DAYS):
         yield opened
 
@@ -63,7 +63,7 @@ async def service_id(chat: Chat) -> int:
         return found
 
 
-async def join(chat: Chat, client: StubUser, day: date) -> str:
+async def join(chat: Chat, client: EmulatedUser, day: date) -> str:
     """Click 🔔 for a day (as the button in the list would): the answer's text, if any."""
     client.send("/start")
     await chat.process()
@@ -83,7 +83,7 @@ def waiting_jobs(chat: Chat, func: str) -> list[list[object]]:
 
 
 async def test_waitlist_a_full_day_is_found_from_the_day_list_joined_once_and_listed_in_my(
-    short_chat: Chat, stub: TelegramStub
+    short_chat: Chat, stub: BotApiEmulator
 ) -> None:
     chat = short_chat
     day = in_days(3)
@@ -115,7 +115,7 @@ async def test_waitlist_a_full_day_is_found_from_the_day_list_joined_once_and_li
 
 
 async def test_waitlist_refuses_a_day_with_free_times_too_many_days_and_someone_elses_entry(
-    short_chat: Chat, stub: TelegramStub
+    short_chat: Chat, stub: BotApiEmulator
 ) -> None:
     chat = short_chat
     client, other = stub.user(FIRST, "Client"), stub.user(SECOND, "Other")
@@ -144,7 +144,7 @@ async def test_waitlist_refuses_a_day_with_free_times_too_many_days_and_someone_
 
 
 async def test_waitlist_a_cancellation_is_offered_once_to_each_and_the_first_to_confirm_gets_it(
-    short_chat: Chat, stub: TelegramStub
+    short_chat: Chat, stub: BotApiEmulator
 ) -> None:
     chat = short_chat
     day = in_days(3)
@@ -182,7 +182,9 @@ async def test_waitlist_a_cancellation_is_offered_once_to_each_and_the_first_to_
     assert not stub.errors, stub.errors
 
 
-async def test_waitlist_an_offer_left_unsent_by_telegram_is_offered_again(short_chat: Chat, stub: TelegramStub) -> None:
+async def test_waitlist_an_offer_left_unsent_by_telegram_is_offered_again(
+    short_chat: Chat, stub: BotApiEmulator
+) -> None:
     chat = short_chat
     day = in_days(3)
     holder_bookings = await fill(chat, day)
@@ -202,7 +204,7 @@ async def test_waitlist_an_offer_left_unsent_by_telegram_is_offered_again(short_
 
 @pytest.mark.parametrize("release", [False, True], ids=["nudge", "release"])
 async def test_confirm_by_nudges_or_releases_an_unconfirmed_booking_and_leaves_a_confirmed_one(
-    stub: TelegramStub, database_url: str, release: bool
+    stub: BotApiEmulator, database_url: str, release: bool
 ) -> None:
     overrides = {"confirm_by": "3h", "release_unconfirmed": str(release).lower()}
     async for chat in open_chat(stub, database_url, **overrides):
@@ -234,7 +236,7 @@ async def test_confirm_by_nudges_or_releases_an_unconfirmed_booking_and_leaves_a
 
 
 async def test_confirm_by_a_confirmation_at_the_last_moment_wins_over_the_release(
-    stub: TelegramStub, database_url: str
+    stub: BotApiEmulator, database_url: str
 ) -> None:
     async for chat in open_chat(stub, database_url, confirm_by="3h", release_unconfirmed="true"):
         client = stub.user(9100, "Client")
@@ -253,7 +255,7 @@ async def test_confirm_by_a_confirmation_at_the_last_moment_wins_over_the_releas
         assert client.messages() == []
 
 
-async def test_waitlist_what_admins_free_is_offered_once_committed(short_chat: Chat, stub: TelegramStub) -> None:
+async def test_waitlist_what_admins_free_is_offered_once_committed(short_chat: Chat, stub: BotApiEmulator) -> None:
     chat = short_chat
     day, blocked_from = in_days(3), in_days(5)
     holder_bookings = await fill(chat, day)

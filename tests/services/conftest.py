@@ -16,12 +16,12 @@ from config import Settings
 from database.engine import after_commit_work_done, commit, create_engine, create_sessionmaker
 from database.migrate import upgrade_to_head
 from database.models import Booking, BookingStatus, Service, User, utcnow
+from emulator import TOKEN, BotApiEmulator
 from services import runtime
 from services.booking import BookingService
 from services.catalog import Catalog
 from services.scheduling import ReminderJobs
 from tests.conftest import make_settings
-from tests.telegram_stub import TOKEN, TelegramStub
 
 FIRST_SPECIALIST = 1  # made by the migrations, as on a fresh install
 
@@ -140,7 +140,7 @@ def in_own_session(
 
 
 @pytest.fixture
-async def bot(stub: TelegramStub) -> AsyncIterator[Bot]:
+async def bot(stub: BotApiEmulator) -> AsyncIterator[Bot]:
     bot = create_bot(TOKEN, stub.url)
     yield bot
     await bot.session.close()

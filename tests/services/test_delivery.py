@@ -6,13 +6,13 @@ import time
 import pytest
 from aiogram import Bot
 
+from emulator import BotApiEmulator
 from services.delivery import DeliveryStatus, deliver, deliver_copy
 from services.rate_limit import RateLimiter
-from tests.telegram_stub import TelegramStub
 
 
 async def test_delivery_sent_blocked_and_rejected(
-    stub: TelegramStub, bot: Bot, caplog: pytest.LogCaptureFixture
+    stub: BotApiEmulator, bot: Bot, caplog: pytest.LogCaptureFixture
 ) -> None:
     sent = await deliver(bot, 1, "Hello <b>there</b>")
     assert sent.status is DeliveryStatus.SENT
@@ -30,7 +30,7 @@ async def test_delivery_sent_blocked_and_rejected(
     assert not stub.messages_to(3)
 
 
-async def test_delivery_a_short_flood_wait_is_waited_out(stub: TelegramStub, bot: Bot) -> None:
+async def test_delivery_a_short_flood_wait_is_waited_out(stub: BotApiEmulator, bot: Bot) -> None:
     stub.fail("sendMessage", code=429, retry_after=1, chat_id=4)
     started = time.monotonic()
     delivery = await deliver(bot, 4, "After the flood wait", limiter=RateLimiter(per_second=100))
@@ -39,27 +39,27 @@ async def test_delivery_a_short_flood_wait_is_waited_out(stub: TelegramStub, bot
     assert len(stub.messages_to(4)) == 1
 
 
-async def test_delivery_flood_wait_past_the_senders_patience_is_for_later(stub: TelegramStub, bot: Bot) -> None:
+async def test_delivery_flood_wait_past_the_senders_patience_is_for_later(stub: BotApiEmulator, bot: Bot) -> None:
     stub.fail("sendMessage", code=429, retry_after=30, chat_id=5)
     delivery = await deliver(bot, 5, "Later", give_up_after=5)
     assert delivery.status is DeliveryStatus.UNAVAILABLE
     assert not stub.messages_to(5)
 
 
-async def test_delivery_a_short_server_error_is_retried_by_the_session(stub: TelegramStub, bot: Bot) -> None:
+async def test_delivery_a_short_server_error_is_retried_by_the_session(stub: BotApiEmulator, bot: Bot) -> None:
     stub.fail("sendMessage", code=502, chat_id=6)
     assert (await deliver(bot, 6, "Despite a 502")).status is DeliveryStatus.SENT
     assert len(stub.messages_to(6)) == 1
 
 
-async def test_delivery_telegram_unreachable_is_for_later(stub: TelegramStub, bot: Bot) -> None:
+async def test_delivery_telegram_unreachable_is_for_later(stub: BotApiEmulator, bot: Bot) -> None:
     await stub.go_offline()
     delivery = await deliver(bot, 7, "Nobody there")  # the session retried after 1, 2 and 4 s first
     assert delivery.status is DeliveryStatus.UNAVAILABLE
     await stub.come_back()
 
 
-async def test_delivery_copies_a_message(stub: TelegramStub, bot: Bot) -> None:
+async def test_delivery_copies_a_message(stub: BotApiEmulator, bot: Bot) -> None:
     admin = stub.user(8, "Admin")
     admin.send_photo("Closed on Monday")
     source = next(iter(stub.user_messages))

@@ -8,12 +8,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from core.reminder_plan import next_reminder
 from database.models import Booking, BookingStatus, Notification, User, utcnow
 from database.repositories import Claim, Notifications
+from emulator import BotApiEmulator
 from services import outages, reminders, runtime
 from services.booking import BookingService
 from tests.conftest import eventually
 from tests.postgres_server import PostgresServer
 from tests.services.conftest import BookingFactory, UnitOfWork, UserFactory
-from tests.telegram_stub import TelegramStub
 
 H = timedelta(hours=1)
 
@@ -27,7 +27,7 @@ async def sent_kinds(sessionmaker: async_sessionmaker[AsyncSession], booking_id:
 
 
 async def test_reminder_jobs_concurrent_fires_send_once(
-    stub: TelegramStub,
+    stub: BotApiEmulator,
     installed_runtime: runtime.Runtime,
     add_user: UserFactory,
     add_booking: BookingFactory,
@@ -49,7 +49,7 @@ async def test_reminder_jobs_concurrent_fires_send_once(
 
 
 async def test_reminder_jobs_move_to_the_next_offset_after_sending(
-    stub: TelegramStub,
+    stub: BotApiEmulator,
     installed_runtime: runtime.Runtime,
     add_user: UserFactory,
     add_booking: BookingFactory,
@@ -65,7 +65,7 @@ async def test_reminder_jobs_move_to_the_next_offset_after_sending(
 
 
 async def test_reminder_jobs_sweep_sends_only_the_most_recent_due_offset(
-    stub: TelegramStub,
+    stub: BotApiEmulator,
     installed_runtime: runtime.Runtime,
     add_user: UserFactory,
     add_booking: BookingFactory,
@@ -82,7 +82,7 @@ async def test_reminder_jobs_sweep_sends_only_the_most_recent_due_offset(
 
 
 async def test_reminder_jobs_skip_cancelled_and_started_bookings(
-    stub: TelegramStub,
+    stub: BotApiEmulator,
     installed_runtime: runtime.Runtime,
     add_user: UserFactory,
     add_booking: BookingFactory,
@@ -97,7 +97,7 @@ async def test_reminder_jobs_skip_cancelled_and_started_bookings(
 
 
 async def test_reminder_jobs_feedback_request_has_rating_buttons_and_marks_completed(
-    stub: TelegramStub,
+    stub: BotApiEmulator,
     installed_runtime: runtime.Runtime,
     add_user: UserFactory,
     add_booking: BookingFactory,
@@ -118,7 +118,7 @@ async def test_reminder_jobs_feedback_request_has_rating_buttons_and_marks_compl
 
 
 async def test_reminder_jobs_blocked_user_is_marked_and_not_retried(
-    stub: TelegramStub,
+    stub: BotApiEmulator,
     installed_runtime: runtime.Runtime,
     add_user: UserFactory,
     add_booking: BookingFactory,
@@ -136,7 +136,7 @@ async def test_reminder_jobs_blocked_user_is_marked_and_not_retried(
 
 
 async def test_reminder_jobs_flood_limit_is_waited_out(
-    stub: TelegramStub,
+    stub: BotApiEmulator,
     installed_runtime: runtime.Runtime,
     add_user: UserFactory,
     add_booking: BookingFactory,
@@ -154,7 +154,7 @@ async def test_reminder_jobs_flood_limit_is_waited_out(
 
 
 async def test_reminder_jobs_telegram_outage_is_retried_later_not_lost(
-    stub: TelegramStub,
+    stub: BotApiEmulator,
     installed_runtime: runtime.Runtime,
     add_user: UserFactory,
     add_booking: BookingFactory,
@@ -202,7 +202,7 @@ async def test_notifications_claim_is_exclusive_and_stale_claims_are_taken_over(
 
 
 async def test_reminder_jobs_claim_left_by_a_stopped_sender_is_renewed_then_retried(
-    stub: TelegramStub,
+    stub: BotApiEmulator,
     installed_runtime: runtime.Runtime,
     add_user: UserFactory,
     add_booking: BookingFactory,
@@ -230,7 +230,7 @@ async def test_reminder_jobs_claim_left_by_a_stopped_sender_is_renewed_then_retr
 
 @pytest.mark.parametrize("database_url", ["restartable"], indirect=True)
 async def test_reminder_jobs_sent_stamp_waits_out_a_database_restart(
-    stub: TelegramStub,
+    stub: BotApiEmulator,
     installed_runtime: runtime.Runtime,
     add_user: UserFactory,
     add_booking: BookingFactory,
@@ -270,7 +270,7 @@ async def a_later_start(in_own_session: UnitOfWork, booking_id: int) -> datetime
 
 @pytest.mark.parametrize("change", ["move", "cancel"])
 async def test_reminder_jobs_a_move_or_cancel_committed_during_a_send_wins(
-    stub: TelegramStub,
+    stub: BotApiEmulator,
     installed_runtime: runtime.Runtime,
     add_user: UserFactory,
     add_booking: BookingFactory,
@@ -306,7 +306,7 @@ async def test_reminder_jobs_a_move_or_cancel_committed_during_a_send_wins(
 
 @pytest.mark.parametrize("database_url", ["restartable"], indirect=True)
 async def test_reminder_jobs_a_database_outage_when_a_reminder_fires_is_retried_with_backoff(
-    stub: TelegramStub,
+    stub: BotApiEmulator,
     installed_runtime: runtime.Runtime,
     add_user: UserFactory,
     add_booking: BookingFactory,

@@ -16,7 +16,7 @@ from aiogram.types import (
 )
 
 from bot.telegram_session import BotSession, create_bot
-from tests.telegram_stub import TOKEN
+from emulator import TOKEN
 
 INLINE = InlineKeyboardMarkup(
     inline_keyboard=[

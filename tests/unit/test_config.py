@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 
 from config import ConfigError, load_settings
-from tests.telegram_stub import TOKEN
+from emulator import TOKEN
 
 
 def settings(**values: Any):  # type: ignore[no-untyped-def]

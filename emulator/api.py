@@ -1,9 +1,10 @@
-"""A stand-in for the Telegram Bot API, served over real HTTP on 127.0.0.1.
+"""An emulator of the Telegram Bot API, served over real HTTP on 127.0.0.1.
 
 It answers the methods the bot uses the way Telegram does, including its refusals: 400 for bad HTML
-entities, texts over 4096 characters, callback data over 64 bytes and "message is not modified";
-403 for users who blocked the bot; 429 with `retry_after` and 5xx on demand. Tests play the users:
-they queue updates, which the bot fetches with getUpdates, and inspect what the bot sent.
+entities, texts over 4096 characters, callback data over 64 bytes, over 100 buttons and "message is not
+modified"; 403 for users who blocked the bot; 429 with `retry_after` and 5xx on demand. Its users are played
+by tests or by the sandbox's page: they queue updates, which the bot fetches with getUpdates (or which are
+posted to its webhook), and read what the bot sent; `listen` tells of every change as it happens.
 """
 
 import asyncio
@@ -13,8 +14,9 @@ import json
 import re
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from html import escape as html_escape
 from typing import Any, ClassVar
 
 from aiohttp import ClientSession, web
@@ -110,6 +112,55 @@ def parse_html(text: str) -> str:
     return "".join(out)
 
 
+_SAFE_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "code", "pre", "blockquote"}
+_HREF = re.compile(r"""href\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""")
+
+
+def render_html(text: str) -> str:
+    """Telegram's HTML (already accepted by `parse_html`) as HTML a browser shows safely: the text escaped,
+    formatting tags kept without attributes, spoilers as a class, links only to http(s) addresses."""
+    out: list[str] = []
+    closers: list[str] = []
+    for kind, value, attributes in _tokens(text):
+        if kind == "text":
+            out.append(html_escape(value, quote=False))
+        elif kind == "close":
+            out.append(closers.pop() if closers else "")
+        elif value in _SAFE_TAGS:
+            out.append(f"<{value}>")
+            closers.append(f"</{value}>")
+        elif value == "a":
+            match = _HREF.search(attributes)
+            href = next((group for group in match.groups() if group is not None), "") if match else ""
+            href = parse_html(href) if "&" in href else href
+            if href.startswith(("http://", "https://")):
+                out.append(f'<a href="{html_escape(href)}" rel="noopener noreferrer" target="_blank">')
+                closers.append("</a>")
+            else:  # tg://user?id=… and the like lead nowhere in a browser
+                out.append('<span class="mention">')
+                closers.append("</span>")
+        elif value in ("tg-spoiler", "span"):
+            out.append('<span class="spoiler">' if value == "tg-spoiler" or "tg-spoiler" in attributes else "<span>")
+            closers.append("</span>")
+        else:
+            out.append("<span>")
+            closers.append("</span>")
+    return "".join(out)
+
+
+def _tokens(text: str) -> Iterator[tuple[str, str, str]]:
+    """("text", characters, ""), ("open", tag, attributes) and ("close", tag, "") of well-formed Telegram HTML."""
+    position = 0
+    for match in _TAG.finditer(text):
+        if match.start() > position:
+            yield "text", parse_html(text[position : match.start()]), ""
+        closing, name = match.group(1), match.group(2).lower()
+        yield ("close" if closing else "open"), name, match.group(3) or ""
+        position = match.end()
+    if position < len(text):
+        yield "text", parse_html(text[position:]), ""
+
+
 @dataclass
 class SentMessage:
     chat_id: int
@@ -120,6 +171,7 @@ class SentMessage:
     sent_at: float
     edits: int = 0
     copied: bool = False
+    formatted: bool = True  # `html` is Telegram HTML (parse_mode HTML), not plain text
 
     def buttons(self) -> list[dict[str, Any]]:
         rows = (self.markup or {}).get("inline_keyboard", [])
@@ -151,6 +203,7 @@ class SentFile:
     filename: str
     content: bytes
     caption: str
+    message_id: int = 0
 
 
 @dataclass
@@ -163,8 +216,8 @@ class Fault:
 
 
 @dataclass
-class StubUser:
-    stub: "TelegramStub"
+class EmulatedUser:
+    stub: "BotApiEmulator"
     id: int
     first_name: str
     language_code: str = "en"
@@ -192,6 +245,7 @@ class StubUser:
         if text.startswith("/"):
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
         self.stub.user_messages[(self.id, message["message_id"])] = message
+        self.stub._tell("user", self.id, message)
         self.stub.push_update({"message": message})
 
     def send_photo(self, caption: str) -> None:
@@ -204,6 +258,7 @@ class StubUser:
             "caption": caption,
         }
         self.stub.user_messages[(self.id, message["message_id"])] = message
+        self.stub._tell("user", self.id, message)
         self.stub.push_update({"message": message})
 
     def send_sticker(self) -> None:
@@ -266,7 +321,7 @@ class StubUser:
 
 
 @dataclass
-class TelegramStub:
+class BotApiEmulator:
     token: str = TOKEN
     host: str = "127.0.0.1"
     port: int = 0
@@ -287,6 +342,7 @@ class TelegramStub:
     holds: dict[str, asyncio.Event] = field(default_factory=dict)  # method -> answered only once set
     held: int = 0  # requests accepted and waiting on a hold
     timeline: list[tuple[float, str, int]] = field(default_factory=list)  # (monotonic time, method, chat)
+    listeners: list[Callable[[str, int, Any], None]] = field(default_factory=list)  # see `listen`
 
     # Telegram's flood limits: about 30 messages a second overall, 1 a second per chat.
     GLOBAL_PER_SECOND: ClassVar[int] = 30
@@ -298,12 +354,31 @@ class TelegramStub:
         self._query_ids = itertools.count(1)
         self._changed = asyncio.Condition()
         self._pending_queries: set[str] = set()
+        self._query_chats: dict[str, int] = {}  # a pending callback query's user, to tell whom its answer is for
         self._runner: web.AppRunner | None = None
         self._recent_sends: deque[float] = deque()
         self._polls = 0
         self._tasks: set[asyncio.Task[None]] = set()
         self._last_send_to: dict[int, float] = {}
         self._sent_to: dict[int, list[SentMessage]] = {}
+
+    def listen(self, listener: Callable[[str, int, Any], None]) -> None:
+        """Call `listener(kind, chat_id, item)` on every change: "sent" and "edited" (a SentMessage), "file"
+        (a SentFile), "user" (the update's message a user sent), "answer" ({"query_id", "text", "show_alert"})."""
+        self.listeners.append(listener)
+
+    def clear(self) -> None:
+        """Forget every message, file, answer and pending update (a fresh start of the same emulator)."""
+        for kept in (self.updates, self.sent, self.files, self.errors, self.timeline):
+            kept.clear()
+        for mapping in (self.callback_answers, self.user_messages, self._sent_to, self._last_send_to):
+            mapping.clear()
+        self._pending_queries.clear()
+        self._query_chats.clear()
+
+    def _tell(self, kind: str, chat_id: int, item: Any) -> None:
+        for listener in self.listeners:
+            listener(kind, chat_id, item)
 
     @property
     def url(self) -> str:
@@ -343,13 +418,15 @@ class TelegramStub:
 
     def user(
         self, user_id: int, first_name: str = "Client", language_code: str = "en", username: str | None = None
-    ) -> StubUser:
-        return StubUser(self, user_id, first_name, language_code, username)
+    ) -> EmulatedUser:
+        return EmulatedUser(self, user_id, first_name, language_code, username)
 
     def push_update(self, payload: dict[str, Any]) -> None:
         update = {"update_id": next(self._update_ids), **payload}
         if "callback_query" in payload:
-            self._pending_queries.add(payload["callback_query"]["id"])
+            query = payload["callback_query"]
+            self._pending_queries.add(query["id"])
+            self._query_chats[query["id"]] = query["from"]["id"]
         if self.webhook is not None:
             self._tasks.add(asyncio.get_running_loop().create_task(self._post(update)))
         else:
@@ -391,6 +468,7 @@ class TelegramStub:
         self.sent.append(message)
         # By chat too: waiting users look up their own messages on every change (cheap with hundreds of them).
         self._sent_to.setdefault(message.chat_id, []).append(message)
+        self._tell("sent", message.chat_id, message)
 
     async def wait_for(self, probe: Callable[[], Any], *, timeout: float = 15, what: str = "a condition") -> Any:
         deadline = asyncio.get_running_loop().time() + timeout
@@ -474,7 +552,7 @@ class TelegramStub:
         if source is None:
             raise ApiError(400, "Bad Request: message to copy not found")
         text = source.get("text") or source.get("caption") or ""
-        copy = SentMessage(chat_id, next(self._message_ids), text, text, None, time.time())
+        copy = SentMessage(chat_id, next(self._message_ids), text, text, None, time.time(), formatted=False)
         copy.copied = True
         self._record(copy)
         return {"message_id": copy.message_id}
@@ -534,7 +612,8 @@ class TelegramStub:
         html = params.get("text", "")
         text = self._checked_text(html, params.get("parse_mode"))
         markup = self._checked_markup(params.get("reply_markup"))
-        message = SentMessage(chat_id, next(self._message_ids), text, html, markup, time.time())
+        formatted = params.get("parse_mode") == "HTML"
+        message = SentMessage(chat_id, next(self._message_ids), text, html, markup, time.time(), formatted=formatted)
         self._record(message)
         return message.as_api()
 
@@ -557,9 +636,11 @@ class TelegramStub:
         caption = parse_html(caption_html) if caption_html and params.get("parse_mode") == "HTML" else caption_html
         if len(caption) > 1024:
             raise ApiError(400, "Bad Request: message caption is too long")
-        self.files.append(SentFile(chat_id, kind, upload.filename, upload.file.read(), caption))
+        sent = SentFile(chat_id, kind, upload.filename, upload.file.read(), caption, next(self._message_ids))
+        self.files.append(sent)
+        self._tell("file", chat_id, sent)
         message = {
-            "message_id": next(self._message_ids),
+            "message_id": sent.message_id,
             "from": BOT_USER,
             "chat": {"id": chat_id, "type": "private", "first_name": "client"},
             "date": int(time.time()),
@@ -590,7 +671,9 @@ class TelegramStub:
                 "are exactly the same as a current content and reply markup of the message",
             )
         message.text, message.html, message.markup = text, html, markup
+        message.formatted = params.get("parse_mode") == "HTML"
         message.edits += 1
+        self._tell("edited", message.chat_id, message)
         return message.as_api()
 
     async def _api_editMessageReplyMarkup(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -600,6 +683,7 @@ class TelegramStub:
             raise ApiError(400, "Bad Request: message is not modified")
         message.markup = markup
         message.edits += 1
+        self._tell("edited", message.chat_id, message)
         return message.as_api()
 
     async def _api_answerCallbackQuery(self, params: dict[str, Any]) -> bool:
@@ -609,10 +693,9 @@ class TelegramStub:
         if len(params.get("text", "")) > MAX_CALLBACK_ANSWER:
             raise ApiError(400, "Bad Request: MESSAGE_TOO_LONG")
         self._pending_queries.discard(query_id)
-        self.callback_answers[query_id] = {
-            "text": params.get("text", ""),
-            "show_alert": str(params.get("show_alert", "")).lower() == "true",
-        }
+        answer = {"text": params.get("text", ""), "show_alert": str(params.get("show_alert", "")).lower() == "true"}
+        self.callback_answers[query_id] = answer
+        self._tell("answer", self._query_chats.pop(query_id, 0), {"query_id": query_id, **answer})
         return True
 
     def _find(self, params: dict[str, Any]) -> SentMessage:
