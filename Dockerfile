@@ -16,8 +16,11 @@ COPY core ./core
 COPY bot ./bot
 COPY services ./services
 COPY database ./database
+# `python main.py --sandbox` (with WEB_HOST=0.0.0.0 and the port published) tries the bot without Telegram.
+COPY emulator ./emulator
+COPY sandbox ./sandbox
 # Compiled once here: with PYTHONDONTWRITEBYTECODE every start would compile the bot's own modules again.
-RUN python -m compileall -q config core bot services database
+RUN python -m compileall -q config core bot services database emulator sandbox
 
 RUN useradd --create-home --uid 10001 bot && mkdir -p /app/data /app/.matplotlib \
     && chown bot:bot /app/data /app/.matplotlib

@@ -1,18 +1,24 @@
-"""The composition root: settings → database → scheduler → bot → dispatcher, then long polling."""
+"""The composition root: settings → database → scheduler → bot → dispatcher, then long polling.
+
+`python main.py --sandbox` runs the same bot against the embedded Bot API emulator, with a chat page to try it.
+"""
 
 from bot.lazy_types import import_aiogram
 
 import_aiogram()  # before any other import of aiogram: its types are then built on first use, not all at start
 
+import argparse
 import asyncio
 import contextlib
 import gc
 import logging
+import os
 import signal
 import sys
 import threading
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from datetime import timedelta
+from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, DefaultKeyBuilder
@@ -67,12 +73,14 @@ SCHEDULER_RETRY_SECONDS = 5
 FSM_TTL = timedelta(days=1)  # an abandoned conversation is forgotten after a day
 
 
-async def serve(settings: Settings) -> None:
+async def serve(settings: Settings, finish: asyncio.Event | None = None) -> None:
+    """Run the bot until SIGTERM or SIGINT, or until `finish` is set (the sandbox's reset)."""
     engine = create_engine(settings.database_url)
     scheduler: AsyncIOScheduler | None = None
     bot: Bot | None = None
     in_charge: asyncio.Task[None] | None = None
     web_runner: AiohttpAppRunner | None = None
+    stopper: asyncio.Task[None] | None = None
     storage: BaseStorage | None = None
     reached_telegram = False
     try:
@@ -146,6 +154,10 @@ async def serve(settings: Settings) -> None:
             if settings.http_port is not None:
                 web_runner = await web.start(settings.web_host, settings.http_port)
             await bot.delete_webhook(drop_pending_updates=False)
+            if finish is not None:
+                polling = asyncio.Event()
+                dispatcher.startup.register(polling.set)
+                stopper = asyncio.create_task(_stop_polling_on(finish, dispatcher, polling), name="stop-polling")
             log.info("Bot @%s is up: polling for updates", me.username)
             await dispatcher.start_polling(
                 bot,
@@ -157,6 +169,8 @@ async def serve(settings: Settings) -> None:
         scheduler.pause()
         await _wait_for_in_flight(rt)
     finally:
+        if stopper is not None:
+            stopper.cancel()
         if web_runner is not None:
             await web_runner.cleanup()
         if in_charge is not None:
@@ -173,6 +187,43 @@ async def serve(settings: Settings) -> None:
         runtime.uninstall()
         if reached_telegram:
             log.info("Stopped")
+
+
+async def _stop_polling_on(stop: asyncio.Event, dispatcher: Dispatcher, started: asyncio.Event) -> None:
+    await stop.wait()
+    await started.wait()  # stop_polling refuses a dispatcher that is not polling yet
+    await dispatcher.stop_polling()
+
+
+async def serve_sandbox(settings: Settings, host: str, port: int) -> bool:
+    """The bot against the embedded emulator, and the chat page: whether the page asked for a reset (the process
+    then starts afresh: the bot's routers belong to one dispatcher for the life of a process)."""
+    from emulator import BotApiEmulator
+    from sandbox import config as sandbox_config
+    from sandbox import page as sandbox_page
+
+    emulator = BotApiEmulator()
+    await emulator.start()
+    settings = settings.model_copy(update={"telegram_api_url": emulator.url})
+    reset = asyncio.Event()
+    runner = None
+    try:
+        try:
+            runner = await sandbox_page.start(sandbox_page.Page(emulator, reset.set), host, port)
+        except OSError as error:
+            raise SandboxUnavailable(f"cannot serve the page on {host}:{port}: {error.strerror or error}") from None
+        where = f"no token, no network; data in {sandbox_config.DATABASE_FILE}"
+        print(f"Sandbox: open http://{host}:{port}/ ({where})", flush=True)
+        await serve(settings, reset)
+        return reset.is_set()
+    finally:
+        if runner is not None:
+            await runner.cleanup()
+        await emulator.stop()
+
+
+class SandboxUnavailable(Exception):
+    pass
 
 
 @contextlib.contextmanager
@@ -314,25 +365,74 @@ def _configure_logging(level: str) -> None:
     logging.getLogger("aiogram.event").setLevel(logging.WARNING)
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="A Telegram booking bot for a small service business.")
+    parser.add_argument(
+        "--sandbox",
+        action="store_true",
+        help="try it without Telegram: the bot against an embedded Bot API emulator, and a chat page to use it",
+    )
+    if parser.parse_args(argv).sandbox:
+        return _sandbox()
     try:
         settings = load_settings()
     except ConfigError as error:
         print(f"Configuration error: {error}", file=sys.stderr)
         return 2
+    return _run(settings, serve(settings))
+
+
+def _sandbox() -> int:
+    from sandbox import config as sandbox_config  # only for --sandbox: a deployment never loads it
+
+    values = sandbox_config.environment()
+    try:
+        host, port, exposed = sandbox_config.page_address(values)
+        settings = load_settings(**sandbox_config.overrides("http://127.0.0.1", values))
+    except (ConfigError, sandbox_config.SandboxConfigError) as error:
+        print(f"Configuration error: {error}", file=sys.stderr)
+        return 2
+    outcome: list[bool] = []
+
+    async def serving() -> None:
+        outcome.append(await serve_sandbox(settings, host, port))
+
+    code = _run(settings, serving(), before=lambda: _sandbox_warnings(values, exposed))
+    if outcome == [True]:
+        log.info("Sandbox reset: starting again on an empty database")
+        sandbox_config.remove_database()
+        os.execv(sys.executable, [sys.executable, *sys.argv])
+    return code
+
+
+def _sandbox_warnings(values: dict[str, str], exposed: bool) -> None:
+    from sandbox import config as sandbox_config
+
+    for name in sandbox_config.ignored(values):
+        log.warning("Sandbox: %s is ignored (the sandbox has its own Telegram and its own database)", name)
+    if exposed:
+        log.warning("Sandbox: WEB_HOST is set, so the page is reachable beyond this machine, with no password")
+
+
+def _run(settings: Settings, serving: Coroutine[Any, Any, None], before: Callable[[], None] | None = None) -> int:
     _configure_logging(settings.log_level)
+    if before is not None:
+        before()
     # The hundreds of thousands of objects made by the imports (aiogram's pydantic models above all) live for
     # the whole process: frozen, they are no longer scanned by every full garbage collection, which would
     # otherwise stop the event loop for a long while each time (bench/README.md).
     gc.collect()
     gc.freeze()
     try:
-        run_event_loop(serve(settings))
+        run_event_loop(serving)
     except DatabaseUnavailable as error:
         print(f"Database error: {error}", file=sys.stderr)
         return 1
     except RedisUnavailable as error:
         print(f"Redis error: {error}", file=sys.stderr)
+        return 1
+    except SandboxUnavailable as error:
+        print(f"Sandbox error: {error}", file=sys.stderr)
         return 1
     except TelegramRefused as error:
         print(f"Configuration error: {error}", file=sys.stderr)
