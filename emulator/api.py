@@ -367,15 +367,6 @@ class BotApiEmulator:
         (a SentFile), "user" (the update's message a user sent), "answer" ({"query_id", "text", "show_alert"})."""
         self.listeners.append(listener)
 
-    def clear(self) -> None:
-        """Forget every message, file, answer and pending update (a fresh start of the same emulator)."""
-        for kept in (self.updates, self.sent, self.files, self.errors, self.timeline):
-            kept.clear()
-        for mapping in (self.callback_answers, self.user_messages, self._sent_to, self._last_send_to):
-            mapping.clear()
-        self._pending_queries.clear()
-        self._query_chats.clear()
-
     def _tell(self, kind: str, chat_id: int, item: Any) -> None:
         for listener in self.listeners:
             listener(kind, chat_id, item)
