@@ -8,13 +8,11 @@ from sqlalchemy import select
 from bot.callbacks import ClientBookingClosed, ClientCardOpen, ClientForgive, ClientNoteAsk
 from core.errors import ClosedByAdmin
 from database.engine import TransactionMode, commit, use_transactions
-from database.models import AuditEntry, Booking, BookingStatus, CancelledBy, ClientNote, Feedback, User, utcnow
+from database.models import AuditEntry, Booking, BookingStatus, CancelledBy, ClientNote, Feedback, User
 from emulator import BotApiEmulator, EmulatedUser, SentMessage
-from services.booking import BookingService
-from services.catalog import Catalog
 from tests.handlers.conftest import OWNER, Chat
 from tests.handlers.test_staff import CLIENT, say
-from tests.handlers.test_visits import add_booking
+from tests.handlers.test_visits import add_booking, refused_but_booked_by_an_admin
 
 
 async def history(chat: Chat) -> None:
@@ -42,6 +40,15 @@ async def history(chat: Chat) -> None:
 async def card_of(chat: Chat, owner: EmulatedUser, query: str) -> SentMessage:
     await say(chat, owner, f"/client {query}")
     return owner.messages()[-1]
+
+
+async def note_asked(chat: Chat, stub: BotApiEmulator) -> EmulatedUser:
+    """The owner opened a client's card and pressed 📝: the bot waits for the note."""
+    await add_booking(chat, timedelta(days=1))
+    owner = stub.user(OWNER, "Owner")
+    owner.click(await card_of(chat, owner, str(CLIENT)), "📝")
+    await chat.process()
+    return owner
 
 
 async def test_clients_the_card_counts_the_history_and_lists_what_is_ahead(chat: Chat, stub: BotApiEmulator) -> None:
@@ -72,11 +79,7 @@ async def test_clients_the_card_counts_the_history_and_lists_what_is_ahead(chat:
 
 
 async def test_clients_notes_are_added_in_chat_and_shown_newest_first(chat: Chat, stub: BotApiEmulator) -> None:
-    await add_booking(chat, timedelta(days=1))
-    owner = stub.user(OWNER, "Owner")
-    card = await card_of(chat, owner, str(CLIENT))
-    owner.click(card, "📝")
-    await chat.process()
+    owner = await note_asked(chat, stub)
     assert "Write the note about Client <b>&" in owner.messages()[-1].text
 
     assert "The note is too long: at most 1000 characters" in await say(chat, owner, "x" * 1001)
@@ -102,11 +105,7 @@ async def test_clients_notes_are_added_in_chat_and_shown_newest_first(chat: Chat
 
 
 async def test_clients_a_note_left_half_way_does_not_capture_later_text(chat: Chat, stub: BotApiEmulator) -> None:
-    await add_booking(chat, timedelta(days=1))
-    owner = stub.user(OWNER, "Owner")
-    card = await card_of(chat, owner, str(CLIENT))
-    owner.click(card, "📝")
-    await chat.process()
+    owner = await note_asked(chat, stub)
     await say(chat, owner, "/today")
     await say(chat, owner, "hello")
     async with chat.sessionmaker() as session:
@@ -129,14 +128,7 @@ async def test_clients_closed_booking_refuses_the_client_but_not_the_admins(chat
     await chat.process()
     assert stub.callback_answers[query]["text"] == "Already so.", "a second click changes nothing"
 
-    async with chat.sessionmaker() as session:
-        await use_transactions(session, TransactionMode.WRITE)
-        service = BookingService(session, chat.settings, chat.jobs, Catalog())
-        noon = (utcnow() + timedelta(days=1)).replace(hour=12, minute=0, second=0, microsecond=0)
-        with pytest.raises(ClosedByAdmin):
-            await service.book(CLIENT, 1, noon)
-        assert (await service.book(CLIENT, 1, noon, by_admin=True)).id, "an admin may still book for them"
-        await session.rollback()
+    await refused_but_booked_by_an_admin(chat, ClosedByAdmin)
 
     owner.click(card, "✅ Open booking")
     await chat.process()

@@ -41,6 +41,18 @@ async def status(chat: Chat, booking_id: int) -> BookingStatus:
         return (await session.get(Booking, booking_id)).status  # type: ignore[union-attr]
 
 
+async def refused_but_booked_by_an_admin(chat: Chat, refusal: type[Exception]) -> None:
+    """The client's own booking is refused with `refusal`; an admin booking for them is not (rolled back)."""
+    async with chat.sessionmaker() as session:
+        await use_transactions(session, TransactionMode.WRITE)
+        service = BookingService(session, chat.settings, chat.jobs, Catalog())
+        noon = (utcnow() + timedelta(days=1)).replace(hour=12, minute=0, second=0, microsecond=0)
+        with pytest.raises(refusal):
+            await service.book(CLIENT, 1, noon)
+        assert (await service.book(CLIENT, 1, noon, by_admin=True)).id, "an admin may still book for them"
+        await session.rollback()
+
+
 def day_of(chat: Chat, booking_start: timedelta) -> str:
     return f"{(utcnow() + booking_start).astimezone(chat.settings.timezone):%d.%m}"
 
@@ -137,15 +149,7 @@ async def test_visits_a_client_at_max_no_shows_cannot_book_until_forgiven(
     assert "did not come to 2 booked appointments" in answer
     assert "+1 555 0100 <b>&" in answer, "how to reach the business, escaped and intact"
 
-    async with chat.sessionmaker() as session:
-        await use_transactions(session, TransactionMode.WRITE)
-        service = BookingService(session, chat.settings, chat.jobs, Catalog())
-        noon = (utcnow() + timedelta(days=1)).replace(hour=12, minute=0, second=0, microsecond=0)
-        with pytest.raises(NoShowLimit):
-            await service.book(CLIENT, 1, noon)
-        booked = await service.book(CLIENT, 1, noon, by_admin=True)
-        assert booked.id, "an admin may still book for them"
-        await session.rollback()
+    await refused_but_booked_by_an_admin(chat, NoShowLimit)
 
     assert "No such client" in await say(chat, owner, "/forgive 123")
     done = await say(chat, owner, f"/forgive {CLIENT}")
