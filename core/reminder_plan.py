@@ -30,6 +30,11 @@ def reminder_kind(offset: timedelta) -> str:
     return f"reminder_{format_duration(offset)}"
 
 
+def offer_kind(start: datetime) -> str:
+    """A waitlist offer of a start, in the notification log beside a booking's reminders."""
+    return f"offer_{start:%Y%m%dT%H%M%S}"
+
+
 def planned_reminders(
     starts_at: datetime, booked_at: datetime, offsets: Sequence[timedelta], confirm_by: timedelta | None = None
 ) -> list[PlannedReminder]:

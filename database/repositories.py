@@ -618,6 +618,23 @@ class Notifications:
         rows = (await self.session.execute(statement)).all()
         return claim, sorted(kind for kind, token in rows if token == claim.token)
 
+    async def offers_on(self, day: date) -> dict[tuple[int, int, int | None], list[str]]:
+        """The offers made to those waiting for `day`: their kinds by (entry id, service id, specialist id)."""
+        rows = await self.session.execute(
+            select(WaitlistEntry.id, WaitlistEntry.service_id, WaitlistEntry.specialist_id, Notification.kind)
+            .join(Notification, Notification.waitlist_entry_id == WaitlistEntry.id)
+            .where(WaitlistEntry.day == day)
+        )
+        offers: dict[tuple[int, int, int | None], list[str]] = defaultdict(list)
+        for entry_id, service_id, specialist_id, kind in rows:
+            offers[(entry_id, service_id, specialist_id)].append(kind)
+        return offers
+
+    async def forget_offers(self, entry_id: int, kinds: Sequence[str]) -> None:
+        await self.session.execute(
+            delete(Notification).where(Notification.waitlist_entry_id == entry_id, Notification.kind.in_(kinds))
+        )
+
     async def mark_sent(self, claim: Claim, message_id: int | None, now: datetime) -> None:
         await self.session.execute(update(Notification).where(*claim.rows()).values(sent_at=now, message_id=message_id))
 

@@ -22,6 +22,7 @@ from core.errors import (
     TooLateToChange,
     TooManyBookings,
 )
+from core.reminder_plan import offer_kind
 from database.engine import TransactionMode, after_commit, use_transactions
 from database.models import Booking, BookingStatus, CancelledBy, Feedback, Service, Specialist, User, utcnow
 from database.repositories import Bookings, Feedbacks, Notifications, Services, Specialists, Users, Waitlist
@@ -82,6 +83,7 @@ class BookingService:
         self._several: bool | None = None
         self.feedbacks = Feedbacks(session)
         self.waitlist = Waitlist(session)
+        self.notifications = Notifications(session)
 
     async def sender(self, profile: TelegramProfile) -> "Sender":
         """Who sent an update: the stored user if up to date (a read), else a stand-in until `Sender.save`."""
@@ -274,6 +276,7 @@ class BookingService:
 
         await self._write_slot(free, add)
         await self.waitlist.fulfilled(user_id, service.id, self.schedule.local_date(starts_at))
+        await self._spend_taken_offers(self.schedule.local_date(starts_at), now)
         self._schedule_after_commit(booking, None if by_admin else "booked")
         after_commit(self.session, metrics.BOOKINGS_CREATED.inc)
         return booking
@@ -310,10 +313,25 @@ class BookingService:
             booking.sequence += 1
 
         await self._write_slot(free, move)
+        await self._spend_taken_offers(self.schedule.local_date(starts_at), now)
         await self._forget_sent_reminders(booking.id)
         self._schedule_after_commit(booking, None if by_admin else "rescheduled")
         self._offer_freed_after_commit([freed])
         return booking
+
+    async def _spend_taken_offers(self, day: date, now: datetime) -> None:
+        """Offers to the waitlist of starts on `day` that this booking took are spent: forgotten, so that the same
+        start, freed again, is offered again (once more)."""
+        offers = await self.notifications.offers_on(day)
+        for (entry_id, service_id, specialist_id), kinds in offers.items():
+            try:
+                service = await self.active_service(service_id)
+                starts = await self.available_starts(service, day, now, specialist_id=specialist_id or ANY_SPECIALIST)
+            except (ServiceUnavailable, SpecialistUnavailable):
+                starts = []
+            free = {offer_kind(start) for start in starts}
+            if spent := [kind for kind in kinds if kind not in free]:
+                await self.notifications.forget_offers(entry_id, spent)
 
     async def cancel(self, booking_id: int, user_id: int, now: datetime | None = None) -> Booking:
         now = now or utcnow()

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 
 from core.errors import ServiceUnavailable, SlotNotOffered, SpecialistUnavailable, TooManyWaiting
+from core.reminder_plan import offer_kind
 from database.engine import commit, is_unavailable
 from database.models import Service, WaitlistEntry, utcnow
 from database.repositories import Notifications, Waitlist
@@ -24,10 +25,6 @@ from services.delivery import DeliveryStatus
 log = logging.getLogger(__name__)
 
 MAX_WAITING = 3  # days a client may wait for at once
-
-
-def offer_kind(start: datetime) -> str:
-    return f"offer_{start:%Y%m%dT%H%M%S}"
 
 
 class WaitlistService:
@@ -100,8 +97,8 @@ async def offer_freed_times(days: list[str] | None = None) -> None:
 
 
 async def offer(rt: runtime.Runtime, days: Sequence[date] | None) -> None:
-    """Send every waiting client the free starts of their day not offered to them before; a database outage
-    leaves the offers to the next sweep."""
+    """Send every waiting client the free starts of their day not offered to them since they were last taken; a
+    database outage leaves the offers to the next sweep."""
     try:
         async with rt.sessionmaker() as session:
             service = WaitlistService(BookingService(session, rt.settings, rt.jobs))

@@ -182,6 +182,43 @@ async def test_waitlist_a_cancellation_is_offered_once_to_each_and_the_first_to_
     assert not stub.errors, stub.errors
 
 
+async def test_waitlist_a_time_taken_and_freed_again_is_offered_again_once(
+    short_chat: Chat, stub: BotApiEmulator
+) -> None:
+    chat = short_chat
+    day = in_days(3)
+    holder_bookings = await fill(chat, day)
+    first = stub.user(FIRST, "First")
+    await join(chat, first, day)
+    nine = datetime.combine(day, time(9), tzinfo=chat.settings.timezone)
+
+    async def holder_cancels(booking_id: int) -> None:
+        async with chat.sessionmaker() as session:
+            await use_transactions(session, TransactionMode.WRITE)
+            await BookingService(session, chat.settings, chat.jobs).cancel(booking_id, HOLDER)
+            await commit(session)
+        await waitlist.offer_freed_times([day.isoformat()])
+
+    await holder_cancels(holder_bookings[0])
+    assert len(first.messages()) == 2, "the greeting and one offer of 09:00"
+    await waitlist.offer_freed_times(None)
+    assert len(first.messages()) == 2, "the same freed time is not offered twice"
+
+    async with chat.sessionmaker() as session:
+        await use_transactions(session, TransactionMode.WRITE)
+        taken = await BookingService(session, chat.settings, chat.jobs).book(HOLDER, await service_id(chat), nine)
+        await commit(session)
+    await waitlist.offer_freed_times(None)
+    assert len(first.messages()) == 2
+
+    await holder_cancels(taken.id)
+    assert len(first.messages()) == 3, "freed again: offered again"
+    assert "09:00" in [b["text"] for b in first.messages()[-1].buttons()]
+    await waitlist.offer_freed_times(None)
+    assert len(first.messages()) == 3, "and only once"
+    assert not stub.errors, stub.errors
+
+
 async def test_waitlist_an_offer_left_unsent_by_telegram_is_offered_again(
     short_chat: Chat, stub: BotApiEmulator
 ) -> None:
