@@ -51,11 +51,25 @@ class SenderRow:
 
 
 @dataclass(frozen=True, slots=True)
-class Standing:
-    """What decides whether a client may book by themselves."""
+class BeforeBooking:
+    """What a client's booking is checked against, read in one statement."""
 
-    booking_blocked_at: datetime | None
+    twin_id: int | None  # their active booking of this service at this start (a second confirm)
+    upcoming: int  # their active bookings ahead
+    booking_blocked: bool  # an admin closed self-booking for them
     no_shows: int  # since an admin last forgave them
+    anyone_waiting: bool  # someone is on the waitlist for the booking's day
+
+
+@dataclass(frozen=True, slots=True)
+class DayEntry:
+    """Someone waiting for a day, and the offers made to them (notification kinds)."""
+
+    id: int
+    user_id: int
+    service_id: int
+    specialist_id: int | None
+    offers: list[str]
 
 
 class Users:
@@ -99,20 +113,6 @@ class Users:
 
     async def set_blocked(self, user_id: int, blocked: bool) -> None:
         await self.session.execute(update(User).where(User.id == user_id).values(blocked_bot=blocked))
-
-    async def standing(self, user_id: int) -> Standing:
-        """Whether an admin closed self-booking for the client, and their unforgiven no-shows: one statement."""
-        no_shows = (
-            select(func.count(Booking.id))
-            .where(
-                Booking.user_id == User.id,
-                Booking.status == BookingStatus.NO_SHOW,
-                or_(User.no_shows_forgiven_at.is_(None), Booking.starts_at > User.no_shows_forgiven_at),
-            )
-            .scalar_subquery()
-        )
-        row = (await self.session.execute(select(User.booking_blocked_at, no_shows).where(User.id == user_id))).first()
-        return Standing(None, 0) if row is None else Standing(row[0], row[1] or 0)
 
     async def set_booking_blocked(self, user_id: int, blocked_at: datetime | None) -> bool:
         """Close (a moment) or open (None) self-booking for the client: whether this call changed it."""
@@ -314,20 +314,29 @@ class Bookings:
         )
         return result.all()
 
-    async def twin_and_upcoming(
-        self, user_id: int, service_id: int, starts_at: datetime, now: datetime
-    ) -> tuple[int | None, int]:
-        """The id of the client's active booking of this service at this start, if any (a second confirm of the
-        same time), and how many active bookings they have ahead: one statement, asked before every booking."""
+    async def before_booking(
+        self, user_id: int, service_id: int, starts_at: datetime, day: date, now: datetime
+    ) -> BeforeBooking:
+        """Everything a booking of the client's on `day` (local) is checked against, in the one statement made
+        before each."""
         twin = case((and_(Booking.service_id == service_id, Booking.starts_at == starts_at), Booking.id))
+        blocked = select(User.booking_blocked_at.is_not(None)).where(User.id == user_id).scalar_subquery()
         row = (
             await self.session.execute(
-                select(func.max(twin), func.count(case((Booking.starts_at > now, Booking.id)))).where(
-                    Booking.user_id == user_id, Booking.status == BookingStatus.ACTIVE
-                )
+                select(
+                    func.max(twin),
+                    func.count(case((Booking.starts_at > now, Booking.id))),
+                    blocked,
+                    _unforgiven_no_shows(user_id),
+                    select(WaitlistEntry.id).where(WaitlistEntry.day == day).exists(),
+                ).where(Booking.user_id == user_id, Booking.status == BookingStatus.ACTIVE)
             )
         ).one()
-        return row[0], row[1] or 0
+        return BeforeBooking(row[0], row[1] or 0, bool(row[2]), row[3] or 0, bool(row[4]))
+
+    async def unforgiven_no_shows(self, user_id: int) -> int:
+        """The client's no-shows since an admin last forgave them."""
+        return await self.session.scalar(select(_unforgiven_no_shows(user_id))) or 0
 
     async def history(self, user_id: int) -> dict[tuple[BookingStatus, CancelledBy | None], int]:
         """How many of the client's bookings ended each way (and who cancelled those cancelled)."""
@@ -618,18 +627,6 @@ class Notifications:
         rows = (await self.session.execute(statement)).all()
         return claim, sorted(kind for kind, token in rows if token == claim.token)
 
-    async def offers_on(self, day: date) -> dict[tuple[int, int, int | None], list[str]]:
-        """The offers made to those waiting for `day`: their kinds by (entry id, service id, specialist id)."""
-        rows = await self.session.execute(
-            select(WaitlistEntry.id, WaitlistEntry.service_id, WaitlistEntry.specialist_id, Notification.kind)
-            .join(Notification, Notification.waitlist_entry_id == WaitlistEntry.id)
-            .where(WaitlistEntry.day == day)
-        )
-        offers: dict[tuple[int, int, int | None], list[str]] = defaultdict(list)
-        for entry_id, service_id, specialist_id, kind in rows:
-            offers[(entry_id, service_id, specialist_id)].append(kind)
-        return offers
-
     async def forget_offers(self, entry_id: int, kinds: Sequence[str]) -> None:
         await self.session.execute(
             delete(Notification).where(Notification.waitlist_entry_id == entry_id, Notification.kind.in_(kinds))
@@ -711,13 +708,28 @@ class Waitlist:
         )
         return bool(getattr(result, "rowcount", 0))
 
-    async def fulfilled(self, user_id: int, service_id: int, day: date) -> None:
-        """The client booked the service on that day: they no longer wait for it, with anyone."""
-        await self.session.execute(
-            delete(WaitlistEntry).where(
-                WaitlistEntry.user_id == user_id, WaitlistEntry.service_id == service_id, WaitlistEntry.day == day
+    async def on_day(self, day: date) -> list[DayEntry]:
+        """Who waits for `day`, with the offers made to them: one statement, read by every booking of the day."""
+        rows = await self.session.execute(
+            select(
+                WaitlistEntry.id,
+                WaitlistEntry.user_id,
+                WaitlistEntry.service_id,
+                WaitlistEntry.specialist_id,
+                Notification.kind,
             )
+            .outerjoin(Notification, Notification.waitlist_entry_id == WaitlistEntry.id)
+            .where(WaitlistEntry.day == day)
         )
+        entries: dict[int, DayEntry] = {}
+        for entry_id, user_id, service_id, specialist_id, kind in rows:
+            entry = entries.setdefault(entry_id, DayEntry(entry_id, user_id, service_id, specialist_id, []))
+            if kind is not None:
+                entry.offers.append(kind)
+        return list(entries.values())
+
+    async def remove_entries(self, entry_ids: Sequence[int]) -> None:
+        await self.session.execute(delete(WaitlistEntry).where(WaitlistEntry.id.in_(entry_ids)))
 
     async def waiting(self, days: Iterable[date] | None, from_day: date) -> Sequence[WaitlistEntry]:
         """The entries for these days (None: every day from `from_day`), oldest first: the order of the offers."""
@@ -768,6 +780,19 @@ class Feedbacks:
 
 
 _Entity = TypeVar("_Entity", Service, Specialist)
+
+
+def _unforgiven_no_shows(user_id: int) -> Any:
+    forgiven_at = select(User.no_shows_forgiven_at).where(User.id == user_id).scalar_subquery()
+    return (
+        select(func.count(Booking.id))
+        .where(
+            Booking.user_id == user_id,
+            Booking.status == BookingStatus.NO_SHOW,
+            or_(forgiven_at.is_(None), Booking.starts_at > forgiven_at),
+        )
+        .scalar_subquery()
+    )
 
 
 class ClientNotes:

@@ -152,7 +152,7 @@ class AdminService:
     async def forgive_no_shows(self, actor_id: int, user_id: int, now: datetime | None = None) -> int:
         """The client's no-shows so far stop counting against MAX_NO_SHOWS: how many were forgiven."""
         user = await self.client(user_id)
-        forgiven = (await Users(self.session).standing(user_id)).no_shows
+        forgiven = await Bookings(self.session).unforgiven_no_shows(user_id)
         user.no_shows_forgiven_at = now or utcnow()
         await self.session.flush()
         await self.audit(actor_id, "client.forgive", f"user:{user_id}", {"no_shows": forgiven}, {"no_shows": 0})
@@ -180,7 +180,7 @@ class AdminService:
             user=user,
             visits=ended[BookingStatus.COMPLETED],
             no_shows=ended[BookingStatus.NO_SHOW],
-            unforgiven_no_shows=(await Users(self.session).standing(user_id)).no_shows,
+            unforgiven_no_shows=await Bookings(self.session).unforgiven_no_shows(user_id),
             cancelled=cancelled,
             rated=rated,
             average_rating=average,

@@ -25,7 +25,16 @@ from core.errors import (
 from core.reminder_plan import offer_kind
 from database.engine import TransactionMode, after_commit, use_transactions
 from database.models import Booking, BookingStatus, CancelledBy, Feedback, Service, Specialist, User, utcnow
-from database.repositories import Bookings, Feedbacks, Notifications, Services, Specialists, Users, Waitlist
+from database.repositories import (
+    Bookings,
+    DayEntry,
+    Feedbacks,
+    Notifications,
+    Services,
+    Specialists,
+    Users,
+    Waitlist,
+)
 from services import metrics
 from services.availability import ANY_SPECIALIST, Availability, Bookable
 from services.catalog import Catalog, Snapshot
@@ -91,9 +100,13 @@ class BookingService:
         found = await self.users.sender(profile.id)
         self.catalog_revision = found.catalog_revision
         user = found.user
-        if user is not None and all(getattr(user, name) == value for name, value in wanted.items()):
+        if user is None:
+            return Sender(self, profile, User(id=profile.id, **wanted), found.listed_admin, saved=False)
+        if all(getattr(user, name) == value for name, value in wanted.items()):
             return Sender(self, profile, user, found.listed_admin, saved=True)
-        return Sender(self, profile, User(id=profile.id, **wanted), found.listed_admin, saved=False)
+        for name, value in wanted.items():  # read as columns, in no session: the stand-in keeps what is stored
+            setattr(user, name, value)
+        return Sender(self, profile, user, found.listed_admin, saved=False)
 
     async def snapshot(self) -> Snapshot | None:
         """The catalog as this update sees it (None without a process catalog: every read goes to the database)."""
@@ -248,14 +261,15 @@ class BookingService:
         now = now or utcnow()
         service = await self.active_service(service_id)
         await self.users.lock(user_id)
-        twin_id, upcoming = await self.bookings.twin_and_upcoming(user_id, service_id, starts_at, now)
-        if twin_id is not None and (twin := await self.bookings.get(twin_id)) is not None:
+        day = self.schedule.local_date(starts_at)
+        checks = await self.bookings.before_booking(user_id, service_id, starts_at, day, now)
+        if checks.twin_id is not None and (twin := await self.bookings.get(checks.twin_id)) is not None:
             raise AlreadyBooked(twin)
         limit = self.settings.max_active_bookings
-        if not by_admin and upcoming >= limit:
+        if not by_admin and checks.upcoming >= limit:
             raise TooManyBookings(limit)
         if not by_admin:
-            await self.ensure_may_book(user_id)
+            self._refuse_self_booking(checks.booking_blocked, checks.no_shows)
         duration = _duration(service)
         booking = Booking(
             user_id=user_id,
@@ -275,8 +289,12 @@ class BookingService:
             self.session.add(booking)
 
         await self._write_slot(free, add)
-        await self.waitlist.fulfilled(user_id, service.id, self.schedule.local_date(starts_at))
-        await self._spend_taken_offers(self.schedule.local_date(starts_at), now)
+        if checks.anyone_waiting and (waiting := await self.waitlist.on_day(day)):
+            # The client no longer waits for the service on that day, with anyone.
+            fulfilled = [entry.id for entry in waiting if entry.user_id == user_id and entry.service_id == service.id]
+            if fulfilled:
+                await self.waitlist.remove_entries(fulfilled)
+            await self._spend_taken_offers([entry for entry in waiting if entry.id not in fulfilled], day, now)
         self._schedule_after_commit(booking, None if by_admin else "booked")
         after_commit(self.session, metrics.BOOKINGS_CREATED.inc)
         return booking
@@ -313,25 +331,29 @@ class BookingService:
             booking.sequence += 1
 
         await self._write_slot(free, move)
-        await self._spend_taken_offers(self.schedule.local_date(starts_at), now)
+        day = self.schedule.local_date(starts_at)
+        await self._spend_taken_offers(await self.waitlist.on_day(day), day, now)
         await self._forget_sent_reminders(booking.id)
         self._schedule_after_commit(booking, None if by_admin else "rescheduled")
         self._offer_freed_after_commit([freed])
         return booking
 
-    async def _spend_taken_offers(self, day: date, now: datetime) -> None:
-        """Offers to the waitlist of starts on `day` that this booking took are spent: forgotten, so that the same
-        start, freed again, is offered again (once more)."""
-        offers = await self.notifications.offers_on(day)
-        for (entry_id, service_id, specialist_id), kinds in offers.items():
+    async def _spend_taken_offers(self, waiting: Sequence[DayEntry], day: date, now: datetime) -> None:
+        """Offers to the waitlist of starts on `day` that are no longer free (this booking took them) are spent:
+        forgotten, so that the same start, freed again, is offered again (once more)."""
+        for entry in waiting:
+            if not entry.offers:
+                continue
             try:
-                service = await self.active_service(service_id)
-                starts = await self.available_starts(service, day, now, specialist_id=specialist_id or ANY_SPECIALIST)
+                service = await self.active_service(entry.service_id)
+                starts = await self.available_starts(
+                    service, day, now, specialist_id=entry.specialist_id or ANY_SPECIALIST
+                )
             except (ServiceUnavailable, SpecialistUnavailable):
                 starts = []
             free = {offer_kind(start) for start in starts}
-            if spent := [kind for kind in kinds if kind not in free]:
-                await self.notifications.forget_offers(entry_id, spent)
+            if spent := [kind for kind in entry.offers if kind not in free]:
+                await self.notifications.forget_offers(entry.id, spent)
 
     async def cancel(self, booking_id: int, user_id: int, now: datetime | None = None) -> Booking:
         now = now or utcnow()
@@ -370,15 +392,18 @@ class BookingService:
             raise BookingNotFound(f"booking {booking_id}")
         return booking
 
-    async def ensure_may_book(self, user_id: int) -> None:
-        """Refuse a client an admin closed booking for, or who missed MAX_NO_SHOWS appointments since an admin
-        last forgave them (0: never)."""
-        standing = await self.users.standing(user_id)
-        if standing.booking_blocked_at is not None:
+    async def ensure_may_book(self, client: User) -> None:
+        """Refuse a client (as read with this update) an admin closed booking for, or who missed MAX_NO_SHOWS
+        appointments since an admin last forgave them (0: never, and nothing to read)."""
+        no_shows = await self.bookings.unforgiven_no_shows(client.id) if self.settings.max_no_shows else 0
+        self._refuse_self_booking(client.booking_blocked_at is not None, no_shows)
+
+    def _refuse_self_booking(self, blocked: bool, no_shows: int) -> None:
+        if blocked:
             raise ClosedByAdmin(self.settings.business_contact)
         limit = self.settings.max_no_shows
-        if limit and standing.no_shows >= limit:
-            raise NoShowLimit(standing.no_shows, self.settings.business_contact)
+        if limit and no_shows >= limit:
+            raise NoShowLimit(no_shows, self.settings.business_contact)
 
     async def client_booking(self, booking_id: int, user_id: int) -> Booking:
         """A client's own booking, in any state, only to read."""

@@ -150,7 +150,7 @@ router.callback_query.middleware(ResolveFlow())
 @router.message(F.text.in_(menu_texts("menu_book")), flags=READ_ONLY)
 async def begin(message: Message, lang: Lang, user: User, booking_service: BookingService) -> None:
     try:
-        await booking_service.ensure_may_book(user.id)
+        await booking_service.ensure_may_book(user)
     except SelfBookingClosed as error:
         await message.answer(refusal_text(lang, error))
         return
