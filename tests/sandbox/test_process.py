@@ -1,11 +1,15 @@
 """`python main.py --sandbox` as a real process: no token, no network, its own database, production settings
 ignored out loud, and the real bot answering through the page's API."""
 
+import asyncio
+import os
+import socket
+import sys
 from pathlib import Path
 
 from aiohttp import ClientSession
 
-from sandbox.process import running_sandbox
+from sandbox.process import MAIN, running_sandbox
 
 
 async def test_sandbox_ignores_a_real_deployment_and_answers_on_its_own_database(tmp_path: Path) -> None:
@@ -39,3 +43,23 @@ async def test_sandbox_warns_when_the_page_is_reachable_beyond_this_machine(tmp_
     ):
         assert len(await response.json()) == 3
     assert "reachable beyond this machine" in (tmp_path / "sandbox.log").read_text()
+
+
+async def test_sandbox_says_in_one_line_when_its_port_is_taken(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            str(MAIN),
+            "--sandbox",
+            cwd=tmp_path,
+            env={"PATH": os.environ.get("PATH", ""), "WEB_PORT": str(taken.getsockname()[1])},
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        _, stderr = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 1
+    [line] = [line for line in stderr.decode().splitlines() if "Sandbox error" in line]
+    assert "cannot serve the page on 127.0.0.1" in line
+    assert "Traceback" not in stderr.decode()
