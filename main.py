@@ -195,9 +195,10 @@ async def _stop_polling_on(stop: asyncio.Event, dispatcher: Dispatcher, started:
     await dispatcher.stop_polling()
 
 
-async def serve_sandbox(settings: Settings, host: str, port: int) -> bool:
-    """The bot against the embedded emulator, and the chat page: whether the page asked for a reset (the process
-    then starts afresh: the bot's routers belong to one dispatcher for the life of a process)."""
+async def serve_sandbox(settings: Settings, host: str, port: int) -> None:
+    """The bot against the embedded emulator, and the chat page; SandboxReset once the page asked for a reset
+    and the bot has stopped (the process then starts afresh: the bot's routers belong to one dispatcher for the
+    life of a process)."""
     from emulator import BotApiEmulator
     from sandbox import config as sandbox_config
     from sandbox import page as sandbox_page
@@ -215,7 +216,8 @@ async def serve_sandbox(settings: Settings, host: str, port: int) -> bool:
         where = f"no token, no network; data in {sandbox_config.DATABASE_FILE}"
         print(f"Sandbox: open http://{host}:{port}/ ({where})", flush=True)
         await serve(settings, reset)
-        return reset.is_set()
+        if reset.is_set():
+            raise SandboxReset
     finally:
         if runner is not None:
             await runner.cleanup()
@@ -223,6 +225,10 @@ async def serve_sandbox(settings: Settings, host: str, port: int) -> bool:
 
 
 class SandboxUnavailable(Exception):
+    pass
+
+
+class SandboxReset(Exception):
     pass
 
 
@@ -392,23 +398,17 @@ def _sandbox() -> int:
     except (ConfigError, sandbox_config.SandboxConfigError) as error:
         print(f"Configuration error: {error}", file=sys.stderr)
         return 2
-    outcome: list[bool] = []
-
-    async def serving() -> None:
-        outcome.append(await serve_sandbox(settings, host, port))
-
-    code = _run(settings, serving(), before=lambda: _sandbox_warnings(values, exposed))
-    if outcome == [True]:
+    ignored = sandbox_config.ignored(values)
+    try:
+        return _run(settings, serve_sandbox(settings, host, port), before=lambda: _sandbox_warnings(ignored, exposed))
+    except SandboxReset:
         log.info("Sandbox reset: starting again on an empty database")
         sandbox_config.remove_database()
         os.execv(sys.executable, [sys.executable, *sys.argv])
-    return code
 
 
-def _sandbox_warnings(values: dict[str, str], exposed: bool) -> None:
-    from sandbox import config as sandbox_config
-
-    for name in sandbox_config.ignored(values):
+def _sandbox_warnings(ignored: list[str], exposed: bool) -> None:
+    for name in ignored:
         log.warning("Sandbox: %s is ignored (the sandbox has its own Telegram and its own database)", name)
     if exposed:
         log.warning("Sandbox: WEB_HOST is set, so the page is reachable beyond this machine, with no password")
