@@ -73,6 +73,15 @@ async def join(chat: Chat, client: EmulatedUser, day: date) -> str:
     return str(chat.stub.callback_answers[query].get("text") or "")
 
 
+async def first_waits_for_a_full_day(chat: Chat, stub: BotApiEmulator) -> tuple[date, list[int], EmulatedUser]:
+    """A day three days ahead, full with the holder's two bookings, and FIRST waiting for it."""
+    day = in_days(3)
+    holder_bookings = await fill(chat, day)
+    first = stub.user(FIRST, "First")
+    await join(chat, first, day)
+    return day, holder_bookings, first
+
+
 async def entries(chat: Chat, user_id: int) -> list[date]:
     async with chat.sessionmaker() as session:
         return list(await session.scalars(select(WaitlistEntry.day).where(WaitlistEntry.user_id == user_id)))
@@ -186,10 +195,7 @@ async def test_waitlist_a_time_taken_and_freed_again_is_offered_again_once(
     short_chat: Chat, stub: BotApiEmulator
 ) -> None:
     chat = short_chat
-    day = in_days(3)
-    holder_bookings = await fill(chat, day)
-    first = stub.user(FIRST, "First")
-    await join(chat, first, day)
+    day, holder_bookings, first = await first_waits_for_a_full_day(chat, stub)
     nine = datetime.combine(day, time(9), tzinfo=chat.settings.timezone)
 
     async def holder_cancels(booking_id: int) -> None:
@@ -223,10 +229,7 @@ async def test_waitlist_an_offer_left_unsent_by_telegram_is_offered_again(
     short_chat: Chat, stub: BotApiEmulator
 ) -> None:
     chat = short_chat
-    day = in_days(3)
-    holder_bookings = await fill(chat, day)
-    first = stub.user(FIRST, "First")
-    await join(chat, first, day)
+    day, holder_bookings, first = await first_waits_for_a_full_day(chat, stub)
     async with chat.sessionmaker() as session:
         await BookingService(session, chat.settings, chat.jobs).cancel(holder_bookings[1], HOLDER)
         await commit(session)
