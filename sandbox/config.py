@@ -17,8 +17,9 @@ LOOPBACK = "127.0.0.1"
 REPLACED = ("BOT_TOKEN", "TELEGRAM_API_URL", "DATABASE_URL", "DB_TYPE", "REDIS_URL", "WEBHOOK_URL", "ADMIN_IDS")
 
 
-# Hours in which there is always a time to book, soon, and a reminder a minute before it: whoever tries the
-# sandbox sees the whole of a booking's life within minutes. Only where the environment and .env say nothing.
+# Hours in which there is always a time to book, soon, a reminder a minute before it, moves and cancels up to
+# the start and the feedback request a minute after the end: whoever tries the sandbox sees the whole of a
+# booking's life within minutes. Only where the environment and .env say nothing.
 DEMO = {
     "WORK_DAYS": "1-7",
     "WORK_START": "00:00",
@@ -26,6 +27,8 @@ DEMO = {
     "SLOT_MINUTES": "10",
     "BOOKING_MIN_LEAD": "1m",
     "REMINDERS": "24h,2h,1m",
+    "CANCEL_CUTOFF": "0s",
+    "FEEDBACK_AFTER": "1m",
     "DEFAULT_LANGUAGE": "en",
 }
 
