@@ -6,6 +6,7 @@ clients act for themselves, and the client's id when an admin acts for them (re-
 """
 
 from dataclasses import dataclass
+from datetime import date, datetime
 from functools import cache
 from typing import Annotated, Any, Literal, Self
 
@@ -20,6 +21,13 @@ UserId = Annotated[int, Field(ge=0, le=2**52)]  # a Telegram user id (0: none); 
 Timestamp = Annotated[int, Field(ge=0, le=2**33)]  # Unix seconds, up to the year 2242
 Page = Annotated[int, Field(ge=0, le=10_000)]
 Day = Annotated[str, Field(pattern=r"^(19|20|21)\d{6}$")]  # YYYYMMDD, local; still checked as a date
+
+
+def calendar_day(value: str) -> date:
+    """A `Day` as the date it names: ValueError for one the pattern let through that is no date (20260231)."""
+    return datetime.strptime(value, "%Y%m%d").date()  # noqa: DTZ007 - a calendar date, no time
+
+
 AdminMenuItem = Literal[
     "today",
     "tomorrow",

@@ -31,6 +31,7 @@ from bot.callbacks import (
     ServicePick,
     SpecialistPick,
     TimePick,
+    calendar_day,
 )
 from bot.formatting import booking_text, day_label, ddmm, hhmm, local, weekday
 from bot.handlers.refusals import refusal_text, refuse
@@ -205,7 +206,7 @@ async def date_picked(
     callback: CallbackQuery, callback_data: DatePick, lang: Lang, flow: Flow, booking_service: BookingService
 ) -> None:
     try:
-        day = datetime.strptime(callback_data.day, "%Y%m%d").date()  # noqa: DTZ007 - a calendar date, no time
+        day = calendar_day(callback_data.day)
     except ValueError:
         await callback.answer(t(lang, "stale_button"))
         return

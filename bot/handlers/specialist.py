@@ -2,7 +2,6 @@
 their own dates (/dayoff, /hours DATE HOURS), and their calendar feed (/calendar). Admins reach the admin side's
 versions of these first."""
 
-from datetime import datetime
 from html import escape
 
 from aiogram import Bot, Router
@@ -10,7 +9,7 @@ from aiogram.filters import BaseFilter, Command, CommandObject
 from aiogram.types import CallbackQuery, Message, TelegramObject
 
 from bot.admin_texts import admin_text
-from bot.callbacks import OwnDay, OwnVisitMark
+from bot.callbacks import OwnDay, OwnVisitMark, calendar_day
 from bot.formatting import ddmm
 from bot.handlers.admin.calendars import feed_url
 from bot.handlers.admin.day import day_and_name, day_screen
@@ -70,7 +69,7 @@ async def own_day_page(
     booking_service: BookingService,
     bot: Bot,
 ) -> None:
-    day = datetime.strptime(callback_data.day, "%Y%m%d").date()  # noqa: DTZ007 - a calendar date
+    day = calendar_day(callback_data.day)
     await callback.answer()
     text, markup = await day_screen(
         lang, day, callback_data.page, admin_service, booking_service, me.id, with_buttons=False
@@ -97,7 +96,7 @@ async def own_visit_marked(
     except BookingError as error:
         await refuse(callback, lang, error)
         return
-    day = datetime.strptime(callback_data.day, "%Y%m%d").date()  # noqa: DTZ007 - a calendar date
+    day = calendar_day(callback_data.day)
     view = await day_screen(lang, day, callback_data.page, admin_service, booking_service, me.id, with_buttons=False)
     await show(callback, *view)
     await callback.answer(admin_text(lang, "visit_came" if callback_data.came else "visit_no_show"))

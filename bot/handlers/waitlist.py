@@ -1,14 +1,13 @@
 """The waitlist from the client's side: 🔔 wait for a full day, 🔕 stop waiting. Offers of freed times arrive as
 the booking flow's own time buttons (services.waitlist), so taking one is an ordinary booking."""
 
-from datetime import datetime
 from html import escape
 
 from aiogram import Router
 from aiogram.types import CallbackQuery
 
 from bot import keyboards
-from bot.callbacks import WaitlistDays, WaitlistJoin, WaitlistLeave
+from bot.callbacks import WaitlistDays, WaitlistJoin, WaitlistLeave, calendar_day
 from bot.formatting import ddmm, weekday
 from bot.handlers.booking import own_day_view
 from bot.handlers.refusals import refuse
@@ -54,7 +53,7 @@ async def joined(
     waitlist_service: WaitlistService,
 ) -> None:
     try:
-        day = datetime.strptime(callback_data.day, "%Y%m%d").date()  # noqa: DTZ007 - a calendar date, no time
+        day = calendar_day(callback_data.day)
     except ValueError:
         await callback.answer(t(lang, "stale_button"))
         return

@@ -14,7 +14,7 @@ from aiogram.types import (
 
 from bot import admin_views
 from bot.admin_texts import admin_text
-from bot.callbacks import AdminDay, AdminMenu, OwnDay, OwnVisitMark, VisitMark
+from bot.callbacks import AdminDay, AdminMenu, OwnDay, OwnVisitMark, VisitMark, calendar_day
 from bot.handlers.refusals import refuse
 from bot.replies import answer, show
 from bot.texts import Lang
@@ -90,7 +90,7 @@ async def day_page(
     bot: Bot,
 ) -> None:
     try:
-        day = datetime.strptime(callback_data.day, "%Y%m%d").date()  # noqa: DTZ007 - a calendar date
+        day = calendar_day(callback_data.day)
     except ValueError:
         await callback.answer(admin_text(lang, "gone"))
         return
@@ -162,7 +162,7 @@ async def visit_marked(
     except BookingError as error:
         await refuse(callback, lang, error)
         return
-    day = datetime.strptime(callback_data.day, "%Y%m%d").date()  # noqa: DTZ007 - a calendar date
+    day = calendar_day(callback_data.day)
     view = await day_screen(lang, day, callback_data.page, admin_service, booking_service, callback_data.specialist_id)
     await show(callback, *view)
     await callback.answer(admin_text(lang, "visit_came" if callback_data.came else "visit_no_show"))
