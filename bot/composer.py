@@ -12,7 +12,7 @@ from bot import keyboards
 from bot.admin_texts import admin_text
 from bot.admin_views import booking_values
 from bot.callbacks import AdminDay, OwnDay, OwnVisitMark, VisitMark
-from bot.formatting import ddmm, hhmm, local, service_label, weekday, when_phrase
+from bot.formatting import ddmm, hhmm, local, service_label, service_with, weekday, when_phrase
 from bot.texts import Lang, pick_language, t
 from config import Settings
 from database.models import Booking, User, WaitlistEntry
@@ -41,9 +41,7 @@ class Composer:
 
     def waitlist_offer(self, entry: WaitlistEntry, starts: Sequence[datetime]) -> Outgoing:
         lang = self._lang(entry.user)
-        service = escape(entry.service.name)
-        if entry.specialist is not None:
-            service = f"{service} · 👤 {escape(entry.specialist.name)}"
+        service = service_with(entry.service, entry.specialist)
         text = t(lang, "waitlist_offer", date=ddmm(entry.day), weekday=weekday(lang, entry.day), service=service)
         markup = keyboards.waitlist_offer(
             lang, entry.id, entry.service_id, entry.specialist_id or 0, starts, self.settings.timezone

@@ -3,7 +3,7 @@ from html import escape
 from zoneinfo import ZoneInfo
 
 from bot.texts import Lang, t
-from database.models import Booking
+from database.models import Booking, Service, Specialist
 
 
 def local(moment: datetime, tz: ZoneInfo) -> datetime:
@@ -40,8 +40,13 @@ def when_phrase(lang: Lang, starts_at: datetime, now: datetime, tz: ZoneInfo) ->
 
 def service_label(booking: Booking, with_specialist: bool) -> str:
     """The booking's service, and its specialist where clients meet more than one (escaped HTML)."""
-    label = escape(booking.service.name)
-    return f"{label} · 👤 {escape(booking.specialist.name)}" if with_specialist else label
+    return service_with(booking.service, booking.specialist if with_specialist else None)
+
+
+def service_with(service: Service, specialist: Specialist | None) -> str:
+    """A service, and the specialist if one is named (escaped HTML)."""
+    label = escape(service.name)
+    return f"{label} · 👤 {escape(specialist.name)}" if specialist is not None else label
 
 
 def booking_text(lang: Lang, key: str, booking: Booking, tz: ZoneInfo, *, with_specialist: bool = False) -> str:

@@ -33,7 +33,7 @@ from bot.callbacks import (
     TimePick,
     calendar_day,
 )
-from bot.formatting import booking_text, day_label, ddmm, hhmm, local, weekday
+from bot.formatting import booking_text, day_label, ddmm, hhmm, local, service_with, weekday
 from bot.handlers.refusals import refusal_text, refuse
 from bot.middlewares import READ_ONLY
 from bot.replies import show
@@ -230,7 +230,7 @@ async def time_picked(
         await callback.answer(t(lang, "slot_taken"))
         return
     values = {
-        "service": _service_label(service, flow.specialist),
+        "service": service_with(service, flow.specialist),
         "date": ddmm(day),
         "weekday": weekday(lang, day),
         "time": hhmm(start, tz),
@@ -376,7 +376,7 @@ async def _dates_view(
                 inline_keyboard=[*waitlist, keyboards.dates_footer(lang, service.id, flow.scope, back_to)]
             )
         return t(lang, "no_days", days=settings.booking_days_ahead), markup
-    label = _service_label(service, flow.specialist)
+    label = service_with(service, flow.specialist)
     if booking is None:
         text = t(lang, "choose_date", service=label)
     else:
@@ -418,7 +418,7 @@ async def _times_view(
             wait = keyboards.waitlist_day(lang, service.id, flow.specialist_id, day)
             markup = InlineKeyboardMarkup(inline_keyboard=[wait, *(markup.inline_keyboard if markup else [])])
         return f"{t(lang, 'no_times', day=day_label(lang, day))}\n\n{text}", markup
-    text = t(lang, "choose_time", service=_service_label(service, flow.specialist), day=day_label(lang, day))
+    text = t(lang, "choose_time", service=service_with(service, flow.specialist), day=day_label(lang, day))
     if notice:
         text = f"{notice}\n\n{text}"
     tz = booking_service.settings.timezone
@@ -430,11 +430,6 @@ async def own_day_view(
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     """A client's own new booking, at the times of a day (from outside the flow: the waitlist)."""
     return await _times_view(booking_service, lang, Flow(Acting(user, by_admin=False), None, service, specialist), day)
-
-
-def _service_label(service: Service, specialist: Specialist | None) -> str:
-    label = escape(service.name)
-    return f"{label} · 👤 {escape(specialist.name)}" if specialist is not None else label
 
 
 def _from_timestamp(value: int) -> datetime:

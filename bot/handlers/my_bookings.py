@@ -1,12 +1,10 @@
-from html import escape
-
 from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot import keyboards
 from bot.callbacks import AttendConfirm, CancelAsk, CancelConfirm, CancelKeep, MyPage, RescheduleStart
-from bot.formatting import booking_text, ddmm, hhmm, local, service_label, weekday
+from bot.formatting import booking_text, ddmm, hhmm, local, service_label, service_with, weekday
 from bot.handlers.booking import Acting, dates_view_for_reschedule
 from bot.handlers.refusals import refuse
 from bot.middlewares import READ_ONLY
@@ -72,9 +70,7 @@ async def _my_view(
         )
         entries.append(Entry(line, keyboards.my_bookings_buttons(lang, booking, tz)))
     for number, entry in enumerate(waiting):
-        service = escape(entry.service.name)
-        if entry.specialist is not None:
-            service = f"{service} · 👤 {escape(entry.specialist.name)}"
+        service = service_with(entry.service, entry.specialist)
         line = t(lang, "waitlist_item", date=ddmm(entry.day), weekday=weekday(lang, entry.day), service=service)
         if number == 0:
             line = f"\n{t(lang, 'waitlist_header')}\n{line}"
