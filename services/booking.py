@@ -344,16 +344,21 @@ class BookingService:
         for entry in waiting:
             if not entry.offers:
                 continue
-            try:
-                service = await self.active_service(entry.service_id)
-                starts = await self.available_starts(
-                    service, day, now, specialist_id=entry.specialist_id or ANY_SPECIALIST
-                )
-            except (ServiceUnavailable, SpecialistUnavailable):
-                starts = []
+            starts = await self.waited_for_starts(entry.service_id, entry.specialist_id, day, now)
             free = {offer_kind(start) for start in starts}
             if spent := [kind for kind in entry.offers if kind not in free]:
                 await self.notifications.forget_offers(entry.id, spent)
+
+    async def waited_for_starts(
+        self, service_id: int, specialist_id: int | None, day: date, now: datetime
+    ) -> list[datetime]:
+        """The free starts on `day` that a waitlist entry (a service, with a specialist or anyone) waits for: none
+        once the service or the specialist is no longer offered."""
+        try:
+            service = await self.active_service(service_id)
+            return await self.available_starts(service, day, now, specialist_id=specialist_id or ANY_SPECIALIST)
+        except (ServiceUnavailable, SpecialistUnavailable):
+            return []
 
     async def cancel(self, booking_id: int, user_id: int, now: datetime | None = None) -> Booking:
         now = now or utcnow()

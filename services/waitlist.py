@@ -11,7 +11,7 @@ import logging
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from core.errors import ServiceUnavailable, SlotNotOffered, SpecialistUnavailable, TooManyWaiting
+from core.errors import SlotNotOffered, TooManyWaiting
 from core.reminder_plan import offer_kind
 from database.engine import commit, is_unavailable
 from database.models import Service, WaitlistEntry, utcnow
@@ -77,14 +77,7 @@ class WaitlistService:
         for entry in await self.waitlist.waiting(days, today):
             if entry.user.blocked_bot:
                 continue
-            try:
-                service = await self.booking.active_service(entry.service_id)
-                starts = await self.booking.available_starts(
-                    service, entry.day, now, specialist_id=entry.specialist_id or ANY_SPECIALIST
-                )
-            except (ServiceUnavailable, SpecialistUnavailable):
-                continue
-            if starts:
+            if starts := await self.booking.waited_for_starts(entry.service_id, entry.specialist_id, entry.day, now):
                 found.append((entry, starts))
         return found
 
