@@ -327,7 +327,7 @@ class AdminService:
         after_commit(self.session, lambda: self.jobs.unschedule(booking_id))
         after_commit(self.session, lambda: self.jobs.announce("cancelled_by_admin", booking_id))
         after_commit(self.session, metrics.BOOKINGS_CANCELLED.labels(by="admin").inc)
-        freed = [booking.starts_at.astimezone(self.settings.timezone).date()]
+        freed = [self.schedule.local_date(booking.starts_at)]
         after_commit(self.session, lambda: self.jobs.offer_waitlist(freed))
         return booking
 
@@ -368,8 +368,7 @@ class AdminService:
         await self.audit(actor_id, "block.remove", f"block:{block.id}", _block_state(block), None)
         await self.session.delete(block)
         await self.session.flush()
-        tz = self.settings.timezone
-        first, last = block.starts_at.astimezone(tz).date(), block.ends_at.astimezone(tz).date()
+        first, last = self.schedule.local_date(block.starts_at), self.schedule.local_date(block.ends_at)
         span = (last - first).days + 1
         freed = [first + timedelta(days=n) for n in range(span)] if span <= MAX_DAYS_NAMED else None
         after_commit(self.session, lambda: self.jobs.offer_waitlist(freed))

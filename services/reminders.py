@@ -364,6 +364,6 @@ async def _notify_once(
 async def _after_release(rt: runtime.Runtime, booking: Booking) -> None:
     log.info("Booking %s released: not confirmed %s before its start", booking.id, rt.settings.confirm_by)
     metrics.BOOKINGS_CANCELLED.labels(by="release").inc()
-    day = booking.starts_at.astimezone(rt.settings.timezone).date()
+    day = rt.settings.schedule.local_date(booking.starts_at)
     await asyncio.to_thread(rt.jobs.announce, "released", booking.id)
     await asyncio.to_thread(rt.jobs.offer_waitlist, [day])
