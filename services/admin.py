@@ -98,10 +98,6 @@ class ClientCard:
     notes: Sequence[ClientNote]
     notes_total: int
 
-    @property
-    def booking_blocked(self) -> bool:
-        return self.user.booking_blocked_at is not None
-
 
 MAX_DAYS_NAMED = 366  # a longer span freed is offered as "any day" (the waitlist holds days of the booking window)
 
