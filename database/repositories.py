@@ -640,15 +640,21 @@ class Notifications:
 
     async def taken(self, booking_ids: Sequence[int], claimed_since: datetime) -> set[tuple[int, str]]:
         """(booking, kind) pairs sent, or claimed since `claimed_since` (an older unsent claim is stale)."""
-        if not booking_ids:
+        return await self._taken(Notification.booking_id, booking_ids, claimed_since)
+
+    async def offers_taken(self, entry_ids: Sequence[int], claimed_since: datetime) -> set[tuple[int, str]]:
+        """(waitlist entry, offer kind) pairs sent, or claimed since `claimed_since`."""
+        return await self._taken(Notification.waitlist_entry_id, entry_ids, claimed_since)
+
+    async def _taken(self, subject: Any, ids: Sequence[int], claimed_since: datetime) -> set[tuple[int, str]]:
+        if not ids:
             return set()
         rows = await self.session.execute(
-            select(Notification.booking_id, Notification.kind).where(
-                Notification.booking_id.in_(booking_ids),
-                Notification.sent_at.is_not(None) | (Notification.claimed_at >= claimed_since),
+            select(subject, Notification.kind).where(
+                subject.in_(ids), Notification.sent_at.is_not(None) | (Notification.claimed_at >= claimed_since)
             )
         )
-        return {(row.booking_id, row.kind) for row in rows}
+        return {(subject_id, kind) for subject_id, kind in rows}
 
     async def renew_unsent(self, now: datetime) -> int:
         """Give every unsent claim a fresh lease; the number of claims that were in doubt."""

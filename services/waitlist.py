@@ -67,8 +67,9 @@ class WaitlistService:
     async def waiting_with_free_starts(
         self, days: Sequence[date] | None, now: datetime
     ) -> list[tuple[WaitlistEntry, list[datetime]]]:
-        """Every entry waiting on these days (None: all) whose day has free starts now, with those starts, oldest
-        entry first; entries whose day has passed are dropped."""
+        """Every entry waiting on these days (None: all) whose day has free starts now not yet offered to it, with
+        those starts, oldest entry first; entries whose day has passed are dropped. (The offer's claim decides;
+        leaving out what is plainly offered already spares a send slot per waiting client on every sweep.)"""
         today = self.booking.schedule.local_date(now)
         dropped = await self.waitlist.drop_before(today)
         if dropped:
@@ -79,7 +80,11 @@ class WaitlistService:
                 continue
             if starts := await self.booking.waited_for_starts(entry.service_id, entry.specialist_id, entry.day, now):
                 found.append((entry, starts))
-        return found
+        offered = await Notifications(self.booking.session).offers_taken(
+            [entry.id for entry, _ in found], now - self.settings.claim_timeout
+        )
+        fresh = [(entry, [s for s in starts if (entry.id, offer_kind(s)) not in offered]) for entry, starts in found]
+        return [(entry, starts) for entry, starts in fresh if starts]
 
 
 async def offer_freed_times(days: list[str] | None = None) -> None:

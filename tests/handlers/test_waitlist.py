@@ -11,7 +11,7 @@ from bot.callbacks import WaitlistJoin, WaitlistLeave
 from database.engine import TransactionMode, after_commit_work_done, commit, use_transactions
 from database.models import Booking, BookingStatus, CancelledBy, Notification, Service, User, WaitlistEntry, utcnow
 from emulator import BotApiEmulator, EmulatedUser
-from services import reminders, waitlist
+from services import reminders, runtime, waitlist
 from services.admin import AdminService
 from services.booking import BookingService
 from services.scheduling import ADMIN_EVENT_JOB, WAITLIST_JOB
@@ -80,6 +80,20 @@ async def first_waits_for_a_full_day(chat: Chat, stub: BotApiEmulator) -> tuple[
     first = stub.user(FIRST, "First")
     await join(chat, first, day)
     return day, holder_bookings, first
+
+
+def send_slots_taken(monkeypatch: pytest.MonkeyPatch) -> list[None]:
+    """From now on, one item per send slot taken from the runtime's rate limiter."""
+    limiter = runtime.current().limiter
+    taken: list[None] = []
+    acquire = limiter.acquire
+
+    async def counted() -> None:
+        taken.append(None)
+        await acquire()
+
+    monkeypatch.setattr(limiter, "acquire", counted)
+    return taken
 
 
 async def entries(chat: Chat, user_id: int) -> list[date]:
@@ -153,7 +167,7 @@ async def test_waitlist_refuses_a_day_with_free_times_too_many_days_and_someone_
 
 
 async def test_waitlist_a_cancellation_is_offered_once_to_each_and_the_first_to_confirm_gets_it(
-    short_chat: Chat, stub: BotApiEmulator
+    short_chat: Chat, stub: BotApiEmulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     chat = short_chat
     day = in_days(3)
@@ -172,9 +186,11 @@ async def test_waitlist_a_cancellation_is_offered_once_to_each_and_the_first_to_
     for offer in offers:
         assert [b["text"] for b in offer.buttons()] == ["09:00", f"🔕 Stop waiting for {day:%d.%m}"]
     sent = len(stub.sent)
+    slots = send_slots_taken(monkeypatch)
     await waitlist.offer_freed_times([day.isoformat()])
     await waitlist.offer_freed_times(None)
     assert len(stub.sent) == sent, "each waiting client hears of a freed time once"
+    assert slots == [], "and no send slot is taken for what was offered already"
 
     for who, offer in zip((first, second), offers, strict=True):
         who.click(offer, "09:00")
